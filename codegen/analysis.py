@@ -1,0 +1,120 @@
+"""Analyse each view as a DataFusion plan, built by the very builder code that will be generated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import pyarrow as pa
+import rustworkx as rx
+from datafusion import DataFrame, SessionContext
+
+from dsl import codes
+from dsl.diagnostics import Diagnostic, SpecError
+from dsl.ir import Dataset, Program, View
+from runtime.plans import plan_fingerprint, register_placeholder, required_columns, scanned_tables
+
+_ARROW_TYPES = MappingProxyType(
+    {
+        "string": pa.string(),
+        "bool": pa.bool_(),
+        "int32": pa.int32(),
+        "int64": pa.int64(),
+        "float64": pa.float64(),
+        "binary": pa.binary(),
+    }
+)
+
+
+def dataset_schema(dataset: Dataset) -> pa.Schema:
+    return pa.schema(
+        [pa.field(c.name, _ARROW_TYPES[c.type.name], nullable=c.type.nullable) for c in dataset.columns]
+    )
+
+
+@dataclass(frozen=True)
+class ViewAnalysis:
+    view: View
+    schema: pa.Schema
+    inputs: tuple[str, ...]
+    required_columns: Mapping[str, tuple[str, ...]]
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ProgramAnalysis:
+    program: Program
+    dataset_schemas: Mapping[str, pa.Schema]
+    views: tuple[ViewAnalysis, ...]  # schedule order
+    generations: tuple[tuple[str, ...], ...]
+    edges: tuple[tuple[str, str], ...]
+    consumers: Mapping[str, tuple[str, ...]]
+
+
+def view_graph(program: Program) -> tuple[rx.PyDiGraph, dict[str, int]]:
+    """Datasets and views as nodes, an edge from each relation to every view that reads it."""
+    graph = rx.PyDiGraph()
+    index = {}
+    for name in sorted([d.name for d in program.datasets] + [v.name for v in program.views]):
+        index[name] = graph.add_node(name)
+    for view in program.views:
+        for ref in {r.name for r in view.dependencies()}:
+            graph.add_edge(index[ref], index[view.name], None)
+    return graph, index
+
+
+def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], DataFrame]]) -> ProgramAnalysis:
+    """Build every view over placeholders of its inputs, in dependency order; collect its plan facts."""
+    graph, _ = view_graph(program)
+    view_names = {v.name for v in program.views}
+    order = rx.lexicographical_topological_sort(graph, key=lambda name: name)  # node payloads, not indices
+    generations = tuple(
+        tuple(sorted(graph[i] for i in generation if graph[i] in view_names))
+        for generation in rx.topological_generations(graph)
+    )
+    generations = tuple(g for g in generations if g)
+    dataset_schemas = {d.name: dataset_schema(d) for d in program.datasets}
+    ctx = SessionContext()
+    for name, schema in sorted(dataset_schemas.items()):
+        register_placeholder(ctx, name, schema)
+    analysed: list[ViewAnalysis] = []
+    diagnostics: list[Diagnostic] = []
+    failed: set[str] = set()
+    for name in order:
+        if name not in view_names:
+            continue
+        view = program.view(name)
+        if any(ref.name in failed for ref in view.dependencies()):
+            failed.add(name)  # its own error is already reported upstream
+            continue
+        try:
+            df = builders[name](ctx)
+            schema = df.schema()
+            fingerprint = plan_fingerprint(df)
+            inputs = scanned_tables(df)
+            columns = required_columns(df)
+        except Exception as error:  # DataFusion reports planning errors as plain exceptions
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            diagnostics.append(
+                Diagnostic(codes.PLAN_ERROR, f"DataFusion cannot plan view '{name}': {message}", view.span)
+            )
+            failed.add(name)
+            continue
+        register_placeholder(ctx, name, schema)
+        analysed.append(ViewAnalysis(view, schema, inputs, MappingProxyType(columns), fingerprint))
+    if diagnostics:
+        raise SpecError(diagnostics, {f.path: f.text for f in program.files})
+    consumers: dict[str, set[str]] = {}
+    for item in analysed:
+        for source in item.inputs:
+            consumers.setdefault(source, set()).add(item.view.name)
+    edges = tuple(sorted((source, item.view.name) for item in analysed for source in item.inputs))
+    return ProgramAnalysis(
+        program,
+        MappingProxyType(dataset_schemas),
+        tuple(analysed),
+        generations,
+        edges,
+        MappingProxyType({k: tuple(sorted(v)) for k, v in sorted(consumers.items())}),
+    )

@@ -1,0 +1,138 @@
+"""The `semc` command line. gen/check import the compiler only inside those commands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+
+def _import_program(spec: str) -> ModuleType:
+    """A generated package by import name, or by its folder path (for a user's own package)."""
+    path = Path(spec)
+    if path.is_dir() and (path / "program.py").is_file():
+        parent = str(path.resolve().parent)
+        if parent not in sys.path:
+            sys.path.insert(0, parent)
+        return importlib.import_module(path.resolve().name)
+    return importlib.import_module(spec)
+
+
+def _print_spec_error(error, output_format: str) -> None:
+    print(error.to_json() if output_format == "json" else error.render(), file=sys.stderr)
+
+
+def cmd_gen(args: argparse.Namespace) -> int:
+    from codegen.generate import check_drift, generate, write_package
+    from dsl.diagnostics import SpecError
+
+    specs, out = Path(args.specs), Path(args.out)
+    try:
+        expected = generate(specs, out)
+    except SpecError as error:
+        _print_spec_error(error, args.format)
+        return 1
+    if args.check:
+        drift = check_drift(expected, out)
+        if drift.clean:
+            print(f"{out}/ is up to date with {specs}/ ({len(expected)} files)")
+            return 0
+        for label, names in (("modified", drift.modified), ("missing", drift.missing), ("stale", drift.stale)):
+            for name in names:
+                print(f"{label}: {out}/{name}")
+        print(drift.diff, end="")
+        print(f"{out}/ has drifted from {specs}/; run `semc gen` to regenerate it", file=sys.stderr)
+        return 1
+    changes = write_package(expected, out)
+    touched = len(changes.modified) + len(changes.missing) + len(changes.stale)
+    print(f"generated {out}/ from {specs}/: {len(expected)} files, {touched} changed")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from dsl.diagnostics import SpecError
+    from dsl.program import load_program
+
+    try:
+        program = load_program(Path(args.specs))
+    except SpecError as error:
+        _print_spec_error(error, args.format)
+        return 1
+    print(f"{args.specs}/: {len(program.files)} files, {len(program.datasets)} datasets, {len(program.views)} views: ok")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from runtime.build import build
+
+    report = build(Path(args.path), Path(args.out), _import_program(args.program))
+    print(report.render())
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from runtime.query import format_table, query
+
+    print(format_table(query(Path(args.out_dir), args.sql), max_rows=args.limit))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="semc", description="Compile .sem specs; build and query the CPG.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser("gen", help="generate the Python package from the specs")
+    gen.add_argument("--specs", default="specs", help="folder of .sem files (default: specs)")
+    gen.add_argument("--out", default="generated", help="package folder to write (default: generated)")
+    gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if the package has drifted")
+    gen.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics format")
+    gen.set_defaults(run=cmd_gen)
+
+    check = commands.add_parser("check", help="parse and check the specs only")
+    check.add_argument("--specs", default="specs")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(run=cmd_check)
+
+    build = commands.add_parser("build", help="build the CPG of a source tree into Delta tables")
+    build.add_argument("path", help="source file or folder to analyse")
+    build.add_argument("--out", required=True, help="folder for the Delta tables")
+    build.add_argument("--program", default="generated", help="generated package: import name or folder")
+    build.set_defaults(run=cmd_build)
+
+    query = commands.add_parser("query", help="run SQL over the tables of a build")
+    query.add_argument("out_dir")
+    query.add_argument("sql")
+    query.add_argument("--limit", type=int, default=40, help="rows to print (default: 40)")
+    query.set_defaults(run=cmd_query)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from runtime.evidence import EvidenceSchemaError
+    from runtime.program import StaleProgramError
+    from runtime.registration import OrphanRegistrationError, PlanDriftError
+
+    try:
+        return args.run(args)
+    except (
+        StaleProgramError,
+        PlanDriftError,
+        OrphanRegistrationError,
+        EvidenceSchemaError,
+        FileNotFoundError,
+        ModuleNotFoundError,
+    ) as error:
+        print(f"semc: error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # DataFusion SQL errors and the like are the user's input, not our bug
+        if type(error).__module__.startswith(("datafusion", "deltalake")) or "DataFusion error" in str(error):
+            print(f"semc: error: {error}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Write outputs to Delta Lake. Each write is one Delta commit: readers see the old or the new table, whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datafusion import DataFrame
+from deltalake import DeltaTable, write_deltalake
+
+
+def write_output(location: Path, df: DataFrame) -> int:
+    """Replace the table at location with df's rows (streamed, not collected); returns the row count."""
+    location.parent.mkdir(parents=True, exist_ok=True)
+    write_deltalake(str(location), df, mode="overwrite", schema_mode="overwrite")
+    return DeltaTable(str(location)).to_pyarrow_dataset().count_rows()
+
+
+def is_delta_table(path: Path) -> bool:
+    return (path / "_delta_log").is_dir()
+
+
+def open_tables(root: Path) -> dict[str, DeltaTable]:
+    """Every Delta table directly under root, by folder name."""
+    if not root.is_dir():
+        return {}
+    return {p.name: DeltaTable(str(p)) for p in sorted(root.iterdir()) if p.is_dir() and is_delta_table(p)}

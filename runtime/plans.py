@@ -1,0 +1,60 @@
+"""Plan facts shared by the compiler and the runtime, so both compute them one way.
+
+A view's plan is always taken over *placeholder* tables: every upstream dataset or view is registered as an
+empty table of its schema, so it appears in the plan as a table scan (not as an inlined view body) and the
+plan depends only on the builder and its input schemas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+import pyarrow as pa
+from datafusion import DataFrame, LogicalPlan, SessionContext
+
+
+def register_placeholder(ctx: SessionContext, name: str, schema: pa.Schema) -> None:
+    ctx.register_record_batches(name, [[pa.RecordBatch.from_pylist([], schema=schema)]])
+
+
+def placeholder_context(schemas: Iterable[tuple[str, pa.Schema]]) -> SessionContext:
+    ctx = SessionContext()
+    for name, schema in schemas:
+        register_placeholder(ctx, name, schema)
+    return ctx
+
+
+def plan_text(df: DataFrame) -> str:
+    """The unoptimized plan with schemas: stable across processes, unlike Substrait bytes."""
+    return df.logical_plan().display_indent_schema()
+
+
+def plan_fingerprint(df: DataFrame) -> str:
+    return hashlib.sha256(plan_text(df).encode()).hexdigest()
+
+
+def _scans(plan: LogicalPlan):
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        variant = node.to_variant()
+        if type(variant).__name__ == "TableScan":
+            yield variant
+        stack.extend(node.inputs())
+
+
+def scanned_tables(df: DataFrame) -> tuple[str, ...]:
+    """Tables the unoptimized plan reads: the optimizer may drop a scan it proves empty."""
+    return tuple(sorted({scan.table_name() for scan in _scans(df.logical_plan())}))
+
+
+def required_columns(df: DataFrame) -> dict[str, tuple[str, ...]]:
+    """Columns each input must supply, from the optimized plan's pushed-down projections."""
+    required: dict[str, set[str]] = {name: set() for name in scanned_tables(df)}
+    for scan in _scans(df.optimized_logical_plan()):
+        name = scan.table_name()
+        projected = [column for _, column in scan.projection()]
+        # An empty projection reads no column but still needs the rows; record the table with no columns.
+        required.setdefault(name, set()).update(projected)
+    return {name: tuple(sorted(columns)) for name, columns in sorted(required.items())}

@@ -1,0 +1,130 @@
+"""The value a generated package exports: everything the compiler derived, and nothing hand-written.
+
+Generated code builds one `CompiledProgram` from these types; the runtime reads only that value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from types import ModuleType
+from typing import Callable, Mapping
+
+import pyarrow as pa
+from datafusion import DataFrame, SessionContext
+
+from runtime.source import SourceFile
+
+ViewBuilder = Callable[[SessionContext], DataFrame]
+# An extractor reads one file and returns rows per requested dataset.
+ExtractFunction = Callable[[SourceFile, frozenset[str]], Mapping[str, list[dict]]]
+
+
+class CachePolicy(str, Enum):
+    NONE = "none"  # consumed once: inlined into its consumer's plan
+    MEMORY = "memory"  # consumed by several views: computed once per run and held in memory
+    DELTA_OUTPUT = "delta_output"  # an output: written to its Delta table
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    extractor: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    name: str
+    is_output: bool
+    builder: ViewBuilder
+    schema: pa.Schema
+    inputs: tuple[str, ...]
+    required_columns: Mapping[str, tuple[str, ...]]
+    fingerprint: str
+    cache: CachePolicy
+
+
+@dataclass(frozen=True)
+class ExtractorBinding:
+    """An extractor the program needs, and exactly the datasets some output reads from it."""
+
+    name: str
+    datasets: tuple[str, ...]
+    extract: ExtractFunction
+
+
+@dataclass(frozen=True)
+class CompiledProgram:
+    package: str
+    specs_dir: str  # relative to the package folder; used to detect generated code older than its specs
+    spec_hashes: Mapping[str, str]  # spec file (relative to specs_dir) -> sha256 of its bytes
+    spec_fingerprint: str
+    program_fingerprint: str
+    datasets: tuple[DatasetSpec, ...]
+    views: tuple[ViewSpec, ...]  # in schedule order
+    edges: tuple[tuple[str, str], ...]  # (upstream, downstream) over datasets and views
+    generations: tuple[tuple[str, ...], ...]  # views that can run together, in order
+    executors: tuple[ExtractorBinding, ...]
+    bindings: Mapping[str, str]  # output name -> location relative to the output root
+
+    def dataset(self, name: str) -> DatasetSpec:
+        return next(d for d in self.datasets if d.name == name)
+
+    def view(self, name: str) -> ViewSpec:
+        return next(v for v in self.views if v.name == name)
+
+    @property
+    def outputs(self) -> tuple[ViewSpec, ...]:
+        return tuple(v for v in self.views if v.is_output)
+
+
+def spec_fingerprint(spec_hashes: Mapping[str, str]) -> str:
+    """One digest for a set of spec files; the compiler and the staleness check both use this function."""
+    digest = hashlib.sha256()
+    for path in sorted(spec_hashes):
+        digest.update(f"{path}\0{spec_hashes[path]}\n".encode())
+    return digest.hexdigest()
+
+
+def hash_spec_files(specs_dir: Path) -> dict[str, str]:
+    return {
+        path.relative_to(specs_dir).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(specs_dir.rglob("*.sem"))
+    }
+
+
+class StaleProgramError(Exception):
+    pass
+
+
+def check_fresh(program: CompiledProgram, package_dir: Path) -> None:
+    """Refuse a generated package whose specs have changed since it was generated.
+
+    Where the specs folder is absent (an installed package), there is nothing to compare against.
+    """
+    specs_dir = (package_dir / program.specs_dir).resolve()
+    if not specs_dir.is_dir():
+        return
+    current = hash_spec_files(specs_dir)
+    if spec_fingerprint(current) == program.spec_fingerprint:
+        return
+    changed = sorted(p for p in set(current) | set(program.spec_hashes) if current.get(p) != program.spec_hashes.get(p))
+    raise StaleProgramError(
+        f"{program.package}/ was generated from other specs than those in {specs_dir} "
+        f"(changed: {', '.join(changed)}); run `semc gen` to regenerate it"
+    )
+
+
+def load_program(package: str | ModuleType = "generated") -> tuple[CompiledProgram, Path]:
+    """Import a generated package and return its program and folder, refusing it if stale."""
+    module = importlib.import_module(package) if isinstance(package, str) else package
+    program_module = importlib.import_module(f"{module.__name__}.program")
+    program: CompiledProgram = program_module.PROGRAM
+    package_dir = Path(module.__file__).parent
+    check_fresh(program, package_dir)
+    return program, package_dir
