@@ -11,7 +11,7 @@ from importlib import metadata
 import pyarrow as pa
 
 from codegen.analysis import ProgramAnalysis
-from codegen.pysource import PipelineWriter
+from codegen.pysource import PipelineWriter, TranslationError
 from dsl import codes
 from dsl.diagnostics import Diagnostic, SpecError
 from dsl.ir import Program, RelationKind
@@ -69,14 +69,22 @@ def builder_function(view_name: str) -> str:
 
 
 def builder_models(program: Program) -> tuple[BuilderModel, ...]:
+    """One builder per view; every view that cannot be translated is reported, not only the first."""
     writer = PipelineWriter()
-    models = []
+    models, diagnostics = [], []
     for view in sorted(program.views, key=lambda v: v.name):
         kind = "Output" if view.kind is RelationKind.OUTPUT else "View"
         doc = f"{kind} `{view.name}` ({view.span.file}:{view.span.line})."
         if view.doc:
             doc += "\n\n" + view.doc
-        models.append(BuilderModel(view.name, builder_function(view.name), docstring(doc), tuple(writer.statements(view))))
+        try:
+            statements = tuple(writer.statements(view))
+        except TranslationError as error:
+            diagnostics.append(error.diagnostic)
+            continue
+        models.append(BuilderModel(view.name, builder_function(view.name), docstring(doc), statements))
+    if diagnostics:
+        raise SpecError(diagnostics, {f.path: f.text for f in program.files})
     return tuple(models)
 
 

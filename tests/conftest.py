@@ -1,0 +1,42 @@
+"""Shared helpers: compile a spec folder into a real package in a temporary folder and import it."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from codegen.generate import generate, write_package
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_specs(folder: Path, specs: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in specs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def compile_package(tmp_path):
+    """compile_package(specs) -> (module, specs_dir, package_dir), with a unique package name per call."""
+    added: list[str] = []
+
+    def compile_(specs: dict[str, str] | Path):
+        name = f"semc_test_{uuid.uuid4().hex[:10]}"
+        specs_dir = specs if isinstance(specs, Path) else write_specs(tmp_path / f"{name}_specs", specs)
+        package_dir = tmp_path / name
+        write_package(generate(specs_dir, package_dir), package_dir)
+        if str(tmp_path) not in sys.path:
+            sys.path.insert(0, str(tmp_path))
+            added.append(str(tmp_path))
+        importlib.import_module(f"{name}.program")  # imports views, schemas and manifest too
+        return importlib.import_module(name), specs_dir, package_dir
+
+    yield compile_
+    for entry in added:
+        sys.path.remove(entry)

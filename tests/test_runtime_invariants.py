@@ -1,0 +1,85 @@
+"""Runtime guards, each shown to fire: stale package, plan drift, orphan registrations, evidence contracts."""
+
+from __future__ import annotations
+
+import shutil
+
+import pyarrow as pa
+import pytest
+
+from runtime.build import build
+from runtime.cli import main
+from runtime.context import ExecutionContext
+from runtime.evidence import EvidenceSchemaError
+from runtime.program import StaleProgramError, load_program
+from runtime.registration import OrphanRegistrationError, PlanDriftError, register_evidence, register_views
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "samples" / "shapes"
+
+
+def test_a_package_older_than_its_specs_refuses_to_run(compile_package, tmp_path, capsys):
+    module, specs_dir, package_dir = compile_package({"main.sem": (ROOT / "specs" / "evidence.sem").read_text()
+                                                      + "output n = ast_nodes | select kind\n"})
+    load_program(module)  # fresh: fine
+    (specs_dir / "main.sem").write_text((specs_dir / "main.sem").read_text() + "\n# a comment\n")
+    with pytest.raises(StaleProgramError, match=r"changed: main\.sem.*run `semc gen`"):
+        load_program(module)
+    code = main(["build", str(SAMPLE), "--out", str(tmp_path / "out"), "--program", str(package_dir)])
+    assert code == 2
+    assert "run `semc gen`" in capsys.readouterr().err
+
+
+def test_a_builder_edited_by_hand_is_caught_by_its_plan_fingerprint(tmp_path):
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    package = tmp_path / "handedited"
+    shutil.copytree(ROOT / "generated", package, ignore=shutil.ignore_patterns("__pycache__"))
+    views = package / "views.py"
+    views.write_text(views.read_text().replace('lit("ClassDef")', 'lit("FunctionDef")'))
+    code = main(["build", str(SAMPLE), "--out", str(tmp_path / "out"), "--program", str(package)])
+    assert code == 2
+    with pytest.raises(PlanDriftError, match="view 'class_nodes' plans differently"):
+        build(SAMPLE, tmp_path / "out", "handedited")
+    assert not (tmp_path / "out").exists(), "nothing may be written when a plan has drifted"
+
+
+def test_nothing_outside_the_view_graph_may_be_registered(tmp_path):
+    program, _ = load_program("generated")
+    context = ExecutionContext.create(program, tmp_path)
+    register_evidence(context, {d.name: pa.Table.from_pylist([], schema=d.schema) for d in program.datasets})
+    context.session.register_record_batches("rogue", [[pa.RecordBatch.from_pylist([{"a": 1}])]])
+    with pytest.raises(OrphanRegistrationError, match="rogue"):
+        register_views(context)
+
+
+def test_views_register_in_schedule_order_with_only_graph_names(tmp_path):
+    program, _ = load_program("generated")
+    context = ExecutionContext.create(program, tmp_path)
+    register_evidence(context, {d.name: pa.Table.from_pylist([], schema=d.schema) for d in program.datasets})
+    register_views(context)
+    registered = set(context.session.catalog().schema().names())
+    assert registered == {d.name for d in program.datasets} | {v.name for v in program.views}
+    position = {v.name: i for i, v in enumerate(program.views)}
+    for upstream, downstream in program.edges:
+        if upstream in position:
+            assert position[upstream] < position[downstream]
+
+
+def test_evidence_that_breaks_its_declared_schema_is_a_clear_error(compile_package, tmp_path):
+    spec = (
+        "dataset ast_nodes from extractor python_ast {\n  file_id: string\n  not_produced: int64\n}\n"
+        "output o = ast_nodes | select file_id\n"
+    )
+    module, _, _ = compile_package({"main.sem": spec})
+    with pytest.raises(EvidenceSchemaError, match="no column 'not_produced' for dataset 'ast_nodes'"):
+        build(SAMPLE, tmp_path / "out", module)
+
+
+def test_a_non_null_column_that_gets_nulls_is_named(compile_package, tmp_path):
+    spec = (
+        "dataset ast_nodes from extractor python_ast {\n  file_id: string\n  parent_id: int64\n}\n"
+        "output o = ast_nodes | select file_id\n"
+    )
+    module, _, _ = compile_package({"main.sem": spec})
+    with pytest.raises(EvidenceSchemaError, match="'parent_id' of dataset 'ast_nodes' is declared non-null"):
+        build(SAMPLE, tmp_path / "out", module)
