@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from dsl import codes
 from dsl.diagnostics import Diagnostic, Span
 from dsl.ir import (
+    MAX_EXPRESSION_DEPTH,
     SCALAR_TYPES,
     Binary,
     Call,
@@ -32,6 +33,24 @@ from dsl.ir import (
     UnionSource,
     View,
 )
+
+
+def expression_depth(expr: Expr) -> int:
+    """Depth of an expression tree, computed without recursion so any input is safe to measure."""
+    deepest = 0
+    stack = [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, Binary):
+            stack.extend(((node.left, depth + 1), (node.right, depth + 1)))
+        elif isinstance(node, (Unary, IsNull)):
+            stack.append((node.operand, depth + 1))
+        elif isinstance(node, InList):
+            stack.extend((item, depth + 1) for item in (node.operand, *node.items))
+        elif isinstance(node, Call):
+            stack.extend((arg, depth + 1) for arg in node.args)
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -105,7 +124,7 @@ class _Checker:
                     dataset.span,
                     _hint(key_name, list(names)),
                 )
-        self.columns[dataset.name] = [c.name for c in dataset.columns]
+        self.columns[dataset.name] = list(dict.fromkeys(c.name for c in dataset.columns))
 
     def _views_in_dependency_order(self) -> list[View]:
         """Depth-first order over view dependencies; a cycle is reported once, at the view that closes it."""
@@ -156,7 +175,7 @@ class _Checker:
         scope = self._source(view)
         for step in view.steps:
             scope = self._step(step, scope)
-        if scope is not None:
+        if scope is not None and len(self.diagnostics) == errors_before:
             self._no_duplicates(scope, view.span)
         ok = len(self.diagnostics) == errors_before and scope is not None
         self.columns[view.name] = [c.name for c in scope] if ok and scope is not None else None
@@ -241,23 +260,35 @@ class _Checker:
     # expressions
 
     def _expr(self, expr: Expr, scope: list[ScopeColumn] | None) -> None:
+        depth = expression_depth(expr)
+        if depth > MAX_EXPRESSION_DEPTH:
+            self.error(
+                codes.TOO_DEEP,
+                f"this expression nests {depth} levels deep; at most {MAX_EXPRESSION_DEPTH} are allowed",
+                expr.span,
+                "split it across several derive steps",
+            )
+            return
+        self._resolve(expr, scope)
+
+    def _resolve(self, expr: Expr, scope: list[ScopeColumn] | None) -> None:
         if isinstance(expr, ColumnRef):
             if scope is not None:
                 self._column(expr, scope)
         elif isinstance(expr, Binary):
-            self._expr(expr.left, scope)
-            self._expr(expr.right, scope)
+            self._resolve(expr.left, scope)
+            self._resolve(expr.right, scope)
         elif isinstance(expr, Unary):
-            self._expr(expr.operand, scope)
+            self._resolve(expr.operand, scope)
         elif isinstance(expr, InList):
-            self._expr(expr.operand, scope)
+            self._resolve(expr.operand, scope)
             for item in expr.items:
-                self._expr(item, scope)
+                self._resolve(item, scope)
         elif isinstance(expr, IsNull):
-            self._expr(expr.operand, scope)
+            self._resolve(expr.operand, scope)
         elif isinstance(expr, Call):
             for arg in expr.args:
-                self._expr(arg, scope)
+                self._resolve(arg, scope)
         else:
             assert isinstance(expr, Literal)
 

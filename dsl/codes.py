@@ -15,6 +15,7 @@ UNION_MISMATCH = "SEM017"
 VIEW_CYCLE = "SEM018"
 BAD_KEY = "SEM019"
 DUPLICATE_ALIAS = "SEM020"
+TOO_DEEP = "SEM021"
 UNKNOWN_FUNCTION = "SEM100"
 PLAN_ERROR = "SEM101"
 UNKNOWN_EXTRACTOR = "SEM102"
@@ -35,6 +36,7 @@ EXPLANATIONS = MappingProxyType(
         VIEW_CYCLE: "views depend on each other in a cycle",
         BAD_KEY: "a dataset key names a column the dataset does not declare",
         DUPLICATE_ALIAS: "two sides of a join have the same qualifier",
+        TOO_DEEP: "an expression nests deeper than the compiler accepts",
         UNKNOWN_FUNCTION: "a call names a function DataFusion does not provide",
         PLAN_ERROR: "DataFusion rejected the plan a view compiles to",
         UNKNOWN_EXTRACTOR: "a dataset is bound to an extractor the runtime does not implement",

@@ -12,6 +12,14 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
+def source_lines(text: str) -> list[str]:
+    """Lines as the lexer counts them: split at \\n only (str.splitlines would also split at \\f, \\x85, ...)."""
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 @dataclass(frozen=True, order=True)
 class Span:
     """A range of a spec file. Lines and columns are 1-based; end_col is exclusive."""
@@ -39,9 +47,9 @@ class Diagnostic:
         lines = [f"{self.span}: {self.severity.value}[{self.code}]: {self.message}"]
         text = sources.get(self.span.file)
         if text is not None:
-            source_lines = text.splitlines()
-            if 1 <= self.span.line <= len(source_lines):
-                source_line = source_lines[self.span.line - 1].expandtabs(1)
+            lines_of_text = source_lines(text)
+            if 1 <= self.span.line <= len(lines_of_text):
+                source_line = lines_of_text[self.span.line - 1].expandtabs(1)
                 gutter = f"{self.span.line:>4} | "
                 lines.append(gutter + source_line)
                 if self.span.end_line == self.span.line:

@@ -8,6 +8,10 @@ from typing import Union
 
 from dsl.diagnostics import Span
 
+# Deeper expressions are refused with a diagnostic: every later stage (code generation, black, DataFusion)
+# walks expressions recursively.
+MAX_EXPRESSION_DEPTH = 100
+
 # Scalar column types of the language, by their .sem spelling.
 SCALAR_TYPES = ("binary", "bool", "float64", "int32", "int64", "string")
 

@@ -10,8 +10,9 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from dsl import codes
-from dsl.diagnostics import Diagnostic, Span, SpecError
+from dsl.diagnostics import Diagnostic, Span, SpecError, source_lines
 from dsl.ir import (
+    MAX_EXPRESSION_DEPTH,
     Assignment,
     Binary,
     Call,
@@ -46,6 +47,17 @@ _TERMINAL_NAMES = {
     "VIEW_KW": "'view' or 'output'",
     "$END": "end of file",
 }
+
+
+INT64_MAX = 2**63 - 1
+
+
+class _Located(Exception):
+    """Raised inside the transformer for a value the grammar admits but the language does not."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
 
 
 @dataclass(frozen=True)
@@ -229,7 +241,8 @@ class _ToIR(Transformer):
 
     @v_args(meta=True)
     def is_null(self, meta, children):
-        return IsNull(children[0], len(children) > 1, _span(self.file, meta))
+        negated = any(isinstance(c, Token) and c.type == "NOT" for c in children[1:])
+        return IsNull(children[0], negated, _span(self.file, meta))
 
     @v_args(meta=True)
     def call(self, meta, children):
@@ -250,7 +263,11 @@ class _ToIR(Transformer):
             # The grammar admits only \" \\ \n \t escapes, all of which Python's literal syntax reads alike.
             return Literal(LiteralKind.STRING, python_ast.literal_eval(token.value), span)
         if token.type == "INT":
-            return Literal(LiteralKind.INT, int(token.value), span)
+            # Compare digit strings: int() itself refuses literals of more than 4,300 digits.
+            digits = token.value.lstrip("0") or "0"
+            if len(digits) > len(str(INT64_MAX)) or int(digits) > INT64_MAX:
+                raise _Located(Diagnostic(codes.BAD_TOKEN, "integer literal does not fit in int64", span))
+            return Literal(LiteralKind.INT, int(digits), span)
         if token.type == "FLOAT":
             return Literal(LiteralKind.FLOAT, float(token.value), span)
         if token.type in ("TRUE", "FALSE"):
@@ -269,7 +286,12 @@ def _describe_expected(parser: Lark, expected: set[str]) -> str:
         except KeyError:
             names.append(terminal)
             continue
-        names.append(f"'{pattern.value}'" if pattern.type == "str" else terminal.lower())
+        if pattern.type == "str":
+            names.append(f"'{pattern.value}'")
+        elif pattern.value.endswith(r"\b"):  # a keyword: /(view|output)\b/
+            names.extend(f"'{word}'" for word in pattern.value[:-2].strip("()").split("|"))
+        else:
+            names.append(terminal.strip("_").lower())
     names = sorted(set(names))
     if len(names) > 8:
         names = names[:8] + ["..."]
@@ -285,7 +307,7 @@ def _syntax_diagnostic(parser: Lark, file: str, error: UnexpectedInput, text: st
             message = "unterminated or malformed string literal"
         return Diagnostic(codes.BAD_TOKEN, message, Span(file, line, col, line, col + 1))
     if isinstance(error, UnexpectedEOF):
-        lines = text.splitlines() or [""]
+        lines = source_lines(text)
         line, col = len(lines), len(lines[-1]) + 1
         expected = _describe_expected(parser, set(error.expected))
         return Diagnostic(codes.SYNTAX, f"unexpected end of file; expected {expected}", Span(file, line, col, line, col))
@@ -293,7 +315,7 @@ def _syntax_diagnostic(parser: Lark, file: str, error: UnexpectedInput, text: st
     token = error.token
     expected = _describe_expected(parser, set(error.expected))
     if token.type == "$END":
-        lines = text.splitlines() or [""]
+        lines = source_lines(text)
         span = Span(file, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 1)
         return Diagnostic(codes.SYNTAX, f"unexpected end of file; expected {expected}", span)
     span = Span(file, token.line, token.column, token.end_line or token.line, token.end_column or token.column + 1)
@@ -304,19 +326,42 @@ def parse_file(parser: Lark, file: str, text: str) -> list[Dataset | View]:
     """Parse one file's text. Raises SpecError with a located diagnostic on a syntax error."""
     try:
         tree = parser.parse(text)
-        return _ToIR(file, _Docs(scan_comments(text))).transform(tree)
     except UnexpectedInput as error:
         raise SpecError([_syntax_diagnostic(parser, file, error, text)], {file: text}) from None
-    except VisitError as error:  # a value the grammar admits but the IR cannot hold
-        raise SpecError(
-            [Diagnostic(codes.SYNTAX, str(error.orig_exc), Span(file, 1, 1, 1, 1))], {file: text}
-        ) from None
+    try:
+        return _ToIR(file, _Docs(scan_comments(text))).transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, _Located):
+            raise SpecError([error.orig_exc.diagnostic], {file: text}) from None
+        if isinstance(error.orig_exc, RecursionError):
+            raise SpecError([_too_deep(file, tree)], {file: text}) from None
+        raise
+    except RecursionError:
+        raise SpecError([_too_deep(file, tree)], {file: text}) from None
+
+
+def _too_deep(file: str, tree: Tree) -> Diagnostic:
+    """Point at the first subtree that lies deeper than the transformer could go (found without recursion)."""
+    stack = [(tree, 0)]
+    where = Span(file, 1, 1, 1, 1)
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_EXPRESSION_DEPTH and not node.meta.empty:
+            where = Span(file, node.meta.line, node.meta.column, node.meta.line, node.meta.column + 1)
+            break
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return Diagnostic(
+        codes.TOO_DEEP,
+        f"this expression nests more than {MAX_EXPRESSION_DEPTH} levels deep",
+        where,
+        hint="split it across several derive steps",
+    )
 
 
 def scan_comments(text: str) -> list[Comment]:
     """Every `#` comment with its position. Strings never span lines, so a scan per line is exact."""
     comments = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    for line_number, line in enumerate(source_lines(text), start=1):
         in_string = escaped = False
         for index, char in enumerate(line):
             if in_string:

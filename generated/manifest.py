@@ -11,11 +11,11 @@ SPECS_DIR = "../specs"
 SPEC_HASHES = MappingProxyType(
     {
         "cpg.sem": "d29ec28e27aabab0468fe60cd40ce0026437b5d32887f9ab1c0b5db1cc5087ef",
-        "evidence.sem": "75f7045826460b57ab0eaa4dcae2591799902fed50f29e83cec8593e5b5630a7",
+        "evidence.sem": "cd2ff4792bfece7e0b9bfc2ba435767ebc3d5698c90ef4b570cb35767425904e",
     }
 )
 
-SPEC_FINGERPRINT = "610b70d0900942dffea89d2cb8a03df2768ceb674fc6621f048e4048228e57a4"
+SPEC_FINGERPRINT = "b9bff541a340b3cc42bda970b3432543868374b5201808be741cbfdfbb5f4aa4"
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
 PROGRAM_FINGERPRINT = "39e497011a8614d8648eea8f1c40f8895231ed0776f3a94ab8c82ec6ae87cb5b"

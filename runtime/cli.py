@@ -111,27 +111,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from runtime.evidence import EvidenceSchemaError
-    from runtime.program import StaleProgramError
-    from runtime.registration import OrphanRegistrationError, PlanDriftError
+    from runtime.errors import SemcError
 
     try:
         return args.run(args)
-    except (
-        StaleProgramError,
-        PlanDriftError,
-        OrphanRegistrationError,
-        EvidenceSchemaError,
-        FileNotFoundError,
-        ModuleNotFoundError,
-    ) as error:
+    except (SemcError, FileNotFoundError, ModuleNotFoundError) as error:
         print(f"semc: error: {error}", file=sys.stderr)
         return 2
-    except Exception as error:  # DataFusion SQL errors and the like are the user's input, not our bug
-        if type(error).__module__.startswith(("datafusion", "deltalake")) or "DataFusion error" in str(error):
-            print(f"semc: error: {error}", file=sys.stderr)
-            return 2
-        raise
 
 
 if __name__ == "__main__":

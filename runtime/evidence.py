@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from runtime.errors import SemcError
 from runtime.program import CompiledProgram, DatasetSpec
 from runtime.source import discover, read_source
 
 
-class EvidenceSchemaError(Exception):
+class EvidenceSchemaError(SemcError):
     """An extractor produced data that does not meet its dataset's declared schema."""
 
 

@@ -16,6 +16,7 @@ from typing import Callable, Mapping
 import pyarrow as pa
 from datafusion import DataFrame, SessionContext
 
+from runtime.errors import SemcError
 from runtime.source import SourceFile
 
 ViewBuilder = Callable[[SessionContext], DataFrame]
@@ -98,7 +99,7 @@ def hash_spec_files(specs_dir: Path) -> dict[str, str]:
     }
 
 
-class StaleProgramError(Exception):
+class StaleProgramError(SemcError):
     pass
 
 

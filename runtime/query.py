@@ -8,18 +8,26 @@ import pyarrow as pa
 from datafusion import SessionContext
 
 from runtime.delta_store import open_tables
+from runtime.errors import SemcError
+
+
+class QueryError(SemcError):
+    """The SQL could not be planned or run; DataFusion's message says why."""
 
 
 def query(out_dir: Path, sql: str) -> pa.Table:
     tables = open_tables(out_dir)
     if not tables:
-        raise FileNotFoundError(f"no Delta tables under {out_dir}; run `semc build SRC --out {out_dir}` first")
+        raise QueryError(f"no Delta tables under {out_dir}; run `semc build SRC --out {out_dir}` first")
     ctx = SessionContext()
     for name, table in tables.items():
         # The Delta provider itself, not a pyarrow dataset: pyarrow's scan mixes string and string_view
         # columns, and its compute kernels then refuse to compare them in joins.
         ctx.register_table(name, table)
-    return ctx.sql(sql).to_arrow_table()
+    try:
+        return ctx.sql(sql).to_arrow_table()
+    except Exception as error:  # DataFusion raises plain exceptions for SQL, schema and planning errors
+        raise QueryError(f"{str(error).strip()}\n(tables: {', '.join(tables)})") from None
 
 
 def format_table(table: pa.Table, max_rows: int = 40, max_width: int = 60) -> str:

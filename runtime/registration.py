@@ -5,15 +5,16 @@ from __future__ import annotations
 import pyarrow as pa
 
 from runtime.context import ExecutionContext
+from runtime.errors import SemcError
 from runtime.plans import placeholder_context, plan_fingerprint
 from runtime.program import CachePolicy
 
 
-class PlanDriftError(Exception):
+class PlanDriftError(SemcError):
     """A view builds a different plan at run time than the compiler analysed."""
 
 
-class OrphanRegistrationError(Exception):
+class OrphanRegistrationError(SemcError):
     """Something is registered in the session that the view graph does not know."""
 
 

@@ -227,11 +227,6 @@ def test_unreadable_file_becomes_diagnostic(tmp_path):
     assert Counter((n["kind"], n["qualified_name"]) for n in nodes) == EXPECTED_NODES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file with lone-CR line endings crashes python_ast (IndexError): the build lists an extractor "
-    "failure, and the file gets neither a MODULE node nor a diagnostics row",
-)
 def test_cr_only_file_is_built_or_diagnosed(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -298,12 +293,6 @@ def test_cli_errors_are_reported_not_raised(tmp_path, capsys):
     assert "no Delta tables" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="cli.main re-raises DataFusion SQL errors: they arrive as builtins.ValueError whose text "
-    "('Schema error: ...', 'SQL error: ...', 'Error during planning: ...') never contains 'DataFusion error'",
-)
 @pytest.mark.parametrize(
     "sql", ["select no_such_column from cpg_nodes", "selec 1", "select * from no_such_table"]
 )

@@ -560,10 +560,6 @@ def test_diagnostic_json_carries_the_span():
 # --- known bugs ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: keyword terminals are not delimited from names; `viewfoo = t` lexes as `view foo = t`",
-)
 def test_keyword_glued_to_a_name_is_a_syntax_error():
     # The contextual lexer only offers VIEW_KW/'dataset' at the top level, so it matches the
     # prefix `view` of `viewfoo` and then lexes `foo` as the view name; likewise `| filterx == 1`
@@ -572,11 +568,6 @@ def test_keyword_glued_to_a_name_is_a_syntax_error():
     assert error.diagnostics[0].code in (codes.SYNTAX, codes.BAD_TOKEN)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a raw carriage return inside a string literal is admitted by the grammar but "
-    "ast.literal_eval rejects it; reported as SEM001 at 1:1 with a Python-internal message",
-)
 def test_raw_carriage_return_in_string_literal():
     text = BASE + 'view v = t | filter b == "x\ry"\n'
     try:
@@ -589,21 +580,11 @@ def test_raw_carriage_return_in_string_literal():
         assert expr.right.value == "x\ry"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an integer literal of more than 4300 digits fails int() inside the transformer and "
-    "is reported as SEM001 at 1:1 with Python's int-conversion message instead of at the literal",
-)
 def test_huge_integer_literal_is_located():
     error, diag = only_diagnostic(BASE + "view v = t | filter a == " + "9" * 5000 + "\n")
     assert (diag.span.line, diag.span.col) == (BASE_LINES + 1, 26)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Diagnostic.render splits the source with str.splitlines(), which also breaks at "
-    "\\f, \\r, \\x85, \\u2028 ..., while Lark counts lines by \\n only; the wrong source line is shown",
-)
 def test_render_shows_the_right_line_after_a_form_feed():
     text = BASE + "\f\nview v = t | filter a == $\n"
     error, diag = only_diagnostic(text)

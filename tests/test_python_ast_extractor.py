@@ -161,22 +161,11 @@ def test_bom_spans_are_file_byte_offsets():
     assert span(pass_) == (16, 20, 2, 4, 2, 8)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evidence.sem: columns are byte offsets within the line 'as Python's ast reports them'; ast says "
-    "col_offset 0 for a definition right after a UTF-8 BOM, the extractor reports 3 (it counts the BOM)",
-)
 def test_bom_column_matches_ast():
     rows = nodes(b"\xef\xbb\xbfdef f():\n    pass\n")
     assert by_qualname(rows, "m.f")["col"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="python_ast builds line starts from b'\\n' only, but ast also ends lines at a lone b'\\r' "
-    "(classic Mac line endings): offset() indexes past line_starts and extract() raises IndexError",
-)
 def test_cr_only_line_endings():
     data = b"x = 1\ry = 2\r"
     rows = nodes(data)
@@ -185,11 +174,6 @@ def test_cr_only_line_endings():
     assert (y["bstart"], y["bend"]) == (6, 7)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="for a file with a non-UTF-8 coding cookie, ast columns are UTF-8 offsets into the *decoded* "
-    "line, which the extractor uses as offsets into the raw latin-1 bytes: spans point at the wrong bytes",
-)
 def test_latin1_coding_cookie_spans_point_at_the_node():
     data = b"# -*- coding: latin-1 -*-\ns = '\xe9'; t = 1\n"
     rows = nodes(data)
@@ -226,11 +210,6 @@ def test_syntax_error_row():
     assert row["message"].startswith("SyntaxError")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evidence.sem: columns are 0-based UTF-8 byte offsets, but ast_errors.col is SyntaxError.offset, "
-    "a 1-based character offset ('x = )' gives 5, not 4; 'éé = )' gives 6, not 7)",
-)
 @pytest.mark.parametrize("text, col", [("x = )\n", 4), ("éé = )\n", 7)])
 def test_syntax_error_column_is_zero_based_bytes(text, col):
     row = error(text.encode())
@@ -264,11 +243,6 @@ def test_unknown_coding_cookie_is_an_encoding_row():
     assert "bogus" in row["message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unknown coding cookie raises SyntaxError(lineno=0, offset=-1); the row keeps line 0 and col "
-    "-1, which are not valid 1-based lines / 0-based columns",
-)
 def test_unknown_coding_cookie_line_is_valid():
     row = error(b"# coding: bogus\nx = 1\n")
     assert row["line"] is None or row["line"] >= 1

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import ast
 import bisect
+import io
+import tokenize
 from typing import Mapping
 
-from runtime.source import SourceFile
+from runtime.source import SourceFile, line_starts
 
 _SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 _DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
@@ -39,7 +41,12 @@ def _parse(source: SourceFile):
         return ast.parse(source.data, filename=source.file_id), None
     except SyntaxError as exc:
         code = "encoding" if "decode" in str(exc.msg) or "encoding" in str(exc.msg) else "syntax"
-        return None, _error(source, code, f"{type(exc).__name__}: {exc.msg}", exc.lineno, exc.offset)
+        line = exc.lineno if exc.lineno and exc.lineno >= 1 else None
+        col = None
+        if line is not None and exc.text is not None and exc.offset and exc.offset >= 1:
+            # SyntaxError.offset is 1-based and counts characters; the table holds 0-based UTF-8 bytes.
+            col = len(exc.text[: exc.offset - 1].encode("utf-8", errors="replace"))
+        return None, _error(source, code, f"{type(exc).__name__}: {exc.msg}", line, col)
     except (UnicodeError, LookupError) as exc:
         return None, _error(source, "encoding", f"{type(exc).__name__}: {exc}")
     except (RecursionError, MemoryError) as exc:
@@ -55,14 +62,41 @@ def extract(source: SourceFile, datasets: frozenset[str]) -> Mapping[str, Mappin
     return {"ast_nodes": _nodes(source, tree)}
 
 
+class _Positions:
+    """Turns ast's (line, UTF-8 column of the decoded line) into byte offsets into the file as stored."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.starts = line_starts(data)
+        self.bom = len(_BOM) if data.startswith(_BOM) else 0
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        self.encoding = None if encoding in ("utf-8", "utf-8-sig") else encoding
+        self._decoded: dict[int, str] = {}
+
+    def line_start(self, line: int) -> int:
+        start = self.starts[min(line, len(self.starts)) - 1]
+        return start + (self.bom if line == 1 else 0)
+
+    def offset(self, line: int, col: int) -> int:
+        start = self.line_start(line)
+        if self.encoding is None:
+            return start + col
+        text = self._decoded.get(line)
+        if text is None:
+            end = self.starts[line] if line < len(self.starts) else len(self.data)
+            text = self._decoded[line] = self.data[start:end].decode(self.encoding, errors="replace")
+        characters = len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+        return start + len(text[:characters].encode(self.encoding, errors="replace"))
+
+    def line_and_col(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, max(0, offset - self.line_start(line))
+
+
 def _nodes(source: SourceFile, tree: ast.Module) -> dict[str, list]:
     data = source.data or b""
-    line_starts = [0]
-    line_starts.extend(i + 1 for i, byte in enumerate(data) if byte == 0x0A)
-    bom = len(_BOM) if data.startswith(_BOM) else 0
-
-    def offset(line: int, col: int) -> int:
-        return line_starts[line - 1] + col + (bom if line == 1 else 0)
+    positions = _Positions(data)
+    offset = positions.offset
 
     rows: list[list] = []  # pre-order; index == node_id
     spans: list[list[int]] = []
@@ -111,14 +145,14 @@ def _nodes(source: SourceFile, tree: ast.Module) -> dict[str, list]:
             span[0] = span[1] = spans[rows[node_id][2]][0]
     columns: dict[str, list] = {name: [] for name in NODE_COLUMNS}
     for row, (start, end) in zip(rows, spans):
-        line = bisect.bisect_right(line_starts, start)
-        end_line = bisect.bisect_right(line_starts, max(start, end - 1)) if end > start else line
+        line, col = positions.line_and_col(start)
+        end_line, _ = positions.line_and_col(max(start, end - 1)) if end > start else (line, col)
         for column, value in zip(NODE_COLUMNS, row):
             columns[column].append(value)
         columns["bstart"].append(start)
         columns["bend"].append(end)
         columns["line"].append(line)
-        columns["col"].append(start - line_starts[line - 1])
+        columns["col"].append(col)
         columns["end_line"].append(end_line)
-        columns["end_col"].append(end - line_starts[end_line - 1])
+        columns["end_col"].append(max(0, end - positions.line_start(end_line)))
     return columns
