@@ -177,6 +177,21 @@ def _executors(analysis: ProgramAnalysis) -> tuple[ExecutorEntry, ...]:
     )
 
 
+# Where each kind of dataset lives under the output root. Outputs sit at the top, where users query them.
+EVIDENCE_FOLDER = "_evidence"
+STAGING_FOLDER = "_staging"
+
+
+def _bindings(
+    analysis: ProgramAnalysis, views: tuple["ViewEntry", ...], executors: tuple["ExecutorEntry", ...]
+) -> tuple[tuple[str, str], ...]:
+    """Every location the runtime may touch: extracted evidence, cached views, outputs."""
+    bindings = [(name, f"{EVIDENCE_FOLDER}/{name}") for e in executors for name in e.datasets]
+    bindings += [(v.name, f"{STAGING_FOLDER}/{v.name}") for v in views if v.cache == CachePolicy.MEMORY.name]
+    bindings += [(v.name, v.name) for v in views if v.is_output]
+    return tuple(sorted(bindings))
+
+
 def _versions() -> tuple[tuple[str, str], ...]:
     return tuple((name, metadata.version(name)) for name in PINNED_DISTRIBUTIONS)
 
@@ -226,5 +241,5 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
         edges=analysis.edges,
         generations=analysis.generations,
         executors=executors,
-        bindings=tuple(sorted((v.name, v.name) for v in views if v.is_output)),
+        bindings=_bindings(analysis, views, executors),
     )

@@ -343,6 +343,14 @@ PROGRAM = CompiledProgram(
         ),
     ),
     bindings=MappingProxyType(
-        {"cpg_edges": "cpg_edges", "cpg_nodes": "cpg_nodes", "diagnostics": "diagnostics"}
+        {
+            "ast_errors": "_evidence/ast_errors",
+            "ast_nodes": "_evidence/ast_nodes",
+            "cpg_edges": "cpg_edges",
+            "cpg_nodes": "cpg_nodes",
+            "diagnostics": "diagnostics",
+            "nodes": "_staging/nodes",
+            "source_files": "_evidence/source_files",
+        }
     ),
 )

@@ -71,7 +71,7 @@ class CompiledProgram:
     edges: tuple[tuple[str, str], ...]  # (upstream, downstream) over datasets and views
     generations: tuple[tuple[str, ...], ...]  # views that can run together, in order
     executors: tuple[ExtractorBinding, ...]
-    bindings: Mapping[str, str]  # output name -> location relative to the output root
+    bindings: Mapping[str, str]  # evidence, staging and output name -> location relative to the output root
 
     def dataset(self, name: str) -> DatasetSpec:
         return next(d for d in self.datasets if d.name == name)
