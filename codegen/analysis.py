@@ -12,6 +12,7 @@ from datafusion import DataFrame, SessionContext
 
 from dsl import codes
 from dsl.diagnostics import Diagnostic, SpecError
+from codegen.lineage import Source, view_lineage
 from dsl.ir import Dataset, Program, View
 from runtime.plans import plan_fingerprint, register_placeholder, required_columns, scanned_tables
 
@@ -40,6 +41,7 @@ class ViewAnalysis:
     inputs: tuple[str, ...]
     required_columns: Mapping[str, tuple[str, ...]]
     fingerprint: str
+    lineage: Mapping[str, tuple[Source, ...]]  # output column -> (input, column) pairs it is computed from
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
     generations = tuple(g for g in generations if g)
     dataset_schemas = {d.name: dataset_schema(d) for d in program.datasets}
     ctx = SessionContext()
+    columns_of: dict[str, list[str]] = {}
     for name, schema in sorted(dataset_schemas.items()):
         register_placeholder(ctx, name, schema)
+        columns_of[name] = schema.names
     analysed: list[ViewAnalysis] = []
     diagnostics: list[Diagnostic] = []
     failed: set[str] = set()
@@ -94,6 +98,7 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
             fingerprint = plan_fingerprint(df)
             inputs = scanned_tables(df)
             columns = required_columns(df)
+            lineage = view_lineage(df, columns_of)
         except Exception as error:  # DataFusion reports planning errors as plain exceptions
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             diagnostics.append(
@@ -102,7 +107,10 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
             failed.add(name)
             continue
         register_placeholder(ctx, name, schema)
-        analysed.append(ViewAnalysis(view, schema, inputs, MappingProxyType(columns), fingerprint))
+        columns_of[name] = schema.names
+        analysed.append(
+            ViewAnalysis(view, schema, inputs, MappingProxyType(columns), fingerprint, MappingProxyType(lineage))
+        )
     if diagnostics:
         raise SpecError(diagnostics, {f.path: f.text for f in program.files})
     consumers: dict[str, set[str]] = {}

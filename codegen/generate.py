@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from codegen.analysis import analyse
+from codegen.analysis import ProgramAnalysis, analyse
 from codegen.model import builder_models, program_model
 from codegen.render import render_package, render_views
 from dsl.program import load_program
@@ -23,20 +23,27 @@ def _load_builders(source: str, package: str) -> dict:
     return namespace
 
 
-def generate(specs_dir: Path, out_dir: Path) -> Mapping[str, str]:
-    """The complete contents of the generated package for specs_dir, as {file name: text}.
+@dataclass(frozen=True)
+class Compiled:
+    analysis: ProgramAnalysis
+    views_source: str
 
-    Raises dsl.diagnostics.SpecError with located diagnostics when the specs are wrong.
-    """
+
+def compile_specs(specs_dir: Path, package: str, specs_label: str) -> Compiled:
+    """Parse, check, translate and analyse a specs folder. Raises SpecError with located diagnostics."""
     program = load_program(specs_dir)
-    specs_label = _label(specs_dir, out_dir)
-    package = out_dir.name
     views_source = render_views(builder_models(program), specs_label)
     namespace = _load_builders(views_source, package)
     builders = {view.name: namespace[f"build_{view.name}"] for view in program.views}
-    analysis = analyse(program, builders)
+    return Compiled(analyse(program, builders), views_source)
+
+
+def generate(specs_dir: Path, out_dir: Path) -> Mapping[str, str]:
+    """The complete contents of the generated package for specs_dir, as {file name: text}."""
+    specs_label = _label(specs_dir, out_dir)
+    compiled = compile_specs(specs_dir, out_dir.name, specs_label)
     specs_relative = Path(os.path.relpath(specs_dir.resolve(), out_dir.resolve())).as_posix()
-    return render_package(program_model(analysis, specs_label, specs_relative), views_source)
+    return render_package(program_model(compiled.analysis, specs_label, specs_relative), compiled.views_source)
 
 
 def _label(specs_dir: Path, out_dir: Path) -> str:

@@ -103,6 +103,7 @@ class ViewEntry:
     required_columns: tuple[tuple[str, tuple[str, ...]], ...]
     fingerprint: str
     cache: str
+    lineage: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
             tuple(item.required_columns.items()),
             item.fingerprint,
             _cache_policy(analysis, item.view.name, item.view.kind is RelationKind.OUTPUT).name,
+            tuple(item.lineage.items()),
         )
         for item in analysis.views
     )

@@ -18,22 +18,22 @@ SPEC_HASHES = MappingProxyType(
 SPEC_FINGERPRINT = "b9bff541a340b3cc42bda970b3432543868374b5201808be741cbfdfbb5f4aa4"
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "39e497011a8614d8648eea8f1c40f8895231ed0776f3a94ab8c82ec6ae87cb5b"
+PROGRAM_FINGERPRINT = "0cc36a043f8a72b892e5d2e866f0990154ae6e52997de5407cf5995da3600ca4"
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
 VIEW_FINGERPRINTS = MappingProxyType(
     {
-        "class_nodes": "f90412d6d9fa57e98b156b437a8d8d4dcd7cba461750f9138b4006835f572c21",
-        "diagnostics": "55885cfb096e2fbe465475c4aebf8607a4f8c963bc01eec1526fe10fc5f77302",
-        "function_nodes": "ee198dadfb1a29f93a03b14d30db94d231371e4d51c4b12d6fb13c42af951a19",
-        "module_nodes": "c6fff389bfc26c7ef4361ad221ec4ab2253480ac668085adad0ce187d12c591b",
-        "definition_rows": "31e0df2838e5db460c434d4e3c95ec8829e9ff52b2a45c810ac1fc7674e079a1",
-        "file_nodes": "0c835a71f5fa5e85b98e2e026aaa4bc038bf62d16ed4f614d3614d3f9b2033b1",
-        "nodes": "73ac9c7653af7fc48aa5ec24e13de3a5842bf30fcb81315368f5dd6fcd27a875",
-        "cpg_nodes": "7f1d218ab3d99a8f8470f1e23d9ffaf21a8d140448f169090648a394a445aadb",
-        "definition_containment": "3496441451492a75aefe4df9ca53e220770abb58bc3cd9e6d89c9f3da6aba846",
-        "file_containment": "86fa13b15b11df73e6790129e72f64f8adaffd60dacd0ec8879154d3f2da83ab",
-        "cpg_edges": "c3e792c8ae2975916927e6a580fca9e3c1d1887cc7ec03b48914408b58aa682a",
+        "class_nodes": "d28e212ef0ba14686d14fc9075043c516c6565e0676eff39ca15e734f1a4f7a6",
+        "diagnostics": "8f8b310d0133b98d0e3403202e25b02fd60bbfcc76e0be0de9530c6e6e6042d6",
+        "function_nodes": "80ddaee215744e26749e2e54730617ed4a4bf17335e850cef1ab68f78db90bde",
+        "module_nodes": "3805b22d1797186cf5c50abc0d2faa1ab70ec9b343fdfe5d90fc6cea6c4c19af",
+        "definition_rows": "f5f6dca98084ffc3b81cc6ba7ede4f383729054fcddb0fcd48d3e45abd26217a",
+        "file_nodes": "324bc7a5230cf1f839b03d885e47a8ff783be2deddb59ffdf1447058711f1d87",
+        "nodes": "e2fd461f616c9ded945a547861e31d3bef6184443431f1000c2a94bac2306004",
+        "cpg_nodes": "39d2d8f8f3e35c1c5b7dec02218858aa63373766bb8e7064d5038039251e6e6b",
+        "definition_containment": "62c7a98854084c4c47bd600ba3fd1d64f7ce7bcc5dbdb2e18a51164bc2e0c1d7",
+        "file_containment": "71c777c9b1e6462fc965ea0546643ac68bbcfb9eee5825a31a0f0570356020d9",
+        "cpg_edges": "e446981168e77de623e20dc9d930d000ce83225e9f566ba50591e91c03e0762f",
     }
 )
 

@@ -66,6 +66,25 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["class_nodes"],
             cache=CachePolicy.NONE,
+            lineage=MappingProxyType(
+                {
+                    "file_id": (("ast_nodes", "file_id"),),
+                    "node_id": (("ast_nodes", "node_id"),),
+                    "parent_id": (("ast_nodes", "parent_id"),),
+                    "field": (("ast_nodes", "field"),),
+                    "kind": (("ast_nodes", "kind"),),
+                    "name": (("ast_nodes", "name"),),
+                    "qualname": (("ast_nodes", "qualname"),),
+                    "scope_id": (("ast_nodes", "scope_id"),),
+                    "bstart": (("ast_nodes", "bstart"),),
+                    "bend": (("ast_nodes", "bend"),),
+                    "line": (("ast_nodes", "line"),),
+                    "col": (("ast_nodes", "col"),),
+                    "end_line": (("ast_nodes", "end_line"),),
+                    "end_col": (("ast_nodes", "end_col"),),
+                    "node_kind": (),
+                }
+            ),
         ),
         ViewSpec(
             name="diagnostics",
@@ -78,6 +97,15 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["diagnostics"],
             cache=CachePolicy.DELTA_OUTPUT,
+            lineage=MappingProxyType(
+                {
+                    "file": (("ast_errors", "file_id"),),
+                    "code": (("ast_errors", "code"),),
+                    "message": (("ast_errors", "message"),),
+                    "line": (("ast_errors", "line"),),
+                    "col": (("ast_errors", "col"),),
+                }
+            ),
         ),
         ViewSpec(
             name="function_nodes",
@@ -107,6 +135,25 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["function_nodes"],
             cache=CachePolicy.NONE,
+            lineage=MappingProxyType(
+                {
+                    "file_id": (("ast_nodes", "file_id"),),
+                    "node_id": (("ast_nodes", "node_id"),),
+                    "parent_id": (("ast_nodes", "parent_id"),),
+                    "field": (("ast_nodes", "field"),),
+                    "kind": (("ast_nodes", "kind"),),
+                    "name": (("ast_nodes", "name"),),
+                    "qualname": (("ast_nodes", "qualname"),),
+                    "scope_id": (("ast_nodes", "scope_id"),),
+                    "bstart": (("ast_nodes", "bstart"),),
+                    "bend": (("ast_nodes", "bend"),),
+                    "line": (("ast_nodes", "line"),),
+                    "col": (("ast_nodes", "col"),),
+                    "end_line": (("ast_nodes", "end_line"),),
+                    "end_col": (("ast_nodes", "end_col"),),
+                    "node_kind": (),
+                }
+            ),
         ),
         ViewSpec(
             name="module_nodes",
@@ -136,6 +183,25 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["module_nodes"],
             cache=CachePolicy.NONE,
+            lineage=MappingProxyType(
+                {
+                    "file_id": (("ast_nodes", "file_id"),),
+                    "node_id": (("ast_nodes", "node_id"),),
+                    "parent_id": (("ast_nodes", "parent_id"),),
+                    "field": (("ast_nodes", "field"),),
+                    "kind": (("ast_nodes", "kind"),),
+                    "name": (("ast_nodes", "name"),),
+                    "qualname": (("ast_nodes", "qualname"),),
+                    "scope_id": (("ast_nodes", "scope_id"),),
+                    "bstart": (("ast_nodes", "bstart"),),
+                    "bend": (("ast_nodes", "bend"),),
+                    "line": (("ast_nodes", "line"),),
+                    "col": (("ast_nodes", "col"),),
+                    "end_line": (("ast_nodes", "end_line"),),
+                    "end_col": (("ast_nodes", "end_col"),),
+                    "node_kind": (),
+                }
+            ),
         ),
         ViewSpec(
             name="definition_rows",
@@ -191,6 +257,70 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["definition_rows"],
             cache=CachePolicy.NONE,
+            lineage=MappingProxyType(
+                {
+                    "file_id": (
+                        ("class_nodes", "file_id"),
+                        ("function_nodes", "file_id"),
+                        ("module_nodes", "file_id"),
+                    ),
+                    "ast_node_id": (
+                        ("class_nodes", "node_id"),
+                        ("function_nodes", "node_id"),
+                        ("module_nodes", "node_id"),
+                    ),
+                    "scope_id": (
+                        ("class_nodes", "scope_id"),
+                        ("function_nodes", "scope_id"),
+                        ("module_nodes", "scope_id"),
+                    ),
+                    "node_kind": (
+                        ("class_nodes", "node_kind"),
+                        ("function_nodes", "node_kind"),
+                        ("module_nodes", "node_kind"),
+                    ),
+                    "bstart": (
+                        ("class_nodes", "bstart"),
+                        ("function_nodes", "bstart"),
+                        ("module_nodes", "bstart"),
+                    ),
+                    "bend": (
+                        ("class_nodes", "bend"),
+                        ("function_nodes", "bend"),
+                        ("module_nodes", "bend"),
+                    ),
+                    "line": (
+                        ("class_nodes", "line"),
+                        ("function_nodes", "line"),
+                        ("module_nodes", "line"),
+                    ),
+                    "col": (
+                        ("class_nodes", "col"),
+                        ("function_nodes", "col"),
+                        ("module_nodes", "col"),
+                    ),
+                    "end_line": (
+                        ("class_nodes", "end_line"),
+                        ("function_nodes", "end_line"),
+                        ("module_nodes", "end_line"),
+                    ),
+                    "end_col": (
+                        ("class_nodes", "end_col"),
+                        ("function_nodes", "end_col"),
+                        ("module_nodes", "end_col"),
+                    ),
+                    "name": (
+                        ("class_nodes", "name"),
+                        ("function_nodes", "name"),
+                        ("module_nodes", "name"),
+                    ),
+                    "qualname": (
+                        ("class_nodes", "qualname"),
+                        ("function_nodes", "qualname"),
+                        ("module_nodes", "qualname"),
+                    ),
+                }
+            ),
         ),
         ViewSpec(
             name="file_nodes",
@@ -203,6 +333,22 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["file_nodes"],
             cache=CachePolicy.NONE,
+            lineage=MappingProxyType(
+                {
+                    "file_id": (("source_files", "file_id"),),
+                    "ast_node_id": (),
+                    "scope_id": (),
+                    "node_kind": (),
+                    "bstart": (),
+                    "bend": (("source_files", "size_bytes"),),
+                    "line": (),
+                    "col": (),
+                    "end_line": (("source_files", "line_count"),),
+                    "end_col": (),
+                    "name": (("source_files", "file_id"),),
+                    "qualname": (("source_files", "file_id"),),
+                }
+            ),
         ),
         ViewSpec(
             name="nodes",
@@ -244,6 +390,35 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["nodes"],
             cache=CachePolicy.MEMORY,
+            lineage=MappingProxyType(
+                {
+                    "file_id": (("definition_rows", "file_id"), ("file_nodes", "file_id")),
+                    "ast_node_id": (
+                        ("definition_rows", "ast_node_id"),
+                        ("file_nodes", "ast_node_id"),
+                    ),
+                    "scope_id": (("definition_rows", "scope_id"), ("file_nodes", "scope_id")),
+                    "node_kind": (("definition_rows", "node_kind"), ("file_nodes", "node_kind")),
+                    "bstart": (("definition_rows", "bstart"), ("file_nodes", "bstart")),
+                    "bend": (("definition_rows", "bend"), ("file_nodes", "bend")),
+                    "line": (("definition_rows", "line"), ("file_nodes", "line")),
+                    "col": (("definition_rows", "col"), ("file_nodes", "col")),
+                    "end_line": (("definition_rows", "end_line"), ("file_nodes", "end_line")),
+                    "end_col": (("definition_rows", "end_col"), ("file_nodes", "end_col")),
+                    "name": (("definition_rows", "name"), ("file_nodes", "name")),
+                    "qualname": (("definition_rows", "qualname"), ("file_nodes", "qualname")),
+                    "cpg_id": (
+                        ("definition_rows", "bend"),
+                        ("definition_rows", "bstart"),
+                        ("definition_rows", "file_id"),
+                        ("definition_rows", "node_kind"),
+                        ("file_nodes", "bend"),
+                        ("file_nodes", "bstart"),
+                        ("file_nodes", "file_id"),
+                        ("file_nodes", "node_kind"),
+                    ),
+                }
+            ),
         ),
         ViewSpec(
             name="cpg_nodes",
@@ -270,6 +445,21 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["cpg_nodes"],
             cache=CachePolicy.DELTA_OUTPUT,
+            lineage=MappingProxyType(
+                {
+                    "node_id": (("nodes", "cpg_id"),),
+                    "kind": (("nodes", "node_kind"),),
+                    "file": (("nodes", "file_id"),),
+                    "bstart": (("nodes", "bstart"),),
+                    "bend": (("nodes", "bend"),),
+                    "line": (("nodes", "line"),),
+                    "col": (("nodes", "col"),),
+                    "end_line": (("nodes", "end_line"),),
+                    "end_col": (("nodes", "end_col"),),
+                    "name": (("nodes", "name"),),
+                    "qualified_name": (("nodes", "qualname"),),
+                }
+            ),
         ),
         ViewSpec(
             name="definition_containment",
@@ -282,6 +472,9 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["definition_containment"],
             cache=CachePolicy.NONE,
+            lineage=MappingProxyType(
+                {"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}
+            ),
         ),
         ViewSpec(
             name="file_containment",
@@ -292,6 +485,9 @@ PROGRAM = CompiledProgram(
             required_columns=MappingProxyType({"nodes": ("cpg_id", "file_id", "node_kind")}),
             fingerprint=manifest.VIEW_FINGERPRINTS["file_containment"],
             cache=CachePolicy.NONE,
+            lineage=MappingProxyType(
+                {"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}
+            ),
         ),
         ViewSpec(
             name="cpg_edges",
@@ -304,6 +500,21 @@ PROGRAM = CompiledProgram(
             ),
             fingerprint=manifest.VIEW_FINGERPRINTS["cpg_edges"],
             cache=CachePolicy.DELTA_OUTPUT,
+            lineage=MappingProxyType(
+                {
+                    "edge_id": (
+                        ("definition_containment", "dst"),
+                        ("definition_containment", "src"),
+                        ("file_containment", "dst"),
+                        ("file_containment", "src"),
+                    ),
+                    "kind": (),
+                    "src": (("definition_containment", "src"), ("file_containment", "src")),
+                    "dst": (("definition_containment", "dst"), ("file_containment", "dst")),
+                    "resolution": (),
+                    "confidence": (),
+                }
+            ),
         ),
     ),
     edges=(

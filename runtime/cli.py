@@ -79,6 +79,56 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _program(args: argparse.Namespace):
+    from runtime.program import load_program
+
+    return load_program(_import_program(args.program))[0]
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from runtime.introspect import explain
+
+    print(explain(_program(args), args.view))
+    return 0
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from runtime.introspect import lineage
+
+    print(lineage(_program(args), args.target))
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from runtime.graph_render import to_dot, to_svg
+
+    program = _program(args)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    dot, svg = out.with_suffix(".dot"), out.with_suffix(".svg")
+    dot.write_text(to_dot(program), encoding="utf-8")
+    svg.write_text(to_svg(program), encoding="utf-8")
+    print(f"wrote {dot} and {svg}")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from codegen.diff import GitError, diff_against_ref, render
+    from dsl.diagnostics import SpecError
+
+    specs = Path(args.specs)
+    try:
+        changes = diff_against_ref(Path(args.repo), specs, args.ref)
+    except SpecError as error:
+        _print_spec_error(error, "text")
+        return 1
+    except GitError as error:
+        print(f"semc: error: {error}", file=sys.stderr)
+        return 2
+    print(render(changes, args.ref))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="semc", description="Compile .sem specs; build and query the CPG.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -100,6 +150,27 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", required=True, help="folder for the Delta tables")
     build.add_argument("--program", default="generated", help="generated package: import name or folder")
     build.set_defaults(run=cmd_build)
+
+    explain = commands.add_parser("explain", help="what the compiler derived about a view")
+    explain.add_argument("view")
+    explain.add_argument("--program", default="generated", help="generated package: import name or folder")
+    explain.set_defaults(run=cmd_explain)
+
+    lineage = commands.add_parser("lineage", help="where a view's columns come from (VIEW or VIEW.COLUMN)")
+    lineage.add_argument("target")
+    lineage.add_argument("--program", default="generated")
+    lineage.set_defaults(run=cmd_lineage)
+
+    graph = commands.add_parser("graph", help="write the view graph as DOT and SVG")
+    graph.add_argument("--out", default="view_graph", help="path without suffix (default: view_graph)")
+    graph.add_argument("--program", default="generated")
+    graph.set_defaults(run=cmd_graph)
+
+    diff = commands.add_parser("diff", help="compare the compiled program with the one at a git ref")
+    diff.add_argument("ref", help="git ref to compare against, e.g. HEAD or main~3")
+    diff.add_argument("--specs", default="specs")
+    diff.add_argument("--repo", default=".", help="git repository holding the specs (default: .)")
+    diff.set_defaults(run=cmd_diff)
 
     query = commands.add_parser("query", help="run SQL over the tables of a build")
     query.add_argument("out_dir")

@@ -31,7 +31,13 @@ def plan_text(df: DataFrame) -> str:
 
 
 def plan_fingerprint(df: DataFrame) -> str:
-    return hashlib.sha256(plan_text(df).encode()).hexdigest()
+    """Digest of what a view computes: its unoptimized plan, and its optimized plan with schemas.
+
+    The optimized plan's scans list only the input columns the view uses, with their types, so a column
+    added upstream that this view ignores leaves the fingerprint alone, while a retyped one changes it.
+    """
+    text = df.logical_plan().display_indent() + "\n--\n" + df.optimized_logical_plan().display_indent_schema()
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _scans(plan: LogicalPlan):

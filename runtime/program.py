@@ -48,6 +48,8 @@ class ViewSpec:
     required_columns: Mapping[str, tuple[str, ...]]
     fingerprint: str
     cache: CachePolicy
+    # output column -> the (input, column) pairs it is computed from, read from the plan
+    lineage: Mapping[str, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,67 @@ def test_a_non_null_column_that_gets_nulls_is_named(compile_package, tmp_path):
     module, _, _ = compile_package({"main.sem": spec})
     with pytest.raises(EvidenceSchemaError, match="'parent_id' of dataset 'ast_nodes' is declared non-null"):
         build(SAMPLE, tmp_path / "out", module)
+
+
+def test_a_run_loads_the_program_exactly_once(tmp_path, monkeypatch):
+    import importlib
+
+    build_module = importlib.import_module("runtime.build")  # the module, not the function runtime.build
+    calls = []
+    real = build_module.load_program
+
+    def counting(package):
+        calls.append(package)
+        return real(package)
+
+    monkeypatch.setattr(build_module, "load_program", counting)
+    build(SAMPLE, tmp_path / "out")
+    assert calls == ["generated"]
+
+
+def test_every_location_in_a_run_comes_from_the_one_resolver(tmp_path, monkeypatch):
+    from runtime.build import run
+    from runtime.resolver import DatasetResolver
+
+    users: list[int] = []
+    real = DatasetResolver.location
+
+    def recording(self, name):
+        users.append(id(self))
+        return real(self, name)
+
+    monkeypatch.setattr(DatasetResolver, "location", recording)
+    program, _ = load_program("generated")
+    context = ExecutionContext.create(program, tmp_path / "out")
+    run(context, SAMPLE)
+    assert users, "the run resolved no location at all"
+    assert set(users) == {id(context.resolver)}
+    for output in program.outputs:
+        assert (tmp_path / "out" / program.bindings[output.name] / "_delta_log").is_dir()
+
+
+def _string_constants(path):
+    import ast
+
+    tree = ast.parse(path.read_text())
+    return {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+
+
+def test_no_hand_written_list_restates_what_the_compiler_derives():
+    """Invariant 6: names of datasets, views, outputs, cache policies and locations appear only in generated/.
+
+    Extractors are exempt for the datasets they produce: that is their contract with the specs."""
+    program, _ = load_program("generated")
+    derived = (
+        {d.name for d in program.datasets}
+        | {v.name for v in program.views}
+        | set(program.bindings.values())
+    )
+    offenders = {}
+    for path in sorted((ROOT / "runtime").rglob("*.py")):
+        if "extractors" in path.parts:
+            continue
+        found = _string_constants(path) & derived
+        if found:
+            offenders[path.relative_to(ROOT).as_posix()] = sorted(found)
+    assert offenders == {}

@@ -1,0 +1,191 @@
+"""Column-level lineage, read from a view's unoptimized DataFusion plan.
+
+Each plan node is mapped to its output columns, each column to the set of (input relation, column) pairs it is
+computed from. Filters and join conditions decide which rows survive, not what a column holds, so they add no
+lineage. Where DataFusion's Python bindings expose no structured access to an expression, the columns named in
+its display are matched against the node's inputs, which errs towards naming a source too many, never too few.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from datafusion import DataFrame, Expr, LogicalPlan
+
+Source = tuple[str, str]
+
+# Accessors of expression variants that return child expressions (or lists, or (when, then) pairs).
+_CHILD_ACCESSORS = ("expr", "left", "right", "list", "args", "low", "high", "pattern", "else_expr", "when_then_expr")
+_LEAF_VARIANTS = frozenset({"Literal", "Placeholder", "ScalarVariable", "Wildcard"})
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
+
+
+@dataclass(frozen=True)
+class PlanColumn:
+    qualifier: str | None
+    name: str
+    sources: frozenset[Source]
+
+
+def _flatten(value) -> list[Expr]:
+    if value is None:
+        return []
+    if isinstance(value, Expr):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [e for item in value for e in _flatten(item)]
+    return []
+
+
+def _children(expr: Expr) -> list[Expr] | None:
+    """Child expressions through the structured API, or None where the bindings offer none."""
+    try:
+        variant = expr.to_variant()
+    except Exception:  # ScalarFunction and WindowFunction have no Python variant in datafusion 55
+        variant = None
+    if variant is not None:
+        children = []
+        for accessor in _CHILD_ACCESSORS:
+            method = getattr(variant, accessor, None)
+            if callable(method):
+                children.extend(_flatten(method()))
+        if children or type(variant).__name__ in _LEAF_VARIANTS:
+            return children
+    try:
+        operands = expr.rex_call_operands()
+    except Exception:
+        return None
+    # A leaf returns itself as its only operand.
+    return [o for o in operands if not (o.variant_name() == expr.variant_name() and o.schema_name() == expr.schema_name())]
+
+
+def _named_in_display(expr: Expr, inputs: list[PlanColumn]) -> set[tuple[str | None, str]]:
+    text = _QUOTED.sub("", expr.schema_name())
+    known = {(c.qualifier, c.name) for c in inputs}
+    found = set()
+    for token in _IDENTIFIER.findall(text):
+        qualifier, _, name = token.rpartition(".")
+        key = (qualifier or None, name)
+        if key in known or (qualifier == "" and any(c.name == name for c in inputs)):
+            found.add(key)
+    return found
+
+
+def expression_columns(expr: Expr, inputs: list[PlanColumn]) -> set[tuple[str | None, str]]:
+    """(qualifier, name) of every column an expression reads."""
+    found: set[tuple[str | None, str]] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        variant = node.variant_name()
+        if variant == "Column":
+            column = node.to_variant()
+            found.add((column.relation(), column.name()))
+            continue
+        if variant in _LEAF_VARIANTS:
+            continue
+        children = _children(node)
+        if children is None:
+            found |= _named_in_display(node, inputs)
+        else:
+            stack.extend(children)
+    return found
+
+
+def _resolve(references: Iterable[tuple[str | None, str]], inputs: list[PlanColumn]) -> frozenset[Source]:
+    sources: set[Source] = set()
+    for qualifier, name in references:
+        matches = [c for c in inputs if c.name == name and (qualifier is None or c.qualifier == qualifier)]
+        if not matches:  # qualifiers can differ across unions and aliases; fall back to the name
+            matches = [c for c in inputs if c.name == name]
+        for match in matches:
+            sources |= match.sources
+    return frozenset(sources)
+
+
+def _output_column(expr: Expr, inputs: list[PlanColumn]) -> PlanColumn:
+    sources = _resolve(expression_columns(expr, inputs), inputs)
+    variant = expr.variant_name()
+    if variant == "Alias":
+        return PlanColumn(None, expr.to_variant().alias(), sources)
+    if variant == "Column":
+        column = expr.to_variant()
+        return PlanColumn(column.relation(), column.name(), sources)
+    return PlanColumn(None, expr.schema_name(), sources)
+
+
+def _window_columns(variant, inputs: list[PlanColumn]) -> list[PlanColumn]:
+    columns = list(inputs)
+    for window in variant.get_window_expr():
+        references = set()
+        for accessor in ("get_args", "get_partition_exprs", "get_sort_exprs"):
+            try:
+                parts = _flatten(getattr(variant, accessor)(window))
+            except Exception:
+                parts = [window]
+            for part in parts:
+                sort_inner = getattr(part, "expr", None)
+                part = sort_inner() if callable(sort_inner) and not isinstance(part, Expr) else part
+                references |= expression_columns(part, inputs) if isinstance(part, Expr) else set()
+        columns.append(PlanColumn(None, window.schema_name(), _resolve(references, inputs)))
+    return columns
+
+
+def plan_columns(plan: LogicalPlan, schemas: Mapping[str, list[str]]) -> list[PlanColumn]:
+    """Output columns of a plan node with their lineage; table scans read `schemas` for their columns."""
+    variant = plan.to_variant()
+    kind = type(variant).__name__
+    inputs = [plan_columns(child, schemas) for child in plan.inputs()]
+    if kind == "TableScan":
+        table = variant.table_name()
+        return [PlanColumn(table, name, frozenset({(table, name)})) for name in schemas[table]]
+    if kind == "SubqueryAlias":
+        return [PlanColumn(variant.alias(), c.name, c.sources) for c in inputs[0]]
+    if kind == "Projection":
+        return [_output_column(e, inputs[0]) for e in variant.projections()]
+    if kind == "Aggregate":
+        exprs = list(variant.group_by_exprs()) + list(variant.aggregate_exprs())
+        return [_output_column(e, inputs[0]) for e in exprs]
+    if kind == "Join":
+        if str(variant.join_type()) in ("LeftSemi", "LeftAnti"):
+            return inputs[0]
+        if str(variant.join_type()) in ("RightSemi", "RightAnti"):
+            return inputs[1]
+        return inputs[0] + inputs[1]
+    if kind == "Union":
+        merged = []
+        for position, first in enumerate(inputs[0]):
+            sources = frozenset().union(*(branch[position].sources for branch in inputs if position < len(branch)))
+            merged.append(PlanColumn(first.qualifier, first.name, sources))
+        return merged
+    if kind == "WindowExpr":
+        return _window_columns(variant, inputs[0])
+    if len(inputs) == 1:  # Filter, Sort, Limit, Distinct, Repartition: rows change, columns do not
+        return inputs[0]
+    raise _UnknownNode(kind)
+
+
+class _UnknownNode(Exception):
+    """A plan node whose column mapping this module does not know."""
+
+
+def view_lineage(df: DataFrame, schemas: Mapping[str, list[str]]) -> dict[str, tuple[Source, ...]]:
+    """{output column: sorted (input, column) pairs} for one view built over placeholder tables."""
+    names = df.schema().names
+    try:
+        columns = plan_columns(df.logical_plan(), schemas)
+    except _UnknownNode:
+        # Conservative: every output column may come from every column the plan scans.
+        everything = set()
+        stack = [df.logical_plan()]
+        while stack:
+            node = stack.pop()
+            variant = node.to_variant()
+            if type(variant).__name__ == "TableScan":
+                everything |= {(variant.table_name(), c) for c in schemas[variant.table_name()]}
+            stack.extend(node.inputs())
+        return {name: tuple(sorted(everything)) for name in names}
+    return {name: tuple(sorted(column.sources)) for name, column in zip(names, columns)}
