@@ -106,6 +106,20 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
             )
             failed.add(name)
             continue
+        untyped = [f.name for f in schema if pa.types.is_null(f.type)]
+        if untyped:
+            # A column of Arrow's Null type has no type a consumer could rely on (DataFusion coerces it
+            # differently over placeholders than over real data), and Delta Lake cannot store it.
+            diagnostics.append(
+                Diagnostic(
+                    codes.PLAN_ERROR,
+                    f"view '{name}' has columns with no type: {', '.join(untyped)} (a bare null)",
+                    view.span,
+                    hint="give the null a type, e.g. nullif(x, x) for a null of x's type",
+                )
+            )
+            failed.add(name)
+            continue
         register_placeholder(ctx, name, schema)
         columns_of[name] = schema.names
         analysed.append(

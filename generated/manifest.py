@@ -10,15 +10,15 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "d29ec28e27aabab0468fe60cd40ce0026437b5d32887f9ab1c0b5db1cc5087ef",
+        "cpg.sem": "f4d918e60bce786b63840fe350feb979d376f856f4362c4db835e9309152660f",
         "evidence.sem": "cd2ff4792bfece7e0b9bfc2ba435767ebc3d5698c90ef4b570cb35767425904e",
     }
 )
 
-SPEC_FINGERPRINT = "b9bff541a340b3cc42bda970b3432543868374b5201808be741cbfdfbb5f4aa4"
+SPEC_FINGERPRINT = "ffff6f0c9b0c085c5c8df50ce253d08689cdaca7c54c4c148fadee4a2ef51190"
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "0cc36a043f8a72b892e5d2e866f0990154ae6e52997de5407cf5995da3600ca4"
+PROGRAM_FINGERPRINT = "8b9e0fbb7098388a9952e78703cf2f548fbafc3379152871fcc0b9f8899d9f76"
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
 VIEW_FINGERPRINTS = MappingProxyType(
@@ -28,10 +28,10 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "function_nodes": "80ddaee215744e26749e2e54730617ed4a4bf17335e850cef1ab68f78db90bde",
         "module_nodes": "3805b22d1797186cf5c50abc0d2faa1ab70ec9b343fdfe5d90fc6cea6c4c19af",
         "definition_rows": "f5f6dca98084ffc3b81cc6ba7ede4f383729054fcddb0fcd48d3e45abd26217a",
-        "file_nodes": "324bc7a5230cf1f839b03d885e47a8ff783be2deddb59ffdf1447058711f1d87",
-        "nodes": "e2fd461f616c9ded945a547861e31d3bef6184443431f1000c2a94bac2306004",
+        "file_nodes": "4dcf9824f3c57c9466615b34371fe4b5d95cb7ab953985ea98fdadd16a1329fb",
+        "nodes": "ae369c8fdcb4db1ff304eecf26baccaeffe31ab587e1a5b3d5b7441df9a41279",
         "cpg_nodes": "39d2d8f8f3e35c1c5b7dec02218858aa63373766bb8e7064d5038039251e6e6b",
-        "definition_containment": "62c7a98854084c4c47bd600ba3fd1d64f7ce7bcc5dbdb2e18a51164bc2e0c1d7",
+        "definition_containment": "4c5184d1b3050c20928a8310782fc8504cadf3a9927bd3b290bfd08552c67c07",
         "file_containment": "71c777c9b1e6462fc965ea0546643ac68bbcfb9eee5825a31a0f0570356020d9",
         "cpg_edges": "e446981168e77de623e20dc9d930d000ce83225e9f566ba50591e91c03e0762f",
     }

@@ -336,8 +336,8 @@ PROGRAM = CompiledProgram(
             lineage=MappingProxyType(
                 {
                     "file_id": (("source_files", "file_id"),),
-                    "ast_node_id": (),
-                    "scope_id": (),
+                    "ast_node_id": (("source_files", "size_bytes"),),
+                    "scope_id": (("source_files", "size_bytes"),),
                     "node_kind": (),
                     "bstart": (),
                     "bend": (("source_files", "size_bytes"),),

@@ -133,8 +133,8 @@ VIEW_SCHEMAS = MappingProxyType(
         "file_nodes": pa.schema(
             [
                 pa.field("file_id", pa.string(), nullable=False),
-                pa.field("ast_node_id", pa.null(), nullable=True),
-                pa.field("scope_id", pa.null(), nullable=True),
+                pa.field("ast_node_id", pa.int64(), nullable=True),
+                pa.field("scope_id", pa.int64(), nullable=True),
                 pa.field("node_kind", pa.string_view(), nullable=False),
                 pa.field("bstart", pa.int64(), nullable=False),
                 pa.field("bend", pa.int64(), nullable=False),
@@ -187,8 +187,8 @@ VIEW_SCHEMAS = MappingProxyType(
         "nodes": pa.schema(
             [
                 pa.field("file_id", pa.string(), nullable=False),
-                pa.field("ast_node_id", pa.null(), nullable=True),
-                pa.field("scope_id", pa.null(), nullable=True),
+                pa.field("ast_node_id", pa.int64(), nullable=True),
+                pa.field("scope_id", pa.int64(), nullable=True),
                 pa.field("node_kind", pa.string_view(), nullable=False),
                 pa.field("bstart", pa.int64(), nullable=False),
                 pa.field("bend", pa.int64(), nullable=False),

@@ -136,8 +136,8 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
     df = ctx.table("source_files")
     df = df.select(
         col("file_id").alias("file_id"),
-        lit(None).alias("ast_node_id"),
-        lit(None).alias("scope_id"),
+        f.nullif(col("size_bytes"), col("size_bytes")).alias("ast_node_id"),
+        f.nullif(col("size_bytes"), col("size_bytes")).alias("scope_id"),
         lit("FILE").alias("node_kind"),
         lit(0).alias("bstart"),
         col("size_bytes").alias("bend"),

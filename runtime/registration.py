@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
 
 from runtime.context import ExecutionContext
 from runtime.errors import SemcError
@@ -24,8 +25,16 @@ def register_evidence(context: ExecutionContext, tables: dict[str, pa.Table]) ->
         context.session.register_record_batches(name, [batches])
 
 
-def register_views(context: ExecutionContext) -> None:
-    """Register every view in schedule order, after proving its plan is the one generated code recorded."""
+# Above this many evidence rows, views that several others read are staged in Delta rather than held in memory.
+STAGE_SHARED_VIEWS_ABOVE_ROWS = 20_000_000
+
+
+def register_views(context: ExecutionContext, stage_shared: bool = False) -> None:
+    """Register every view in schedule order, after proving its plan is the one generated code recorded.
+
+    Views with the MEMORY cache policy are computed once; with `stage_shared` they are written to their Delta
+    staging location instead of memory, which bounds memory on large trees.
+    """
     program = context.program
     placeholders = placeholder_context(
         [(d.name, d.schema) for d in program.datasets] + [(v.name, v.schema) for v in program.views]
@@ -38,6 +47,11 @@ def register_views(context: ExecutionContext) -> None:
                 f"(fingerprint {runtime_fingerprint[:12]} != {view.fingerprint[:12]}); run `semc gen`"
             )
         df = view.builder(context.session)
+        if view.cache is CachePolicy.MEMORY and stage_shared:
+            location = context.resolver.location(view.name)
+            write_deltalake(str(location), df, mode="overwrite", schema_mode="overwrite")
+            context.session.register_table(view.name, DeltaTable(str(location)))
+            continue
         if view.cache is CachePolicy.MEMORY:
             df = df.cache()
         context.session.register_view(view.name, df)

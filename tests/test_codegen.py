@@ -205,3 +205,11 @@ def test_dataset_with_no_extractor_is_an_error(tmp_path):
     [diagnostic] = error.diagnostics
     assert diagnostic.code == "SEM102"
     assert "nonesuch" in diagnostic.message and diagnostic.span.line == 1
+
+
+def test_a_view_column_with_no_type_is_refused(tmp_path):
+    error = _gen_error(tmp_path, EVIDENCE + "output x = ast_nodes | select file_id, nothing = null\n")
+    [diagnostic] = error.diagnostics
+    assert diagnostic.code == "SEM101"
+    assert "columns with no type: nothing" in diagnostic.message
+    assert diagnostic.span.line == 28
