@@ -212,4 +212,4 @@ def test_a_view_column_with_no_type_is_refused(tmp_path):
     [diagnostic] = error.diagnostics
     assert diagnostic.code == "SEM101"
     assert "columns with no type: nothing" in diagnostic.message
-    assert diagnostic.span.line == 28
+    assert (diagnostic.span.line, diagnostic.span.col) == (27, 8)  # the view's name
