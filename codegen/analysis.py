@@ -12,26 +12,21 @@ from datafusion import DataFrame, SessionContext
 
 from dsl import codes
 from dsl.diagnostics import Diagnostic, SpecError
+from codegen.arrow_types import arrow_field
 from codegen.lineage import Source, view_lineage
+from codegen.plan_walk import scalar_function_names
+from codegen.udfs import ResolvedUdf, resolve_udfs
 from dsl.ir import Dataset, Program, View
-from runtime.plans import plan_fingerprint, register_placeholder, required_columns, scanned_tables
-
-_ARROW_TYPES = MappingProxyType(
-    {
-        "string": pa.string(),
-        "bool": pa.bool_(),
-        "int32": pa.int32(),
-        "int64": pa.int64(),
-        "float64": pa.float64(),
-        "binary": pa.binary(),
-    }
+from runtime.plans import (
+    placeholder_context,
+    plan_fingerprint,
+    register_placeholder,
+    required_columns,
+    scanned_tables,
 )
 
-
 def dataset_schema(dataset: Dataset) -> pa.Schema:
-    return pa.schema(
-        [pa.field(c.name, _ARROW_TYPES[c.type.name], nullable=c.type.nullable) for c in dataset.columns]
-    )
+    return pa.schema([arrow_field(c.name, c.type) for c in dataset.columns])
 
 
 @dataclass(frozen=True)
@@ -42,6 +37,7 @@ class ViewAnalysis:
     required_columns: Mapping[str, tuple[str, ...]]
     fingerprint: str
     lineage: Mapping[str, tuple[Source, ...]]  # output column -> (input, column) pairs it is computed from
+    required_udfs: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -52,6 +48,7 @@ class ProgramAnalysis:
     generations: tuple[tuple[str, ...], ...]
     edges: tuple[tuple[str, str], ...]
     consumers: Mapping[str, tuple[str, ...]]
+    udfs: tuple[ResolvedUdf, ...]
 
 
 def view_graph(program: Program) -> tuple[rx.PyDiGraph, dict[str, int]]:
@@ -62,7 +59,8 @@ def view_graph(program: Program) -> tuple[rx.PyDiGraph, dict[str, int]]:
         index[name] = graph.add_node(name)
     for view in program.views:
         for ref in {r.name for r in view.dependencies()}:
-            graph.add_edge(index[ref], index[view.name], None)
+            if ref != view.name:  # a recursive view reads itself inside its own plan: not a graph edge
+                graph.add_edge(index[ref], index[view.name], None)
     return graph, index
 
 
@@ -77,7 +75,9 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
     )
     generations = tuple(g for g in generations if g)
     dataset_schemas = {d.name: dataset_schema(d) for d in program.datasets}
-    ctx = SessionContext()
+    udfs = resolve_udfs(program)
+    identities = {u.spec.name: u.identity for u in udfs}
+    ctx = placeholder_context((), [u.spec for u in udfs])
     columns_of: dict[str, list[str]] = {}
     for name, schema in sorted(dataset_schemas.items()):
         register_placeholder(ctx, name, schema)
@@ -95,10 +95,13 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
         try:
             df = builders[name](ctx)
             schema = df.schema()
-            fingerprint = plan_fingerprint(df)
-            inputs = scanned_tables(df)
-            columns = required_columns(df)
-            lineage = view_lineage(df, columns_of)
+            required_udfs = tuple(sorted(scalar_function_names(df.logical_plan()) & identities.keys()))
+            fingerprint = plan_fingerprint(df, {u: identities[u] for u in required_udfs})
+            # A recursive view's plan scans its own work table; that is not an input.
+            inputs = tuple(t for t in scanned_tables(df) if t != name)
+            columns = {t: c for t, c in required_columns(df).items() if t != name}
+            lineage = view_lineage(df, {**columns_of, name: schema.names})
+            lineage = {c: tuple(s for s in sources if s[0] != name) for c, sources in lineage.items()}
         except Exception as error:  # DataFusion reports planning errors as plain exceptions
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             diagnostics.append(
@@ -123,7 +126,9 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
         register_placeholder(ctx, name, schema)
         columns_of[name] = schema.names
         analysed.append(
-            ViewAnalysis(view, schema, inputs, MappingProxyType(columns), fingerprint, MappingProxyType(lineage))
+            ViewAnalysis(
+                view, schema, inputs, MappingProxyType(columns), fingerprint, MappingProxyType(lineage), required_udfs
+            )
         )
     if diagnostics:
         raise SpecError(diagnostics, {f.path: f.text for f in program.files})
@@ -139,4 +144,5 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
         generations,
         edges,
         MappingProxyType({k: tuple(sorted(v)) for k, v in sorted(consumers.items())}),
+        udfs,
     )

@@ -14,11 +14,10 @@ from typing import Iterable, Mapping
 
 from datafusion import DataFrame, Expr, LogicalPlan
 
+from codegen.plan_walk import LEAF_VARIANTS, child_expressions, flatten
+
 Source = tuple[str, str]
 
-# Accessors of expression variants that return child expressions (or lists, or (when, then) pairs).
-_CHILD_ACCESSORS = ("expr", "left", "right", "list", "args", "low", "high", "pattern", "else_expr", "when_then_expr")
-_LEAF_VARIANTS = frozenset({"Literal", "Placeholder", "ScalarVariable", "Wildcard"})
 _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
 
@@ -28,38 +27,6 @@ class PlanColumn:
     qualifier: str | None
     name: str
     sources: frozenset[Source]
-
-
-def _flatten(value) -> list[Expr]:
-    if value is None:
-        return []
-    if isinstance(value, Expr):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [e for item in value for e in _flatten(item)]
-    return []
-
-
-def _children(expr: Expr) -> list[Expr] | None:
-    """Child expressions through the structured API, or None where the bindings offer none."""
-    try:
-        variant = expr.to_variant()
-    except Exception:  # ScalarFunction and WindowFunction have no Python variant in datafusion 55
-        variant = None
-    if variant is not None:
-        children = []
-        for accessor in _CHILD_ACCESSORS:
-            method = getattr(variant, accessor, None)
-            if callable(method):
-                children.extend(_flatten(method()))
-        if children or type(variant).__name__ in _LEAF_VARIANTS:
-            return children
-    try:
-        operands = expr.rex_call_operands()
-    except Exception:
-        return None
-    # A leaf returns itself as its only operand.
-    return [o for o in operands if not (o.variant_name() == expr.variant_name() and o.schema_name() == expr.schema_name())]
 
 
 def _named_in_display(expr: Expr, inputs: list[PlanColumn]) -> set[tuple[str | None, str]]:
@@ -85,9 +52,9 @@ def expression_columns(expr: Expr, inputs: list[PlanColumn]) -> set[tuple[str | 
             column = node.to_variant()
             found.add((column.relation(), column.name()))
             continue
-        if variant in _LEAF_VARIANTS:
+        if variant in LEAF_VARIANTS:
             continue
-        children = _children(node)
+        children = child_expressions(node)
         if children is None:
             found |= _named_in_display(node, inputs)
         else:
@@ -123,13 +90,11 @@ def _window_columns(variant, inputs: list[PlanColumn]) -> list[PlanColumn]:
         references = set()
         for accessor in ("get_args", "get_partition_exprs", "get_sort_exprs"):
             try:
-                parts = _flatten(getattr(variant, accessor)(window))
+                parts = flatten(getattr(variant, accessor)(window))
             except Exception:
                 parts = [window]
             for part in parts:
-                sort_inner = getattr(part, "expr", None)
-                part = sort_inner() if callable(sort_inner) and not isinstance(part, Expr) else part
-                references |= expression_columns(part, inputs) if isinstance(part, Expr) else set()
+                references |= expression_columns(part, inputs)
         columns.append(PlanColumn(None, window.schema_name(), _resolve(references, inputs)))
     return columns
 

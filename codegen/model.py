@@ -104,6 +104,8 @@ class ViewEntry:
     fingerprint: str
     cache: str
     lineage: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    required_udfs: tuple[str, ...]
+    write_policy: tuple[tuple[str, object], ...] | None  # keyword arguments of runtime.program.WritePolicy
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,17 @@ class ExecutorEntry:
     name: str
     module_alias: str
     datasets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UdfEntry:
+    name: str
+    module: str
+    function: str
+    alias: str
+    input_types: tuple[str, ...]  # pyarrow source
+    return_type: str
+    volatility: str
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,7 @@ class ProgramModel:
     generations: tuple[tuple[str, ...], ...]
     executors: tuple[ExecutorEntry, ...]
     bindings: tuple[tuple[str, str], ...]
+    udfs: tuple[UdfEntry, ...]
 
 
 def _cache_policy(analysis: ProgramAnalysis, name: str, is_output: bool) -> CachePolicy:
@@ -193,6 +207,22 @@ def _bindings(
     return tuple(sorted(bindings))
 
 
+def _write_policy(view) -> tuple[tuple[str, object], ...] | None:
+    """An output's write policy as WritePolicy keyword arguments; outputs without one get the defaults."""
+    if view.kind is not RelationKind.OUTPUT:
+        return None
+    policy = getattr(view, "write_policy", None)
+    if policy is None:
+        return ()
+    return (
+        ("partition_by", tuple(policy.partition_by)),
+        ("merge_on", tuple(policy.merge_on)),
+        ("change_data_feed", bool(policy.change_data_feed)),
+        ("compact", bool(policy.compact)),
+        ("vacuum_retain_hours", policy.vacuum_retain_hours),
+    )
+
+
 def _versions() -> tuple[tuple[str, str], ...]:
     return tuple((name, metadata.version(name)) for name in PINNED_DISTRIBUTIONS)
 
@@ -210,6 +240,8 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
             item.fingerprint,
             _cache_policy(analysis, item.view.name, item.view.kind is RelationKind.OUTPUT).name,
             tuple(item.lineage.items()),
+            item.required_udfs,
+            _write_policy(item.view),
         )
         for item in analysis.views
     )
@@ -223,10 +255,23 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
     )
     # The program fingerprint covers what the compiled program does, not how the specs are written: a
     # comment-only edit leaves it unchanged.
+    udfs = tuple(
+        UdfEntry(
+            u.spec.name,
+            u.module,
+            u.function,
+            f"udf_{u.spec.name}",
+            tuple(arrow_type_source(t) for t in u.spec.input_types),
+            arrow_type_source(u.spec.return_type),
+            u.spec.volatility,
+        )
+        for u in analysis.udfs
+    )
     semantic = {
         "datasets": [(e.name, e.source) for e in dataset_schemas],
-        "views": [(v.name, v.fingerprint, v.cache, v.is_output) for v in views],
+        "views": [(v.name, v.fingerprint, v.cache, v.is_output, repr(v.write_policy)) for v in views],
         "executors": [(e.name, e.datasets) for e in executors],
+        "udfs": [(u.spec.name, u.identity) for u in analysis.udfs],
     }
     program_fingerprint = hashlib.sha256(json.dumps(semantic, sort_keys=True).encode()).hexdigest()
     return ProgramModel(
@@ -244,4 +289,5 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
         generations=analysis.generations,
         executors=executors,
         bindings=_bindings(analysis, views, executors),
+        udfs=udfs,
     )

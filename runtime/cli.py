@@ -64,10 +64,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    from runtime.build import build
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from dsl.format import format_paths
 
-    report = build(Path(args.path), Path(args.out), _import_program(args.program))
+    return format_paths([Path(p) for p in args.paths], check=args.check, output_format=args.format)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from runtime.build import BuildOptions, build
+    from runtime.discovery import DiscoveryOptions
+
+    discovery = DiscoveryOptions(tuple(args.include), tuple(args.exclude), use_git=not args.no_git)
+    options = BuildOptions(discovery, workers=args.jobs, max_file_bytes=args.max_file_size, progress=not args.quiet)
+    report = build(Path(args.path), Path(args.out), _import_program(args.program), options)
     print(report.render())
     return 0
 
@@ -145,10 +154,24 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(run=cmd_check)
 
+    fmt = commands.add_parser("fmt", help="format .sem files canonically, in place")
+    fmt.add_argument("paths", nargs="*", default=["specs"], help=".sem files or folders (default: specs)")
+    fmt.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is not formatted")
+    fmt.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics format")
+    fmt.set_defaults(run=cmd_fmt)
+
     build = commands.add_parser("build", help="build the CPG of a source tree into Delta tables")
     build.add_argument("path", help="source file or folder to analyse")
     build.add_argument("--out", required=True, help="folder for the Delta tables")
     build.add_argument("--program", default="generated", help="generated package: import name or folder")
+    build.add_argument("--include", action="append", default=[], metavar="GLOB",
+                       help="analyse only files matching GLOB (repeatable; `**` crosses folders)")
+    build.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip files matching GLOB")
+    build.add_argument("--no-git", action="store_true", help="walk the folder instead of asking git for files")
+    build.add_argument("--jobs", type=int, default=0, help="extraction processes (default: one per CPU)")
+    build.add_argument("--max-file-size", type=int, default=10 * 1024 * 1024, metavar="BYTES",
+                       help="report larger files instead of parsing them (default: 10 MiB)")
+    build.add_argument("--quiet", action="store_true", help="no progress on stderr")
     build.set_defaults(run=cmd_build)
 
     explain = commands.add_parser("explain", help="what the compiler derived about a view")

@@ -27,13 +27,15 @@ def _consumers(program: CompiledProgram, name: str) -> list[str]:
 def explain(program: CompiledProgram, name: str) -> str:
     view = _view(program, name)
     ctx = placeholder_context(
-        [(d.name, d.schema) for d in program.datasets] + [(v.name, v.schema) for v in program.views]
+        [(d.name, d.schema) for d in program.datasets] + [(v.name, v.schema) for v in program.views],
+        program.udfs,
     )
     df = view.builder(ctx)
     lines = [
         f"{'output' if view.is_output else 'view'} {view.name}",
         f"  fingerprint:  {view.fingerprint}",
         f"  cache policy: {view.cache.value}",
+        f"  UDFs called:  {', '.join(view.required_udfs) or '(none)'}",
         f"  consumers:    {', '.join(_consumers(program, name)) or '(none)'}",
         "  inputs and the columns each must supply:",
     ]

@@ -8,21 +8,42 @@ plan depends only on the builder and its input schemas.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
+import inspect
+from typing import Callable, Iterable, Mapping
 
 import pyarrow as pa
-from datafusion import DataFrame, LogicalPlan, SessionContext
+from datafusion import DataFrame, LogicalPlan, SessionContext, udf
+
+from runtime.program import UdfSpec
 
 
 def register_placeholder(ctx: SessionContext, name: str, schema: pa.Schema) -> None:
     ctx.register_record_batches(name, [[pa.RecordBatch.from_pylist([], schema=schema)]])
 
 
-def placeholder_context(schemas: Iterable[tuple[str, pa.Schema]]) -> SessionContext:
+def placeholder_context(schemas: Iterable[tuple[str, pa.Schema]], udfs: Iterable[UdfSpec] = ()) -> SessionContext:
     ctx = SessionContext()
     for name, schema in schemas:
         register_placeholder(ctx, name, schema)
+    for spec in udfs:
+        ctx.register_udf(scalar_udf(spec))
     return ctx
+
+
+def scalar_udf(spec: UdfSpec):
+    """A DataFusion scalar UDF from its declaration and its vectorised Python implementation."""
+    return udf(spec.implementation, list(spec.input_types), spec.return_type, spec.volatility, spec.name)
+
+
+def udf_identity(implementation: Callable) -> str:
+    """Which code implements a UDF: where it lives and a digest of its source, so an edit to the
+    implementation changes the fingerprint of every plan that calls it."""
+    try:
+        source = inspect.getsource(implementation)
+    except (OSError, TypeError):  # compiled code: the qualified name is all there is to go by
+        source = ""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    return f"{implementation.__module__}:{implementation.__qualname__}@{digest}"
 
 
 def plan_text(df: DataFrame) -> str:
@@ -30,13 +51,16 @@ def plan_text(df: DataFrame) -> str:
     return df.logical_plan().display_indent_schema()
 
 
-def plan_fingerprint(df: DataFrame) -> str:
-    """Digest of what a view computes: its unoptimized plan, and its optimized plan with schemas.
+def plan_fingerprint(df: DataFrame, udf_identities: Mapping[str, str] | None = None) -> str:
+    """Digest of what a view computes: its unoptimized plan, its optimized plan with schemas, and the
+    identity of each UDF it calls (plan text names a UDF but says nothing of its body).
 
     The optimized plan's scans list only the input columns the view uses, with their types, so a column
     added upstream that this view ignores leaves the fingerprint alone, while a retyped one changes it.
     """
     text = df.logical_plan().display_indent() + "\n--\n" + df.optimized_logical_plan().display_indent_schema()
+    for name, identity in sorted((udf_identities or {}).items()):
+        text += f"\nudf {name} = {identity}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

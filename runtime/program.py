@@ -39,6 +39,28 @@ class DatasetSpec:
 
 
 @dataclass(frozen=True)
+class WritePolicy:
+    """How an output is written and maintained in Delta Lake, as its spec says."""
+
+    partition_by: tuple[str, ...] = ()
+    merge_on: tuple[str, ...] = ()  # empty: each build replaces the table in one commit
+    change_data_feed: bool = False
+    compact: bool = False
+    vacuum_retain_hours: int | None = None
+
+
+@dataclass(frozen=True)
+class UdfSpec:
+    """A scalar function declared in the specs, with the implementation the generated code imports."""
+
+    name: str
+    input_types: tuple[pa.DataType, ...]
+    return_type: pa.DataType
+    volatility: str  # immutable | stable | volatile
+    implementation: Callable[..., pa.Array]  # vectorised: pyarrow arrays in, one pyarrow array out
+
+
+@dataclass(frozen=True)
 class ViewSpec:
     name: str
     is_output: bool
@@ -50,6 +72,8 @@ class ViewSpec:
     cache: CachePolicy
     # output column -> the (input, column) pairs it is computed from, read from the plan
     lineage: Mapping[str, tuple[tuple[str, str], ...]]
+    required_udfs: tuple[str, ...] = ()  # declared UDFs the plan calls
+    write_policy: WritePolicy | None = None  # outputs only
 
 
 @dataclass(frozen=True)
@@ -73,7 +97,8 @@ class CompiledProgram:
     edges: tuple[tuple[str, str], ...]  # (upstream, downstream) over datasets and views
     generations: tuple[tuple[str, ...], ...]  # views that can run together, in order
     executors: tuple[ExtractorBinding, ...]
-    bindings: Mapping[str, str]  # evidence, staging and output name -> location relative to the output root
+    bindings: Mapping[str, str]
+    udfs: tuple[UdfSpec, ...] = ()  # evidence, staging and output name -> location relative to the output root
 
     def dataset(self, name: str) -> DatasetSpec:
         return next(d for d in self.datasets if d.name == name)

@@ -7,8 +7,9 @@ from deltalake import DeltaTable, write_deltalake
 
 from runtime.context import ExecutionContext
 from runtime.errors import SemcError
-from runtime.plans import placeholder_context, plan_fingerprint
-from runtime.program import CachePolicy
+from runtime.plans import placeholder_context, plan_fingerprint, udf_identity
+from runtime.udf_install import check_required_udfs, install_udfs
+from runtime.program import CachePolicy, CompiledProgram
 
 
 class PlanDriftError(SemcError):
@@ -25,27 +26,43 @@ def register_evidence(context: ExecutionContext, tables: dict[str, pa.Table]) ->
         context.session.register_record_batches(name, [batches])
 
 
-# Above this many evidence rows, views that several others read are staged in Delta rather than held in memory.
-STAGE_SHARED_VIEWS_ABOVE_ROWS = 20_000_000
+def verify_plans(program: CompiledProgram) -> None:
+    """Prove every view still builds the plan the compiler analysed, before anything runs or is written.
 
-
-def register_views(context: ExecutionContext, stage_shared: bool = False) -> None:
-    """Register every view in schedule order, after proving its plan is the one generated code recorded.
-
-    Views with the MEMORY cache policy are computed once; with `stage_shared` they are written to their Delta
-    staging location instead of memory, which bounds memory on large trees.
+    Plans are rebuilt over placeholder inputs, with the UDF implementations this process loaded: an
+    implementation edited since generation changes the fingerprint of every view that calls it.
     """
-    program = context.program
     placeholders = placeholder_context(
-        [(d.name, d.schema) for d in program.datasets] + [(v.name, v.schema) for v in program.views]
+        [(d.name, d.schema) for d in program.datasets] + [(v.name, v.schema) for v in program.views],
+        program.udfs,
     )
+    identities = {spec.name: udf_identity(spec.implementation) for spec in program.udfs}
     for view in program.views:
-        runtime_fingerprint = plan_fingerprint(view.builder(placeholders))
+        used = {name: identities[name] for name in view.required_udfs if name in identities}
+        runtime_fingerprint = plan_fingerprint(view.builder(placeholders), used)
         if runtime_fingerprint != view.fingerprint:
             raise PlanDriftError(
                 f"view '{view.name}' plans differently at run time than when {program.package}/ was generated "
                 f"(fingerprint {runtime_fingerprint[:12]} != {view.fingerprint[:12]}); run `semc gen`"
             )
+
+
+# Above this many evidence rows, views that several others read are staged in Delta rather than held in memory.
+STAGE_SHARED_VIEWS_ABOVE_ROWS = 20_000_000
+
+
+def register_views(context: ExecutionContext, stage_shared: bool = False) -> dict[str, str]:
+    """Register every view in schedule order, after proving its plan is the one generated code recorded.
+
+    Views with the MEMORY cache policy are computed once; with `stage_shared` they are written to their Delta
+    staging location instead of memory, which bounds memory on large trees. UDFs are installed first;
+    returns which implementation each one got.
+    """
+    program = context.program
+    installed = install_udfs(context)
+    check_required_udfs(context)
+    verify_plans(program)
+    for view in program.views:
         df = view.builder(context.session)
         if view.cache is CachePolicy.MEMORY and stage_shared:
             location = context.resolver.location(view.name)
@@ -56,6 +73,7 @@ def register_views(context: ExecutionContext, stage_shared: bool = False) -> Non
             df = df.cache()
         context.session.register_view(view.name, df)
     check_no_orphans(context)
+    return installed
 
 
 def check_no_orphans(context: ExecutionContext) -> None:

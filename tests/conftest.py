@@ -30,10 +30,10 @@ def compile_package(tmp_path):
         name = f"semc_test_{uuid.uuid4().hex[:10]}"
         specs_dir = specs if isinstance(specs, Path) else write_specs(tmp_path / f"{name}_specs", specs)
         package_dir = tmp_path / name
-        write_package(generate(specs_dir, package_dir), package_dir)
-        if str(tmp_path) not in sys.path:
+        if str(tmp_path) not in sys.path:  # before generating: UDF implementations may live there too
             sys.path.insert(0, str(tmp_path))
             added.append(str(tmp_path))
+        write_package(generate(specs_dir, package_dir), package_dir)
         importlib.import_module(f"{name}.program")  # imports views, schemas and manifest too
         return importlib.import_module(name), specs_dir, package_dir
 

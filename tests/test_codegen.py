@@ -194,7 +194,7 @@ def test_unknown_function_is_located(tmp_path):
 
 
 def test_datafusion_planning_error_names_the_view(tmp_path):
-    error = _gen_error(tmp_path, EVIDENCE + 'output x = ast_nodes | filter name\n')
+    error = _gen_error(tmp_path, EVIDENCE + 'output x = ast_nodes | select file_id, nothing = null\n')
     [diagnostic] = error.diagnostics
     assert diagnostic.code == "SEM101"
     assert "view 'x'" in diagnostic.message
@@ -213,3 +213,22 @@ def test_a_view_column_with_no_type_is_refused(tmp_path):
     assert diagnostic.code == "SEM101"
     assert "columns with no type: nothing" in diagnostic.message
     assert (diagnostic.span.line, diagnostic.span.col) == (27, 8)  # the view's name
+
+
+def test_write_policies_reach_the_generated_program(compile_package):
+    spec = EVIDENCE + (
+        "output by_kind = ast_nodes | select file_id, kind, name\n"
+        "  write { partition by kind merge on file_id change_data_feed compact vacuum retain 7 days }\n"
+        "output plain = ast_nodes | select file_id\n"
+        "view not_an_output = ast_nodes | select kind\n"
+    )
+    module, _, _ = compile_package({"main.sem": spec})
+    program = module.program.PROGRAM
+    policy = program.view("by_kind").write_policy
+    assert (policy.partition_by, policy.merge_on, policy.change_data_feed, policy.compact) == (
+        ("kind",), ("file_id",), True, True,
+    )
+    assert policy.vacuum_retain_hours == 7 * 24
+    default = program.view("plain").write_policy
+    assert (default.partition_by, default.merge_on, default.change_data_feed) == ((), (), False)
+    assert program.view("not_an_output").write_policy is None

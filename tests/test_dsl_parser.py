@@ -31,7 +31,7 @@ from dsl.ir import (
     UnionSource,
     View,
 )
-from dsl.parser import build_parser
+from dsl.parser import build_parser, parse_file
 from dsl.program import parse_program
 
 # Building the LALR tables is the slow part of a parse; parse_program accepts a parser to reuse.
@@ -81,8 +81,9 @@ EXPR_DATASET = "dataset t from extractor ex { a: int64 b: string c: int64 d: int
 
 
 def filter_expr(expression: str):
-    """The predicate of `view v = t | filter <expression>`, on line 2."""
-    (step,) = program(EXPR_DATASET + f"view v = t | filter {expression}\n").view("v").steps
+    """The predicate of `view v = t | filter <expression>`, on line 2, parsed but not type-checked."""
+    _, view = parse_file(PARSER, "main.sem", EXPR_DATASET + f"view v = t | filter {expression}\n")
+    (step,) = view.steps
     assert isinstance(step, Filter)
     return step.predicate
 
@@ -410,11 +411,12 @@ def caret_lines(rendered: str, line: int) -> tuple[str, str]:
 @pytest.mark.parametrize(
     ("body", "offset", "token", "col", "message"),
     [
-        ("view v = t | frobnicate a\n", 0, "frobnicate", 14, "unexpected 'frobnicate'; expected 'derive', 'filter', 'join', 'select', a join kind"),
+        ("view v = t | frobnicate a\n", 0, "frobnicate", 14, "unexpected 'frobnicate'; expected 'aggregate', 'best', 'derive', 'distinct', 'filter', 'join', "
+         "'recurse', 'rename', 'select', 'use', a join kind"),
         ("view v = t | filter a == b == 1\n", 0, "==", 28, "unexpected '=='"),
         # Keywords are not reserved: after `select a,` the lexer reads `view` as a column name, so the
         # error is at the `w` that follows it.
-        ("view v = t | select a,\nview w = t\n", 1, "w", 6, "unexpected 'w'; expected ',', '.', '='"),
+        ("view v = t | select a,\nview w = t\n", 1, "w", 6, "unexpected 'w'; expected ')', ',', '.', '='"),
         ("view v = t | join u a == 1\n", 0, "a", 21, "unexpected 'a'; expected"),
         ("view v = union() \n", 0, ")", 16, "unexpected ')'; expected a name"),
         ("view v = t | filter a in ()\n", 0, ")", 27, "unexpected ')'"),

@@ -1,0 +1,96 @@
+"""Walk DataFusion logical plans and their expressions through datafusion-python's variant API.
+
+The bindings of datafusion 55 expose most expression variants structurally; ScalarFunction and WindowFunction
+have no Python variant, and `rex_call_operands()` returns a leaf itself, so both are handled here once.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from datafusion import Expr, LogicalPlan
+
+# Accessors of expression variants that return child expressions (or lists, or (when, then) pairs).
+_CHILD_ACCESSORS = ("expr", "left", "right", "list", "args", "low", "high", "pattern", "else_expr", "when_then_expr")
+LEAF_VARIANTS = frozenset({"Column", "Literal", "Placeholder", "ScalarVariable", "Wildcard"})
+
+
+def flatten(value) -> list[Expr]:
+    if value is None:
+        return []
+    if isinstance(value, Expr):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [e for item in value for e in flatten(item)]
+    inner = getattr(value, "expr", None)  # a SortExpr wraps the expression it sorts by
+    return flatten(inner()) if callable(inner) else []
+
+
+def child_expressions(expr: Expr) -> list[Expr] | None:
+    """Child expressions through the structured API, or None where the bindings offer none."""
+    if expr.variant_name() in LEAF_VARIANTS:
+        return []
+    try:
+        variant = expr.to_variant()
+    except Exception:  # ScalarFunction and WindowFunction have no Python variant in datafusion 55
+        variant = None
+    if variant is not None:
+        children = []
+        for accessor in _CHILD_ACCESSORS:
+            method = getattr(variant, accessor, None)
+            if callable(method):
+                children.extend(flatten(method()))
+        if children:
+            return children
+    try:
+        operands = expr.rex_call_operands()
+    except Exception:
+        return None
+    return [o for o in operands if not (o.variant_name() == expr.variant_name() and o.schema_name() == expr.schema_name())]
+
+
+def walk_expression(expr: Expr) -> Iterator[Expr]:
+    """Every sub-expression, the expression itself first; iterative, so depth is no concern."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child_expressions(node) or ())
+
+
+def node_expressions(plan: LogicalPlan) -> list[Expr]:
+    """The expressions one plan node evaluates (not those of its inputs)."""
+    variant = plan.to_variant()
+    kind = type(variant).__name__
+    if kind == "Projection":
+        return list(variant.projections())
+    if kind == "Filter":
+        return [variant.predicate()]
+    if kind == "Join":
+        return flatten(list(variant.on())) + flatten(variant.filter())
+    if kind == "Aggregate":
+        return list(variant.group_by_exprs()) + list(variant.aggregate_exprs())
+    if kind == "Sort":
+        return flatten(list(variant.sort_exprs()))
+    if kind == "WindowExpr":
+        return flatten(list(variant.get_window_expr()))
+    return []
+
+
+def walk_plan(plan: LogicalPlan) -> Iterator[LogicalPlan]:
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.inputs())
+
+
+def scalar_function_names(plan: LogicalPlan) -> set[str]:
+    """Names of every scalar function a plan calls, built-in or user-defined."""
+    names = set()
+    for node in walk_plan(plan):
+        for expr in node_expressions(node):
+            for sub in walk_expression(expr):
+                if sub.variant_name() == "ScalarFunction":
+                    names.add(sub.rex_call_operator())
+    return names
