@@ -15,7 +15,9 @@ from dsl.diagnostics import Diagnostic, SpecError
 from codegen.arrow_types import arrow_field
 from codegen.lineage import Source, view_lineage
 from codegen.plan_walk import scalar_function_names
+from codegen.schema_agreement import disagreements
 from codegen.udfs import ResolvedUdf, resolve_udfs
+from dsl.checker import view_columns
 from dsl.ir import Dataset, Program, View
 from runtime.plans import (
     placeholder_context,
@@ -76,6 +78,7 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
     generations = tuple(g for g in generations if g)
     dataset_schemas = {d.name: dataset_schema(d) for d in program.datasets}
     udfs = resolve_udfs(program)
+    implied = view_columns(program)
     identities = {u.spec.name: u.identity for u in udfs}
     ctx = placeholder_context((), [u.spec for u in udfs])
     columns_of: dict[str, list[str]] = {}
@@ -119,6 +122,18 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
                     f"view '{name}' has columns with no type: {', '.join(untyped)} (a bare null)",
                     view.span,
                     hint="give the null a type, e.g. nullif(x, x) for a null of x's type",
+                )
+            )
+            failed.add(name)
+            continue
+        problems = disagreements(implied[name], schema) if name in implied else []
+        if problems:
+            diagnostics.append(
+                Diagnostic(
+                    codes.SCHEMA_DISAGREEMENT,
+                    f"view '{name}' plans a different schema than its spec implies: {'; '.join(problems)}",
+                    view.span,
+                    hint="this is a semc bug in the type rules or the translation; please report it",
                 )
             )
             failed.add(name)

@@ -20,7 +20,7 @@ from dsl.check_pipeline import PipelineChecker
 from dsl.check_recursion import check_recursive, split
 from dsl.diagnostics import Diagnostic, Span
 from dsl.hints import did_you_mean
-from dsl.ir import Dataset, EnumDecl, Program, RelationKind, Template, Udf, View
+from dsl.ir import ColumnType, Dataset, EnumDecl, Program, RelationKind, Template, Udf, View
 from dsl.rewrite import expression_depth  # noqa: F401  (re-exported: older callers import it from here)
 from dsl.types import UNKNOWN, describe
 
@@ -224,3 +224,19 @@ def check(program: Program, broken_views: frozenset[str] = frozenset()) -> list[
     as failed, so their errors do not cascade.
     """
     return _Checker(program, broken_views).run()
+
+
+def view_columns(program: Program) -> dict[str, list[tuple[str, ColumnType]]]:
+    """The columns and types the checker infers for each view of a well-formed program.
+
+    The compiler compares these with the schemas DataFusion plans, so that what the spec implies and what
+    runs can never silently differ.
+    """
+    checker = _Checker(program, frozenset())
+    checker.run()
+    views = {v.name for v in program.views}
+    return {
+        name: [(column.name, column.type) for column in columns]
+        for name, columns in checker.ctx.columns.items()
+        if name in views and columns is not None
+    }

@@ -36,6 +36,7 @@ PLAN_ERROR = "SEM101"
 UNKNOWN_EXTRACTOR = "SEM102"
 NO_SPECS = "SEM103"
 UNKNOWN_UDF_IMPLEMENTATION = "SEM104"
+SCHEMA_DISAGREEMENT = "SEM105"
 
 EXPLANATIONS = MappingProxyType(
     {
@@ -73,5 +74,6 @@ EXPLANATIONS = MappingProxyType(
         UNKNOWN_EXTRACTOR: "a dataset is bound to an extractor the runtime does not implement",
         NO_SPECS: "the specs folder holds no .sem file",
         UNKNOWN_UDF_IMPLEMENTATION: "a declared UDF has no implementation the runtime can load",
+        SCHEMA_DISAGREEMENT: "DataFusion plans a view with other columns or types than the spec implies",
     }
 )

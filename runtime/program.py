@@ -119,11 +119,15 @@ def spec_fingerprint(spec_hashes: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
-def hash_spec_files(specs_dir: Path) -> dict[str, str]:
-    return {
-        path.relative_to(specs_dir).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(specs_dir.rglob("*.sem"))
-    }
+def current_spec_hashes(specs_dir: Path, recorded: Mapping[str, str]) -> dict[str, str]:
+    """Hashes of the spec files as they are now: every file the program was generated from (imports from
+    outside the folder included), and every .sem file in the folder. A file that is gone hashes to ""."""
+    paths = set(recorded) | {p.relative_to(specs_dir).as_posix() for p in specs_dir.rglob("*.sem")}
+    hashes = {}
+    for relative in sorted(paths):
+        path = specs_dir / relative
+        hashes[relative] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    return hashes
 
 
 class StaleProgramError(SemcError):
@@ -138,7 +142,7 @@ def check_fresh(program: CompiledProgram, package_dir: Path) -> None:
     specs_dir = (package_dir / program.specs_dir).resolve()
     if not specs_dir.is_dir():
         return
-    current = hash_spec_files(specs_dir)
+    current = current_spec_hashes(specs_dir, program.spec_hashes)
     if spec_fingerprint(current) == program.spec_fingerprint:
         return
     changed = sorted(p for p in set(current) | set(program.spec_hashes) if current.get(p) != program.spec_hashes.get(p))

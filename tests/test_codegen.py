@@ -232,3 +232,29 @@ def test_write_policies_reach_the_generated_program(compile_package):
     default = program.view("plain").write_policy
     assert (default.partition_by, default.merge_on, default.change_data_feed) == ((), (), False)
     assert program.view("not_an_output").write_policy is None
+
+
+def test_schema_agreement_compares_names_order_and_types_not_encodings():
+    from codegen.schema_agreement import disagreements
+    from dsl.ir import ColumnType
+
+    implied = [("a", ColumnType("string", False)), ("n", ColumnType("int64", True))]
+    same = pa.schema([pa.field("a", pa.string_view(), nullable=True), pa.field("n", pa.int64())])
+    assert disagreements(implied, same) == []
+    reordered = pa.schema([("n", pa.int64()), ("a", pa.string())])
+    assert disagreements(implied, reordered) == ["the spec implies columns (a, n) but the plan has (n, a)"]
+    retyped = pa.schema([("a", pa.string()), ("n", pa.int32())])
+    assert disagreements(implied, retyped) == ["column 'n': the spec implies int64? (int64), the plan gives int32"]
+
+
+def test_every_shipped_view_plans_the_schema_its_spec_implies():
+    from codegen.schema_agreement import disagreements
+    from dsl.checker import view_columns
+    from dsl.program import load_program
+    from runtime.program import load_program as load_generated
+
+    implied = view_columns(load_program(ROOT / "specs"))
+    program, _ = load_generated("generated")
+    assert {v.name for v in program.views} == set(implied)
+    for view in program.views:
+        assert disagreements(implied[view.name], view.schema) == [], view.name

@@ -173,3 +173,17 @@ def test_shared_views_staged_in_delta_give_the_same_outputs(tmp_path):
         rows = staged.session.table(output.name).to_pylist()
         assert rows, output.name
         assert sorted(map(repr, rows)) == sorted(map(repr, in_memory.session.table(output.name).to_pylist()))
+
+
+def test_staleness_covers_spec_files_imported_from_outside_the_specs_folder(compile_package, tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "evidence.sem").write_text((ROOT / "specs" / "evidence.sem").read_text())
+    specs = tmp_path / "specs_with_import"
+    specs.mkdir()
+    (specs / "main.sem").write_text('import "../lib/evidence.sem"\noutput n = ast_nodes | select kind\n')
+    module, _, _ = compile_package(specs)
+    load_program(module)
+    (lib / "evidence.sem").write_text((lib / "evidence.sem").read_text() + "\n# edited\n")
+    with pytest.raises(StaleProgramError, match=r"changed: \.\./lib/evidence\.sem"):
+        load_program(module)
