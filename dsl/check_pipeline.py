@@ -124,7 +124,7 @@ class PipelineChecker:
             for assignment in step.assignments:
                 t = self.exprs.check(assignment.expr, scope)
                 if scope is not None:
-                    scope = [c for c in scope if c.name != assignment.name] + [ScopeColumn(None, assignment.name, t)]
+                    scope = self.derived(scope, assignment, t)
             return scope
         if isinstance(step, Select):
             result = [ScopeColumn(None, item.name, self.exprs.check(item.expr, scope)) for item in step.items]
@@ -215,6 +215,20 @@ class PipelineChecker:
             values.append(ScopeColumn(None, item.name, self.exprs.check(item.expr, scope, aggregates=True)))
         result = groups + values
         return result if self.no_duplicates(result, step.span) else None
+
+    def derived(self, scope: Scope, assignment, column_type) -> Scope | None:
+        """Scope after `derive name = ...`: a new name is appended; an existing one is replaced where it
+        stands, as DataFusion's with_column does. A name on both sides of a join cannot be replaced."""
+        matches = [i for i, c in enumerate(scope) if c.name == assignment.name]
+        new = ScopeColumn(None, assignment.name, column_type)
+        if not matches:
+            return scope + [new]
+        if len(matches) > 1:
+            sides = " and ".join(f"'{scope[i].qualifier}.{scope[i].name}'" for i in matches)
+            self.ctx.error(codes.AMBIGUOUS_COLUMN, f"derive would replace both {sides}", assignment.span,
+                           "select the columns you keep first, or derive a new name")
+            return None
+        return scope[: matches[0]] + [new] + scope[matches[0] + 1 :]
 
     def no_duplicates(self, scope: Scope, span) -> bool:
         seen: set[str] = set()

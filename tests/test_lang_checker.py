@@ -392,3 +392,33 @@ def test_many_new_errors_are_reported_together_with_json():
 def test_every_code_has_a_one_line_explanation():
     for code, text in codes.EXPLANATIONS.items():
         assert code.startswith("SEM") and text and "\n" not in text
+
+
+def test_derive_replaces_an_existing_column_where_it_stands():
+    from dsl.checker import view_columns
+    from dsl.ir import SpecFile
+    from dsl.program import parse_program
+
+    spec = (
+        "dataset t from extractor e { a: int64  name: string  z: int64 }\n"
+        "view v = t | derive name = \"x\", extra = a\n"
+    )
+    program = parse_program((SpecFile("m.sem", spec),))
+    assert [name for name, _ in view_columns(program)["v"]] == ["a", "name", "z", "extra"]
+
+
+def test_derive_of_a_name_on_both_sides_of_a_join_is_ambiguous():
+    from dsl.diagnostics import SpecError
+    from dsl.ir import SpecFile
+    from dsl.program import parse_program
+
+    spec = (
+        "dataset t from extractor e { a: int64  name: string }\n"
+        "view v = t as l | join t as r on l.a == r.a | derive name = \"x\"\n"
+    )
+    with pytest.raises(SpecError) as caught:
+        parse_program((SpecFile("m.sem", spec),))
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.code == "SEM013"
+    assert "derive would replace both 'l.name' and 'r.name'" in diagnostic.message
+    assert (diagnostic.span.line, diagnostic.span.col) == (2, 54)
