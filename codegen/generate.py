@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Mapping
 
 from codegen.analysis import ProgramAnalysis, analyse
+from codegen.formatting import FormatCache
 from codegen.model import builder_models, program_model
 from codegen.render import render_package, render_views
 from dsl.program import load_program
@@ -29,21 +30,27 @@ class Compiled:
     views_source: str
 
 
-def compile_specs(specs_dir: Path, package: str, specs_label: str) -> Compiled:
+def compile_specs(
+    specs_dir: Path, package: str, specs_label: str, cache: FormatCache | None = None
+) -> Compiled:
     """Parse, check, translate and analyse a specs folder. Raises SpecError with located diagnostics."""
     program = load_program(specs_dir)
-    views_source = render_views(builder_models(program), specs_label)
+    views_source = render_views(builder_models(program), specs_label, cache)
     namespace = _load_builders(views_source, package)
     builders = {view.name: namespace[f"build_{view.name}"] for view in program.views}
     return Compiled(analyse(program, builders), views_source)
 
 
-def generate(specs_dir: Path, out_dir: Path) -> Mapping[str, str]:
-    """The complete contents of the generated package for specs_dir, as {file name: text}."""
+def generate(specs_dir: Path, out_dir: Path, cache: FormatCache | None = None) -> Mapping[str, str]:
+    """The complete contents of the generated package for specs_dir, as {file name: text}.
+
+    `cache` only saves time: the output is the same with it, without it, and with a stale one.
+    """
     specs_label = _label(specs_dir, out_dir)
-    compiled = compile_specs(specs_dir, out_dir.name, specs_label)
+    compiled = compile_specs(specs_dir, out_dir.name, specs_label, cache)
     specs_relative = Path(os.path.relpath(specs_dir.resolve(), out_dir.resolve())).as_posix()
-    return render_package(program_model(compiled.analysis, specs_label, specs_relative), compiled.views_source)
+    model = program_model(compiled.analysis, specs_label, specs_relative)
+    return render_package(model, compiled.views_source, cache)
 
 
 def _label(specs_dir: Path, out_dir: Path) -> str:

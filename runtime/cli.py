@@ -25,12 +25,13 @@ def _print_spec_error(error, output_format: str) -> None:
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
+    from codegen.formatting import FormatCache
     from codegen.generate import check_drift, generate, write_package
     from dsl.diagnostics import SpecError
 
     specs, out = Path(args.specs), Path(args.out)
     try:
-        expected = generate(specs, out)
+        expected = generate(specs, out, FormatCache.default())
     except SpecError as error:
         _print_spec_error(error, args.format)
         return 1

@@ -258,3 +258,25 @@ def test_every_shipped_view_plans_the_schema_its_spec_implies():
     assert {v.name for v in program.views} == set(implied)
     for view in program.views:
         assert disagreements(implied[view.name], view.schema) == [], view.name
+
+
+def test_the_generated_package_is_black_stable_as_a_whole():
+    """Statements are formatted one by one; the joined module must be exactly what black makes of it."""
+    import black
+
+    from codegen.formatting import BLACK_MODE
+
+    for path in sorted((ROOT / "generated").glob("*.py")):
+        text = path.read_text()
+        assert black.format_str(text, mode=BLACK_MODE) == text, path.name
+
+
+def test_the_format_cache_never_changes_the_output(tmp_path):
+    from codegen.formatting import FormatCache
+
+    cache = FormatCache(tmp_path / "cache")
+    without = generate(ROOT / "specs", tmp_path / "generated")
+    cold = generate(ROOT / "specs", tmp_path / "generated", cache)
+    assert any((tmp_path / "cache").rglob("*")), "nothing was cached"
+    warm = generate(ROOT / "specs", tmp_path / "generated", cache)
+    assert without == cold == warm
