@@ -7,35 +7,65 @@ from types import MappingProxyType
 # Relative to this package's folder.
 SPECS_DIR = "../specs"
 
+
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "f4d918e60bce786b63840fe350feb979d376f856f4362c4db835e9309152660f",
-        "evidence.sem": "cd2ff4792bfece7e0b9bfc2ba435767ebc3d5698c90ef4b570cb35767425904e",
+        "cpg.sem": "e95435ee4709765b34764546cf41bca0e236362e52bc6e941d24fa5c29c5ede1",
+        "evidence.sem": "e79572bfafb8c18ae735db26847d47310f6767a85ac919f03acb6cf761d93ffd",
     }
 )
 
-SPEC_FINGERPRINT = "ffff6f0c9b0c085c5c8df50ce253d08689cdaca7c54c4c148fadee4a2ef51190"
+
+SPEC_FINGERPRINT = "5007100f42d79dc3284356ef5b388e128bf73e0d8773a1477699fd351910f3a9"
+
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "8b9e0fbb7098388a9952e78703cf2f548fbafc3379152871fcc0b9f8899d9f76"
+PROGRAM_FINGERPRINT = "ae8340186bb024512681bb09d441570d5c26ad4583f9232094ac40697fdcf753"
+
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
 VIEW_FINGERPRINTS = MappingProxyType(
     {
+        "call_nodes": "d5aac447333c58af9295b77514034ed021cdbe4aca183ecdbb963ecc1a2a45e4",
+        "class_ids": "c76e2ad1281e3756181b52580c819a292227fe95f03efe4839972a6c2a53de54",
         "class_nodes": "d28e212ef0ba14686d14fc9075043c516c6565e0676eff39ca15e734f1a4f7a6",
-        "diagnostics": "8f8b310d0133b98d0e3403202e25b02fd60bbfcc76e0be0de9530c6e6e6042d6",
+        "decorator_nodes": "5328fc9788afa14a9949b30d742a3c77a7e86c192175602ad6d754fb6d67815a",
+        "docstring_nodes": "2db99a78942ce8ed48688e7cddb18f1a41c165d9066d30f1059f313fd35ea4ad",
+        "function_ids": "8715664e206cb0b3c88fa9a39e24ac383048a3f06a612e11af0719a7f8eb4455",
         "function_nodes": "80ddaee215744e26749e2e54730617ed4a4bf17335e850cef1ab68f78db90bde",
+        "import_nodes": "b6a2dde5adc85d7c9a3a5eff5c1453d5728e8a0a463574eb31018a248a844efe",
+        "module_ids": "f2bc795f585c451782c3c35c28b3753d0ba574016f1112a1a6bc065d497c3cdc",
         "module_nodes": "3805b22d1797186cf5c50abc0d2faa1ab70ec9b343fdfe5d90fc6cea6c4c19af",
         "definition_rows": "f5f6dca98084ffc3b81cc6ba7ede4f383729054fcddb0fcd48d3e45abd26217a",
+        "owner_ids": "fa78a60427ce4a4a38a8ed49ab75da038d7f5f801c5d6c2bc08862732a0762d2",
+        "parameter_nodes": "ab54c3c4549d17ed261ba54843aba0357b88491ef3e4a71c4dc65c1dfe5d51c0",
         "file_nodes": "4dcf9824f3c57c9466615b34371fe4b5d95cb7ab953985ea98fdadd16a1329fb",
         "nodes": "ae369c8fdcb4db1ff304eecf26baccaeffe31ab587e1a5b3d5b7441df9a41279",
         "cpg_nodes": "39d2d8f8f3e35c1c5b7dec02218858aa63373766bb8e7064d5038039251e6e6b",
         "definition_containment": "4c5184d1b3050c20928a8310782fc8504cadf3a9927bd3b290bfd08552c67c07",
         "file_containment": "71c777c9b1e6462fc965ea0546643ac68bbcfb9eee5825a31a0f0570356020d9",
         "cpg_edges": "e446981168e77de623e20dc9d930d000ce83225e9f566ba50591e91c03e0762f",
+        "diagnostics": "83b0ec8b2fba25f87453207915f360fea66efbf5002de246d26e8d1bab76627f",
+        "scope_rows": "333a82da4359a85182d04b37f258fd75cb92ae14b1831bab35b20e1ae4f8dcab",
+        "scope_nesting_edges": "6d6ac64386030fbf9703e09200970a94aadde3d5de1e8e27ae2782282293016d",
+        "scope_nodes": "1715fd0f1afab0fbb29cd8dd37afa61e98402f6bae72b0cadf4317261eedeab0",
+        "scope_owner_edges": "5cd0e3923a8a050ec3f20ae7cee39b18d0433e5911a0f4e4c672274f2a42c239",
+        "symbol_rows": "6db10e66030961c7fd4584a8edc272faaf28781422df312f6829a0ca2d56d83a",
+        "symbol_edges": "a674c980ac207c7e0e6c435fd2a172a5c0fb2d8c350d87096e9d31b60cdc45bc",
+        "symbol_nodes": "76d887de916764c11bdb1fb5e5bfd9eab60a4a69421dab14568892604d454a83",
+        "syntax_details": "49ce5c24d5fc727d28b717432a4c04d5e824ebd17d0425ae35ac5fd10df261d0",
+        "syntax_detail_edges": "ad9f7fcfe41f6078880a169aebe363919cac28566edd297b364309121126ef94",
+        "contained_detail_edges": "0901cf18b80eaaad97c352ad67bfafbce5e377208e134a6ea1a36bc6fae70adc",
+        "decorator_edges": "f6a0bd5abde74599d657637e2d6f477666d4541b9fe779ef718c4ff5fdaad428",
+        "docstring_edges": "d005f9d47d0f25650def1c4587c41c1345f2c47e89358462ca8cfea07183cd70",
+        "parameter_edges": "2065e721fca86a6f2216db812b2d88046a299fa89576c3b138be683e9a9dc54c",
+        "cpg_detail_edges": "000cc8b1150b6630ad4ca993a9d94dc25b7d7e78ef02d7a3dacb4a1505b8a45a",
+        "syntax_detail_nodes": "e2518cf4ce99f99a4b49160e0fbced225318947eb95e4db4ec1b2f79daeee353",
+        "cpg_detail_nodes": "1cca9cf9897d7be43c32bd1c87c973e2e5c233de1e71203eaec038c9382981a3",
     }
 )
+
 
 GENERATOR_VERSIONS = MappingProxyType(
     {

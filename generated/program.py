@@ -6,11 +6,1530 @@ from types import MappingProxyType
 
 from runtime.extractors import file_scan as extractor_file_scan
 from runtime.extractors import python_ast as extractor_python_ast
-from runtime.program import CachePolicy, CompiledProgram, DatasetSpec, ExtractorBinding, ViewSpec
+from runtime.extractors import python_symtable as extractor_python_symtable
+from runtime.program import (
+    CachePolicy,
+    CompiledProgram,
+    DatasetSpec,
+    ExtractorBinding,
+    UdfSpec,
+    ViewSpec,
+    WritePolicy,
+)
 
 from . import manifest, views
 from .schemas import DATASET_SCHEMAS, VIEW_SCHEMAS
 
+view_call_nodes = ViewSpec(
+    name="call_nodes",
+    is_output=False,
+    builder=views.build_call_nodes,
+    schema=VIEW_SCHEMAS["call_nodes"],
+    inputs=("ast_calls",),
+    required_columns=MappingProxyType(
+        {
+            "ast_calls": (
+                "bend",
+                "bstart",
+                "callee",
+                "callee_kind",
+                "col",
+                "file_id",
+                "line",
+                "scope_id",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["call_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_calls", "file_id"),),
+            "owner_node_id": (("ast_calls", "scope_id"),),
+            "node_kind": (),
+            "bstart": (("ast_calls", "bstart"),),
+            "bend": (("ast_calls", "bend"),),
+            "line": (("ast_calls", "line"),),
+            "col": (("ast_calls", "col"),),
+            "name": (("ast_calls", "callee"),),
+            "detail": (("ast_calls", "callee_kind"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_class_ids = ViewSpec(
+    name="class_ids",
+    is_output=False,
+    builder=views.build_class_ids,
+    schema=VIEW_SCHEMAS["class_ids"],
+    inputs=("ast_definitions",),
+    required_columns=MappingProxyType(
+        {"ast_definitions": ("bend", "bstart", "file_id", "kind", "node_id")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["class_ids"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_definitions", "file_id"),),
+            "owner_node_id": (("ast_definitions", "node_id"),),
+            "owner_cpg_id": (
+                ("ast_definitions", "bend"),
+                ("ast_definitions", "bstart"),
+                ("ast_definitions", "file_id"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_class_nodes = ViewSpec(
+    name="class_nodes",
+    is_output=False,
+    builder=views.build_class_nodes,
+    schema=VIEW_SCHEMAS["class_nodes"],
+    inputs=("ast_nodes",),
+    required_columns=MappingProxyType(
+        {
+            "ast_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "end_col",
+                "end_line",
+                "field",
+                "file_id",
+                "kind",
+                "line",
+                "name",
+                "node_id",
+                "parent_id",
+                "qualname",
+                "scope_id",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["class_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_nodes", "file_id"),),
+            "node_id": (("ast_nodes", "node_id"),),
+            "parent_id": (("ast_nodes", "parent_id"),),
+            "field": (("ast_nodes", "field"),),
+            "kind": (("ast_nodes", "kind"),),
+            "name": (("ast_nodes", "name"),),
+            "qualname": (("ast_nodes", "qualname"),),
+            "scope_id": (("ast_nodes", "scope_id"),),
+            "bstart": (("ast_nodes", "bstart"),),
+            "bend": (("ast_nodes", "bend"),),
+            "line": (("ast_nodes", "line"),),
+            "col": (("ast_nodes", "col"),),
+            "end_line": (("ast_nodes", "end_line"),),
+            "end_col": (("ast_nodes", "end_col"),),
+            "node_kind": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_decorator_nodes = ViewSpec(
+    name="decorator_nodes",
+    is_output=False,
+    builder=views.build_decorator_nodes,
+    schema=VIEW_SCHEMAS["decorator_nodes"],
+    inputs=("ast_decorators",),
+    required_columns=MappingProxyType(
+        {
+            "ast_decorators": (
+                "bend",
+                "bstart",
+                "col",
+                "definition_id",
+                "expression",
+                "file_id",
+                "line",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["decorator_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_decorators", "file_id"),),
+            "owner_node_id": (("ast_decorators", "definition_id"),),
+            "node_kind": (),
+            "bstart": (("ast_decorators", "bstart"),),
+            "bend": (("ast_decorators", "bend"),),
+            "line": (("ast_decorators", "line"),),
+            "col": (("ast_decorators", "col"),),
+            "name": (("ast_decorators", "expression"),),
+            "detail": (("ast_decorators", "expression"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_docstring_nodes = ViewSpec(
+    name="docstring_nodes",
+    is_output=False,
+    builder=views.build_docstring_nodes,
+    schema=VIEW_SCHEMAS["docstring_nodes"],
+    inputs=("ast_docstrings",),
+    required_columns=MappingProxyType(
+        {"ast_docstrings": ("bend", "bstart", "col", "file_id", "line", "owner_id", "owner_kind")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["docstring_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_docstrings", "file_id"),),
+            "owner_node_id": (("ast_docstrings", "owner_id"),),
+            "node_kind": (),
+            "bstart": (("ast_docstrings", "bstart"),),
+            "bend": (("ast_docstrings", "bend"),),
+            "line": (("ast_docstrings", "line"),),
+            "col": (("ast_docstrings", "col"),),
+            "name": (("ast_docstrings", "owner_kind"),),
+            "detail": (("ast_docstrings", "owner_kind"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_function_ids = ViewSpec(
+    name="function_ids",
+    is_output=False,
+    builder=views.build_function_ids,
+    schema=VIEW_SCHEMAS["function_ids"],
+    inputs=("ast_definitions",),
+    required_columns=MappingProxyType(
+        {"ast_definitions": ("bend", "bstart", "file_id", "kind", "node_id")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["function_ids"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_definitions", "file_id"),),
+            "owner_node_id": (("ast_definitions", "node_id"),),
+            "owner_cpg_id": (
+                ("ast_definitions", "bend"),
+                ("ast_definitions", "bstart"),
+                ("ast_definitions", "file_id"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_function_nodes = ViewSpec(
+    name="function_nodes",
+    is_output=False,
+    builder=views.build_function_nodes,
+    schema=VIEW_SCHEMAS["function_nodes"],
+    inputs=("ast_nodes",),
+    required_columns=MappingProxyType(
+        {
+            "ast_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "end_col",
+                "end_line",
+                "field",
+                "file_id",
+                "kind",
+                "line",
+                "name",
+                "node_id",
+                "parent_id",
+                "qualname",
+                "scope_id",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["function_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_nodes", "file_id"),),
+            "node_id": (("ast_nodes", "node_id"),),
+            "parent_id": (("ast_nodes", "parent_id"),),
+            "field": (("ast_nodes", "field"),),
+            "kind": (("ast_nodes", "kind"),),
+            "name": (("ast_nodes", "name"),),
+            "qualname": (("ast_nodes", "qualname"),),
+            "scope_id": (("ast_nodes", "scope_id"),),
+            "bstart": (("ast_nodes", "bstart"),),
+            "bend": (("ast_nodes", "bend"),),
+            "line": (("ast_nodes", "line"),),
+            "col": (("ast_nodes", "col"),),
+            "end_line": (("ast_nodes", "end_line"),),
+            "end_col": (("ast_nodes", "end_col"),),
+            "node_kind": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_import_nodes = ViewSpec(
+    name="import_nodes",
+    is_output=False,
+    builder=views.build_import_nodes,
+    schema=VIEW_SCHEMAS["import_nodes"],
+    inputs=("ast_imports",),
+    required_columns=MappingProxyType(
+        {
+            "ast_imports": (
+                "alias",
+                "bend",
+                "bstart",
+                "col",
+                "file_id",
+                "line",
+                "module",
+                "name",
+                "scope_id",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["import_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_imports", "file_id"),),
+            "owner_node_id": (("ast_imports", "scope_id"),),
+            "node_kind": (),
+            "bstart": (("ast_imports", "bstart"),),
+            "bend": (("ast_imports", "bend"),),
+            "line": (("ast_imports", "line"),),
+            "col": (("ast_imports", "col"),),
+            "name": (("ast_imports", "alias"), ("ast_imports", "module"), ("ast_imports", "name")),
+            "detail": (("ast_imports", "module"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_module_ids = ViewSpec(
+    name="module_ids",
+    is_output=False,
+    builder=views.build_module_ids,
+    schema=VIEW_SCHEMAS["module_ids"],
+    inputs=("ast_nodes",),
+    required_columns=MappingProxyType(
+        {"ast_nodes": ("bend", "bstart", "file_id", "kind", "node_id")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["module_ids"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_nodes", "file_id"),),
+            "owner_node_id": (("ast_nodes", "node_id"),),
+            "owner_cpg_id": (
+                ("ast_nodes", "bend"),
+                ("ast_nodes", "bstart"),
+                ("ast_nodes", "file_id"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_module_nodes = ViewSpec(
+    name="module_nodes",
+    is_output=False,
+    builder=views.build_module_nodes,
+    schema=VIEW_SCHEMAS["module_nodes"],
+    inputs=("ast_nodes",),
+    required_columns=MappingProxyType(
+        {
+            "ast_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "end_col",
+                "end_line",
+                "field",
+                "file_id",
+                "kind",
+                "line",
+                "name",
+                "node_id",
+                "parent_id",
+                "qualname",
+                "scope_id",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["module_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_nodes", "file_id"),),
+            "node_id": (("ast_nodes", "node_id"),),
+            "parent_id": (("ast_nodes", "parent_id"),),
+            "field": (("ast_nodes", "field"),),
+            "kind": (("ast_nodes", "kind"),),
+            "name": (("ast_nodes", "name"),),
+            "qualname": (("ast_nodes", "qualname"),),
+            "scope_id": (("ast_nodes", "scope_id"),),
+            "bstart": (("ast_nodes", "bstart"),),
+            "bend": (("ast_nodes", "bend"),),
+            "line": (("ast_nodes", "line"),),
+            "col": (("ast_nodes", "col"),),
+            "end_line": (("ast_nodes", "end_line"),),
+            "end_col": (("ast_nodes", "end_col"),),
+            "node_kind": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_definition_rows = ViewSpec(
+    name="definition_rows",
+    is_output=False,
+    builder=views.build_definition_rows,
+    schema=VIEW_SCHEMAS["definition_rows"],
+    inputs=("class_nodes", "function_nodes", "module_nodes"),
+    required_columns=MappingProxyType(
+        {
+            "class_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "end_col",
+                "end_line",
+                "file_id",
+                "line",
+                "name",
+                "node_id",
+                "node_kind",
+                "qualname",
+                "scope_id",
+            ),
+            "function_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "end_col",
+                "end_line",
+                "file_id",
+                "line",
+                "name",
+                "node_id",
+                "node_kind",
+                "qualname",
+                "scope_id",
+            ),
+            "module_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "end_col",
+                "end_line",
+                "file_id",
+                "line",
+                "name",
+                "node_id",
+                "node_kind",
+                "qualname",
+                "scope_id",
+            ),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["definition_rows"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (
+                ("class_nodes", "file_id"),
+                ("function_nodes", "file_id"),
+                ("module_nodes", "file_id"),
+            ),
+            "ast_node_id": (
+                ("class_nodes", "node_id"),
+                ("function_nodes", "node_id"),
+                ("module_nodes", "node_id"),
+            ),
+            "scope_id": (
+                ("class_nodes", "scope_id"),
+                ("function_nodes", "scope_id"),
+                ("module_nodes", "scope_id"),
+            ),
+            "node_kind": (
+                ("class_nodes", "node_kind"),
+                ("function_nodes", "node_kind"),
+                ("module_nodes", "node_kind"),
+            ),
+            "bstart": (
+                ("class_nodes", "bstart"),
+                ("function_nodes", "bstart"),
+                ("module_nodes", "bstart"),
+            ),
+            "bend": (("class_nodes", "bend"), ("function_nodes", "bend"), ("module_nodes", "bend")),
+            "line": (("class_nodes", "line"), ("function_nodes", "line"), ("module_nodes", "line")),
+            "col": (("class_nodes", "col"), ("function_nodes", "col"), ("module_nodes", "col")),
+            "end_line": (
+                ("class_nodes", "end_line"),
+                ("function_nodes", "end_line"),
+                ("module_nodes", "end_line"),
+            ),
+            "end_col": (
+                ("class_nodes", "end_col"),
+                ("function_nodes", "end_col"),
+                ("module_nodes", "end_col"),
+            ),
+            "name": (("class_nodes", "name"), ("function_nodes", "name"), ("module_nodes", "name")),
+            "qualname": (
+                ("class_nodes", "qualname"),
+                ("function_nodes", "qualname"),
+                ("module_nodes", "qualname"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_owner_ids = ViewSpec(
+    name="owner_ids",
+    is_output=False,
+    builder=views.build_owner_ids,
+    schema=VIEW_SCHEMAS["owner_ids"],
+    inputs=("class_ids", "function_ids", "module_ids"),
+    required_columns=MappingProxyType(
+        {
+            "class_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
+            "function_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
+            "module_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["owner_ids"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (
+                ("class_ids", "file_id"),
+                ("function_ids", "file_id"),
+                ("module_ids", "file_id"),
+            ),
+            "owner_node_id": (
+                ("class_ids", "owner_node_id"),
+                ("function_ids", "owner_node_id"),
+                ("module_ids", "owner_node_id"),
+            ),
+            "owner_cpg_id": (
+                ("class_ids", "owner_cpg_id"),
+                ("function_ids", "owner_cpg_id"),
+                ("module_ids", "owner_cpg_id"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_parameter_nodes = ViewSpec(
+    name="parameter_nodes",
+    is_output=False,
+    builder=views.build_parameter_nodes,
+    schema=VIEW_SCHEMAS["parameter_nodes"],
+    inputs=("ast_parameters",),
+    required_columns=MappingProxyType(
+        {
+            "ast_parameters": (
+                "bend",
+                "bstart",
+                "col",
+                "file_id",
+                "function_id",
+                "kind",
+                "line",
+                "name",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["parameter_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_parameters", "file_id"),),
+            "owner_node_id": (("ast_parameters", "function_id"),),
+            "node_kind": (),
+            "bstart": (("ast_parameters", "bstart"),),
+            "bend": (("ast_parameters", "bend"),),
+            "line": (("ast_parameters", "line"),),
+            "col": (("ast_parameters", "col"),),
+            "name": (("ast_parameters", "name"),),
+            "detail": (("ast_parameters", "kind"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_file_nodes = ViewSpec(
+    name="file_nodes",
+    is_output=False,
+    builder=views.build_file_nodes,
+    schema=VIEW_SCHEMAS["file_nodes"],
+    inputs=("source_files",),
+    required_columns=MappingProxyType({"source_files": ("file_id", "line_count", "size_bytes")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["file_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("source_files", "file_id"),),
+            "ast_node_id": (("source_files", "size_bytes"),),
+            "scope_id": (("source_files", "size_bytes"),),
+            "node_kind": (),
+            "bstart": (),
+            "bend": (("source_files", "size_bytes"),),
+            "line": (),
+            "col": (),
+            "end_line": (("source_files", "line_count"),),
+            "end_col": (),
+            "name": (("source_files", "file_id"),),
+            "qualname": (("source_files", "file_id"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_nodes = ViewSpec(
+    name="nodes",
+    is_output=False,
+    builder=views.build_nodes,
+    schema=VIEW_SCHEMAS["nodes"],
+    inputs=("definition_rows", "file_nodes"),
+    required_columns=MappingProxyType(
+        {
+            "definition_rows": (
+                "ast_node_id",
+                "bend",
+                "bstart",
+                "col",
+                "end_col",
+                "end_line",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "qualname",
+                "scope_id",
+            ),
+            "file_nodes": (
+                "ast_node_id",
+                "bend",
+                "bstart",
+                "col",
+                "end_col",
+                "end_line",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "qualname",
+                "scope_id",
+            ),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["nodes"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("definition_rows", "file_id"), ("file_nodes", "file_id")),
+            "ast_node_id": (("definition_rows", "ast_node_id"), ("file_nodes", "ast_node_id")),
+            "scope_id": (("definition_rows", "scope_id"), ("file_nodes", "scope_id")),
+            "node_kind": (("definition_rows", "node_kind"), ("file_nodes", "node_kind")),
+            "bstart": (("definition_rows", "bstart"), ("file_nodes", "bstart")),
+            "bend": (("definition_rows", "bend"), ("file_nodes", "bend")),
+            "line": (("definition_rows", "line"), ("file_nodes", "line")),
+            "col": (("definition_rows", "col"), ("file_nodes", "col")),
+            "end_line": (("definition_rows", "end_line"), ("file_nodes", "end_line")),
+            "end_col": (("definition_rows", "end_col"), ("file_nodes", "end_col")),
+            "name": (("definition_rows", "name"), ("file_nodes", "name")),
+            "qualname": (("definition_rows", "qualname"), ("file_nodes", "qualname")),
+            "cpg_id": (
+                ("definition_rows", "bend"),
+                ("definition_rows", "bstart"),
+                ("definition_rows", "file_id"),
+                ("definition_rows", "node_kind"),
+                ("file_nodes", "bend"),
+                ("file_nodes", "bstart"),
+                ("file_nodes", "file_id"),
+                ("file_nodes", "node_kind"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_cpg_nodes = ViewSpec(
+    name="cpg_nodes",
+    is_output=True,
+    builder=views.build_cpg_nodes,
+    schema=VIEW_SCHEMAS["cpg_nodes"],
+    inputs=("nodes",),
+    required_columns=MappingProxyType(
+        {
+            "nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "end_col",
+                "end_line",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "qualname",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_nodes"],
+    cache=CachePolicy.DELTA_OUTPUT,
+    lineage=MappingProxyType(
+        {
+            "node_id": (("nodes", "cpg_id"),),
+            "kind": (("nodes", "node_kind"),),
+            "file": (("nodes", "file_id"),),
+            "bstart": (("nodes", "bstart"),),
+            "bend": (("nodes", "bend"),),
+            "line": (("nodes", "line"),),
+            "col": (("nodes", "col"),),
+            "end_line": (("nodes", "end_line"),),
+            "end_col": (("nodes", "end_col"),),
+            "name": (("nodes", "name"),),
+            "qualified_name": (("nodes", "qualname"),),
+        }
+    ),
+    required_udfs=(),
+    write_policy=WritePolicy(),
+)
+
+
+view_definition_containment = ViewSpec(
+    name="definition_containment",
+    is_output=False,
+    builder=views.build_definition_containment,
+    schema=VIEW_SCHEMAS["definition_containment"],
+    inputs=("nodes",),
+    required_columns=MappingProxyType({"nodes": ("ast_node_id", "cpg_id", "file_id", "scope_id")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["definition_containment"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType({"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}),
+    required_udfs=(),
+)
+
+
+view_file_containment = ViewSpec(
+    name="file_containment",
+    is_output=False,
+    builder=views.build_file_containment,
+    schema=VIEW_SCHEMAS["file_containment"],
+    inputs=("nodes",),
+    required_columns=MappingProxyType({"nodes": ("cpg_id", "file_id", "node_kind")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["file_containment"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType({"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}),
+    required_udfs=(),
+)
+
+
+view_cpg_edges = ViewSpec(
+    name="cpg_edges",
+    is_output=True,
+    builder=views.build_cpg_edges,
+    schema=VIEW_SCHEMAS["cpg_edges"],
+    inputs=("definition_containment", "file_containment"),
+    required_columns=MappingProxyType(
+        {"definition_containment": ("dst", "src"), "file_containment": ("dst", "src")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_edges"],
+    cache=CachePolicy.DELTA_OUTPUT,
+    lineage=MappingProxyType(
+        {
+            "edge_id": (
+                ("definition_containment", "dst"),
+                ("definition_containment", "src"),
+                ("file_containment", "dst"),
+                ("file_containment", "src"),
+            ),
+            "kind": (),
+            "src": (("definition_containment", "src"), ("file_containment", "src")),
+            "dst": (("definition_containment", "dst"), ("file_containment", "dst")),
+            "resolution": (),
+            "confidence": (),
+        }
+    ),
+    required_udfs=(),
+    write_policy=WritePolicy(),
+)
+
+
+view_diagnostics = ViewSpec(
+    name="diagnostics",
+    is_output=True,
+    builder=views.build_diagnostics,
+    schema=VIEW_SCHEMAS["diagnostics"],
+    inputs=("ast_errors", "symtable_errors"),
+    required_columns=MappingProxyType(
+        {
+            "ast_errors": ("code", "col", "file_id", "line", "message"),
+            "symtable_errors": ("code", "col", "file_id", "line", "message"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["diagnostics"],
+    cache=CachePolicy.DELTA_OUTPUT,
+    lineage=MappingProxyType(
+        {
+            "file": (("ast_errors", "file_id"), ("symtable_errors", "file_id")),
+            "code": (("ast_errors", "code"), ("symtable_errors", "code")),
+            "message": (("ast_errors", "message"), ("symtable_errors", "message")),
+            "line": (("ast_errors", "line"), ("symtable_errors", "line")),
+            "col": (("ast_errors", "col"), ("symtable_errors", "col")),
+        }
+    ),
+    required_udfs=(),
+    write_policy=WritePolicy(),
+)
+
+
+view_scope_rows = ViewSpec(
+    name="scope_rows",
+    is_output=False,
+    builder=views.build_scope_rows,
+    schema=VIEW_SCHEMAS["scope_rows"],
+    inputs=("symtable_scopes",),
+    required_columns=MappingProxyType(
+        {
+            "symtable_scopes": (
+                "bend",
+                "bstart",
+                "col",
+                "declared_line",
+                "end_col",
+                "end_line",
+                "file_id",
+                "is_nested",
+                "is_optimized",
+                "kind",
+                "line",
+                "name",
+                "node_id",
+                "parent_scope_id",
+                "qualname",
+                "scope_id",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["scope_rows"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("symtable_scopes", "file_id"),),
+            "scope_id": (("symtable_scopes", "scope_id"),),
+            "parent_scope_id": (("symtable_scopes", "parent_scope_id"),),
+            "kind": (("symtable_scopes", "kind"),),
+            "name": (("symtable_scopes", "name"),),
+            "qualname": (("symtable_scopes", "qualname"),),
+            "node_id": (("symtable_scopes", "node_id"),),
+            "is_nested": (("symtable_scopes", "is_nested"),),
+            "is_optimized": (("symtable_scopes", "is_optimized"),),
+            "declared_line": (("symtable_scopes", "declared_line"),),
+            "bstart": (("symtable_scopes", "bstart"),),
+            "bend": (("symtable_scopes", "bend"),),
+            "line": (("symtable_scopes", "line"),),
+            "col": (("symtable_scopes", "col"),),
+            "end_line": (("symtable_scopes", "end_line"),),
+            "end_col": (("symtable_scopes", "end_col"),),
+            "cpg_id": (
+                ("symtable_scopes", "bend"),
+                ("symtable_scopes", "bstart"),
+                ("symtable_scopes", "file_id"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_scope_nesting_edges = ViewSpec(
+    name="scope_nesting_edges",
+    is_output=False,
+    builder=views.build_scope_nesting_edges,
+    schema=VIEW_SCHEMAS["scope_nesting_edges"],
+    inputs=("scope_rows",),
+    required_columns=MappingProxyType(
+        {"scope_rows": ("cpg_id", "file_id", "parent_scope_id", "scope_id")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["scope_nesting_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("scope_rows", "cpg_id"),), "dst": (("scope_rows", "cpg_id"),), "kind": ()}
+    ),
+    required_udfs=(),
+)
+
+
+view_scope_nodes = ViewSpec(
+    name="scope_nodes",
+    is_output=False,
+    builder=views.build_scope_nodes,
+    schema=VIEW_SCHEMAS["scope_nodes"],
+    inputs=("scope_rows",),
+    required_columns=MappingProxyType(
+        {"scope_rows": ("bend", "bstart", "col", "cpg_id", "file_id", "kind", "line", "name")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["scope_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("scope_rows", "file_id"),),
+            "node_kind": (),
+            "bstart": (("scope_rows", "bstart"),),
+            "bend": (("scope_rows", "bend"),),
+            "line": (("scope_rows", "line"),),
+            "col": (("scope_rows", "col"),),
+            "name": (("scope_rows", "name"),),
+            "detail": (("scope_rows", "kind"),),
+            "cpg_id": (("scope_rows", "cpg_id"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_scope_owner_edges = ViewSpec(
+    name="scope_owner_edges",
+    is_output=False,
+    builder=views.build_scope_owner_edges,
+    schema=VIEW_SCHEMAS["scope_owner_edges"],
+    inputs=("owner_ids", "scope_rows"),
+    required_columns=MappingProxyType(
+        {
+            "owner_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
+            "scope_rows": ("cpg_id", "file_id", "node_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["scope_owner_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("owner_ids", "owner_cpg_id"),), "dst": (("scope_rows", "cpg_id"),), "kind": ()}
+    ),
+    required_udfs=(),
+)
+
+
+view_symbol_rows = ViewSpec(
+    name="symbol_rows",
+    is_output=False,
+    builder=views.build_symbol_rows,
+    schema=VIEW_SCHEMAS["symbol_rows"],
+    inputs=("scope_rows", "symtable_symbols"),
+    required_columns=MappingProxyType(
+        {
+            "scope_rows": ("bstart", "col", "cpg_id", "file_id", "line", "scope_id"),
+            "symtable_symbols": (
+                "file_id",
+                "is_free",
+                "is_global",
+                "is_imported",
+                "is_parameter",
+                "name",
+                "scope_id",
+            ),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["symbol_rows"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("symtable_symbols", "file_id"),),
+            "scope_cpg_id": (("scope_rows", "cpg_id"),),
+            "bstart": (("scope_rows", "bstart"),),
+            "bend": (("scope_rows", "bstart"),),
+            "line": (("scope_rows", "line"),),
+            "col": (("scope_rows", "col"),),
+            "name": (("symtable_symbols", "name"),),
+            "is_parameter": (("symtable_symbols", "is_parameter"),),
+            "is_imported": (("symtable_symbols", "is_imported"),),
+            "is_global": (("symtable_symbols", "is_global"),),
+            "is_free": (("symtable_symbols", "is_free"),),
+            "cpg_id": (
+                ("scope_rows", "bstart"),
+                ("symtable_symbols", "file_id"),
+                ("symtable_symbols", "name"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_symbol_edges = ViewSpec(
+    name="symbol_edges",
+    is_output=False,
+    builder=views.build_symbol_edges,
+    schema=VIEW_SCHEMAS["symbol_edges"],
+    inputs=("symbol_rows",),
+    required_columns=MappingProxyType({"symbol_rows": ("cpg_id", "scope_cpg_id")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["symbol_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("symbol_rows", "scope_cpg_id"),), "dst": (("symbol_rows", "cpg_id"),), "kind": ()}
+    ),
+    required_udfs=(),
+)
+
+
+view_symbol_nodes = ViewSpec(
+    name="symbol_nodes",
+    is_output=False,
+    builder=views.build_symbol_nodes,
+    schema=VIEW_SCHEMAS["symbol_nodes"],
+    inputs=("symbol_rows",),
+    required_columns=MappingProxyType(
+        {
+            "symbol_rows": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "file_id",
+                "line",
+                "name",
+                "scope_cpg_id",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["symbol_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("symbol_rows", "file_id"),),
+            "node_kind": (),
+            "bstart": (("symbol_rows", "bstart"),),
+            "bend": (("symbol_rows", "bend"),),
+            "line": (("symbol_rows", "line"),),
+            "col": (("symbol_rows", "col"),),
+            "name": (("symbol_rows", "name"),),
+            "detail": (("symbol_rows", "scope_cpg_id"),),
+            "cpg_id": (("symbol_rows", "cpg_id"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_syntax_details = ViewSpec(
+    name="syntax_details",
+    is_output=False,
+    builder=views.build_syntax_details,
+    schema=VIEW_SCHEMAS["syntax_details"],
+    inputs=("call_nodes", "decorator_nodes", "docstring_nodes", "import_nodes", "parameter_nodes"),
+    required_columns=MappingProxyType(
+        {
+            "call_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "detail",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "owner_node_id",
+            ),
+            "decorator_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "detail",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "owner_node_id",
+            ),
+            "docstring_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "detail",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "owner_node_id",
+            ),
+            "import_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "detail",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "owner_node_id",
+            ),
+            "parameter_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "detail",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "owner_node_id",
+            ),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["syntax_details"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (
+                ("call_nodes", "file_id"),
+                ("decorator_nodes", "file_id"),
+                ("docstring_nodes", "file_id"),
+                ("import_nodes", "file_id"),
+                ("parameter_nodes", "file_id"),
+            ),
+            "owner_node_id": (
+                ("call_nodes", "owner_node_id"),
+                ("decorator_nodes", "owner_node_id"),
+                ("docstring_nodes", "owner_node_id"),
+                ("import_nodes", "owner_node_id"),
+                ("parameter_nodes", "owner_node_id"),
+            ),
+            "node_kind": (
+                ("call_nodes", "node_kind"),
+                ("decorator_nodes", "node_kind"),
+                ("docstring_nodes", "node_kind"),
+                ("import_nodes", "node_kind"),
+                ("parameter_nodes", "node_kind"),
+            ),
+            "bstart": (
+                ("call_nodes", "bstart"),
+                ("decorator_nodes", "bstart"),
+                ("docstring_nodes", "bstart"),
+                ("import_nodes", "bstart"),
+                ("parameter_nodes", "bstart"),
+            ),
+            "bend": (
+                ("call_nodes", "bend"),
+                ("decorator_nodes", "bend"),
+                ("docstring_nodes", "bend"),
+                ("import_nodes", "bend"),
+                ("parameter_nodes", "bend"),
+            ),
+            "line": (
+                ("call_nodes", "line"),
+                ("decorator_nodes", "line"),
+                ("docstring_nodes", "line"),
+                ("import_nodes", "line"),
+                ("parameter_nodes", "line"),
+            ),
+            "col": (
+                ("call_nodes", "col"),
+                ("decorator_nodes", "col"),
+                ("docstring_nodes", "col"),
+                ("import_nodes", "col"),
+                ("parameter_nodes", "col"),
+            ),
+            "name": (
+                ("call_nodes", "name"),
+                ("decorator_nodes", "name"),
+                ("docstring_nodes", "name"),
+                ("import_nodes", "name"),
+                ("parameter_nodes", "name"),
+            ),
+            "detail": (
+                ("call_nodes", "detail"),
+                ("decorator_nodes", "detail"),
+                ("docstring_nodes", "detail"),
+                ("import_nodes", "detail"),
+                ("parameter_nodes", "detail"),
+            ),
+            "cpg_id": (
+                ("call_nodes", "bend"),
+                ("call_nodes", "bstart"),
+                ("call_nodes", "file_id"),
+                ("call_nodes", "node_kind"),
+                ("decorator_nodes", "bend"),
+                ("decorator_nodes", "bstart"),
+                ("decorator_nodes", "file_id"),
+                ("decorator_nodes", "node_kind"),
+                ("docstring_nodes", "bend"),
+                ("docstring_nodes", "bstart"),
+                ("docstring_nodes", "file_id"),
+                ("docstring_nodes", "node_kind"),
+                ("import_nodes", "bend"),
+                ("import_nodes", "bstart"),
+                ("import_nodes", "file_id"),
+                ("import_nodes", "node_kind"),
+                ("parameter_nodes", "bend"),
+                ("parameter_nodes", "bstart"),
+                ("parameter_nodes", "file_id"),
+                ("parameter_nodes", "node_kind"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_syntax_detail_edges = ViewSpec(
+    name="syntax_detail_edges",
+    is_output=False,
+    builder=views.build_syntax_detail_edges,
+    schema=VIEW_SCHEMAS["syntax_detail_edges"],
+    inputs=("owner_ids", "syntax_details"),
+    required_columns=MappingProxyType(
+        {
+            "owner_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
+            "syntax_details": ("cpg_id", "file_id", "node_kind", "owner_node_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["syntax_detail_edges"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "src": (("owner_ids", "owner_cpg_id"),),
+            "dst": (("syntax_details", "cpg_id"),),
+            "node_kind": (("syntax_details", "node_kind"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_contained_detail_edges = ViewSpec(
+    name="contained_detail_edges",
+    is_output=False,
+    builder=views.build_contained_detail_edges,
+    schema=VIEW_SCHEMAS["contained_detail_edges"],
+    inputs=("syntax_detail_edges",),
+    required_columns=MappingProxyType({"syntax_detail_edges": ("dst", "node_kind", "src")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["contained_detail_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("syntax_detail_edges", "src"),),
+            "dst": (("syntax_detail_edges", "dst"),),
+            "kind": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_decorator_edges = ViewSpec(
+    name="decorator_edges",
+    is_output=False,
+    builder=views.build_decorator_edges,
+    schema=VIEW_SCHEMAS["decorator_edges"],
+    inputs=("syntax_detail_edges",),
+    required_columns=MappingProxyType({"syntax_detail_edges": ("dst", "node_kind", "src")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["decorator_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("syntax_detail_edges", "dst"),),
+            "dst": (("syntax_detail_edges", "src"),),
+            "kind": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_docstring_edges = ViewSpec(
+    name="docstring_edges",
+    is_output=False,
+    builder=views.build_docstring_edges,
+    schema=VIEW_SCHEMAS["docstring_edges"],
+    inputs=("syntax_detail_edges",),
+    required_columns=MappingProxyType({"syntax_detail_edges": ("dst", "node_kind", "src")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["docstring_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("syntax_detail_edges", "dst"),),
+            "dst": (("syntax_detail_edges", "src"),),
+            "kind": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_parameter_edges = ViewSpec(
+    name="parameter_edges",
+    is_output=False,
+    builder=views.build_parameter_edges,
+    schema=VIEW_SCHEMAS["parameter_edges"],
+    inputs=("syntax_detail_edges",),
+    required_columns=MappingProxyType({"syntax_detail_edges": ("dst", "node_kind", "src")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["parameter_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("syntax_detail_edges", "src"),),
+            "dst": (("syntax_detail_edges", "dst"),),
+            "kind": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_cpg_detail_edges = ViewSpec(
+    name="cpg_detail_edges",
+    is_output=True,
+    builder=views.build_cpg_detail_edges,
+    schema=VIEW_SCHEMAS["cpg_detail_edges"],
+    inputs=(
+        "contained_detail_edges",
+        "decorator_edges",
+        "docstring_edges",
+        "parameter_edges",
+        "scope_nesting_edges",
+        "scope_owner_edges",
+        "symbol_edges",
+    ),
+    required_columns=MappingProxyType(
+        {
+            "contained_detail_edges": ("dst", "kind", "src"),
+            "decorator_edges": ("dst", "kind", "src"),
+            "docstring_edges": ("dst", "kind", "src"),
+            "parameter_edges": ("dst", "kind", "src"),
+            "scope_nesting_edges": ("dst", "kind", "src"),
+            "scope_owner_edges": ("dst", "kind", "src"),
+            "symbol_edges": ("dst", "kind", "src"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_detail_edges"],
+    cache=CachePolicy.DELTA_OUTPUT,
+    lineage=MappingProxyType(
+        {
+            "edge_id": (
+                ("contained_detail_edges", "dst"),
+                ("contained_detail_edges", "kind"),
+                ("contained_detail_edges", "src"),
+                ("decorator_edges", "dst"),
+                ("decorator_edges", "kind"),
+                ("decorator_edges", "src"),
+                ("docstring_edges", "dst"),
+                ("docstring_edges", "kind"),
+                ("docstring_edges", "src"),
+                ("parameter_edges", "dst"),
+                ("parameter_edges", "kind"),
+                ("parameter_edges", "src"),
+                ("scope_nesting_edges", "dst"),
+                ("scope_nesting_edges", "kind"),
+                ("scope_nesting_edges", "src"),
+                ("scope_owner_edges", "dst"),
+                ("scope_owner_edges", "kind"),
+                ("scope_owner_edges", "src"),
+                ("symbol_edges", "dst"),
+                ("symbol_edges", "kind"),
+                ("symbol_edges", "src"),
+            ),
+            "kind": (
+                ("contained_detail_edges", "kind"),
+                ("decorator_edges", "kind"),
+                ("docstring_edges", "kind"),
+                ("parameter_edges", "kind"),
+                ("scope_nesting_edges", "kind"),
+                ("scope_owner_edges", "kind"),
+                ("symbol_edges", "kind"),
+            ),
+            "src": (
+                ("contained_detail_edges", "src"),
+                ("decorator_edges", "src"),
+                ("docstring_edges", "src"),
+                ("parameter_edges", "src"),
+                ("scope_nesting_edges", "src"),
+                ("scope_owner_edges", "src"),
+                ("symbol_edges", "src"),
+            ),
+            "dst": (
+                ("contained_detail_edges", "dst"),
+                ("decorator_edges", "dst"),
+                ("docstring_edges", "dst"),
+                ("parameter_edges", "dst"),
+                ("scope_nesting_edges", "dst"),
+                ("scope_owner_edges", "dst"),
+                ("symbol_edges", "dst"),
+            ),
+            "resolution": (),
+            "confidence": (),
+        }
+    ),
+    required_udfs=(),
+    write_policy=WritePolicy(),
+)
+
+
+view_syntax_detail_nodes = ViewSpec(
+    name="syntax_detail_nodes",
+    is_output=False,
+    builder=views.build_syntax_detail_nodes,
+    schema=VIEW_SCHEMAS["syntax_detail_nodes"],
+    inputs=("syntax_details",),
+    required_columns=MappingProxyType(
+        {
+            "syntax_details": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "detail",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["syntax_detail_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("syntax_details", "file_id"),),
+            "node_kind": (("syntax_details", "node_kind"),),
+            "bstart": (("syntax_details", "bstart"),),
+            "bend": (("syntax_details", "bend"),),
+            "line": (("syntax_details", "line"),),
+            "col": (("syntax_details", "col"),),
+            "name": (("syntax_details", "name"),),
+            "detail": (("syntax_details", "detail"),),
+            "cpg_id": (("syntax_details", "cpg_id"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_cpg_detail_nodes = ViewSpec(
+    name="cpg_detail_nodes",
+    is_output=True,
+    builder=views.build_cpg_detail_nodes,
+    schema=VIEW_SCHEMAS["cpg_detail_nodes"],
+    inputs=("scope_nodes", "symbol_nodes", "syntax_detail_nodes"),
+    required_columns=MappingProxyType(
+        {
+            "scope_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "detail",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+            ),
+            "symbol_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "detail",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+            ),
+            "syntax_detail_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "detail",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+            ),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_detail_nodes"],
+    cache=CachePolicy.DELTA_OUTPUT,
+    lineage=MappingProxyType(
+        {
+            "node_id": (
+                ("scope_nodes", "cpg_id"),
+                ("symbol_nodes", "cpg_id"),
+                ("syntax_detail_nodes", "cpg_id"),
+            ),
+            "kind": (
+                ("scope_nodes", "node_kind"),
+                ("symbol_nodes", "node_kind"),
+                ("syntax_detail_nodes", "node_kind"),
+            ),
+            "file": (
+                ("scope_nodes", "file_id"),
+                ("symbol_nodes", "file_id"),
+                ("syntax_detail_nodes", "file_id"),
+            ),
+            "bstart": (
+                ("scope_nodes", "bstart"),
+                ("symbol_nodes", "bstart"),
+                ("syntax_detail_nodes", "bstart"),
+            ),
+            "bend": (
+                ("scope_nodes", "bend"),
+                ("symbol_nodes", "bend"),
+                ("syntax_detail_nodes", "bend"),
+            ),
+            "line": (
+                ("scope_nodes", "line"),
+                ("symbol_nodes", "line"),
+                ("syntax_detail_nodes", "line"),
+            ),
+            "col": (
+                ("scope_nodes", "col"),
+                ("symbol_nodes", "col"),
+                ("syntax_detail_nodes", "col"),
+            ),
+            "name": (
+                ("scope_nodes", "name"),
+                ("symbol_nodes", "name"),
+                ("syntax_detail_nodes", "name"),
+            ),
+            "detail": (
+                ("scope_nodes", "detail"),
+                ("symbol_nodes", "detail"),
+                ("syntax_detail_nodes", "detail"),
+            ),
+        }
+    ),
+    required_udfs=(),
+    write_policy=WritePolicy(),
+)
+
+
+# The program: views in schedule order.
 PROGRAM = CompiledProgram(
     package=__package__,
     specs_dir=manifest.SPECS_DIR,
@@ -19,10 +1538,58 @@ PROGRAM = CompiledProgram(
     program_fingerprint=manifest.PROGRAM_FINGERPRINT,
     datasets=(
         DatasetSpec(
+            name="ast_assignments",
+            extractor="python_ast",
+            schema=DATASET_SCHEMAS["ast_assignments"],
+            key=("file_id", "target_id"),
+        ),
+        DatasetSpec(
+            name="ast_attributes",
+            extractor="python_ast",
+            schema=DATASET_SCHEMAS["ast_attributes"],
+            key=("file_id", "node_id"),
+        ),
+        DatasetSpec(
+            name="ast_call_arguments",
+            extractor="python_ast",
+            schema=DATASET_SCHEMAS["ast_call_arguments"],
+            key=("file_id", "call_id", "position"),
+        ),
+        DatasetSpec(
+            name="ast_calls",
+            extractor="python_ast",
+            schema=DATASET_SCHEMAS["ast_calls"],
+            key=("file_id", "node_id"),
+        ),
+        DatasetSpec(
+            name="ast_decorators",
+            extractor="python_ast",
+            schema=DATASET_SCHEMAS["ast_decorators"],
+            key=("file_id", "node_id"),
+        ),
+        DatasetSpec(
+            name="ast_definitions",
+            extractor="python_ast",
+            schema=DATASET_SCHEMAS["ast_definitions"],
+            key=("file_id", "node_id"),
+        ),
+        DatasetSpec(
+            name="ast_docstrings",
+            extractor="python_ast",
+            schema=DATASET_SCHEMAS["ast_docstrings"],
+            key=("file_id", "node_id"),
+        ),
+        DatasetSpec(
             name="ast_errors",
             extractor="python_ast",
             schema=DATASET_SCHEMAS["ast_errors"],
             key=("file_id",),
+        ),
+        DatasetSpec(
+            name="ast_imports",
+            extractor="python_ast",
+            schema=DATASET_SCHEMAS["ast_imports"],
+            key=("file_id", "alias_id"),
         ),
         DatasetSpec(
             name="ast_nodes",
@@ -31,515 +1598,226 @@ PROGRAM = CompiledProgram(
             key=("file_id", "node_id"),
         ),
         DatasetSpec(
+            name="ast_parameters",
+            extractor="python_ast",
+            schema=DATASET_SCHEMAS["ast_parameters"],
+            key=("file_id", "node_id"),
+        ),
+        DatasetSpec(
+            name="bytecode_blocks",
+            extractor="python_bytecode",
+            schema=DATASET_SCHEMAS["bytecode_blocks"],
+            key=("file_id", "code_id", "block_id"),
+        ),
+        DatasetSpec(
+            name="bytecode_code_objects",
+            extractor="python_bytecode",
+            schema=DATASET_SCHEMAS["bytecode_code_objects"],
+            key=("file_id", "code_id"),
+        ),
+        DatasetSpec(
+            name="bytecode_edges",
+            extractor="python_bytecode",
+            schema=DATASET_SCHEMAS["bytecode_edges"],
+            key=("file_id", "code_id", "src_block", "dst_block", "kind"),
+        ),
+        DatasetSpec(
+            name="bytecode_errors",
+            extractor="python_bytecode",
+            schema=DATASET_SCHEMAS["bytecode_errors"],
+            key=("file_id",),
+        ),
+        DatasetSpec(
+            name="bytecode_exceptions",
+            extractor="python_bytecode",
+            schema=DATASET_SCHEMAS["bytecode_exceptions"],
+            key=(),
+        ),
+        DatasetSpec(
+            name="bytecode_instructions",
+            extractor="python_bytecode",
+            schema=DATASET_SCHEMAS["bytecode_instructions"],
+            key=("file_id", "code_id", "offset"),
+        ),
+        DatasetSpec(
+            name="line_index",
+            extractor="file_scan",
+            schema=DATASET_SCHEMAS["line_index"],
+            key=("file_id", "line"),
+        ),
+        DatasetSpec(
             name="source_files",
             extractor="file_scan",
             schema=DATASET_SCHEMAS["source_files"],
             key=("file_id",),
         ),
+        DatasetSpec(
+            name="symtable_errors",
+            extractor="python_symtable",
+            schema=DATASET_SCHEMAS["symtable_errors"],
+            key=("file_id",),
+        ),
+        DatasetSpec(
+            name="symtable_scopes",
+            extractor="python_symtable",
+            schema=DATASET_SCHEMAS["symtable_scopes"],
+            key=("file_id", "scope_id"),
+        ),
+        DatasetSpec(
+            name="symtable_symbols",
+            extractor="python_symtable",
+            schema=DATASET_SCHEMAS["symtable_symbols"],
+            key=("file_id", "scope_id", "name"),
+        ),
+        DatasetSpec(
+            name="tokens",
+            extractor="python_tokens",
+            schema=DATASET_SCHEMAS["tokens"],
+            key=("file_id", "token_id"),
+        ),
     ),
     views=(
-        ViewSpec(
-            name="class_nodes",
-            is_output=False,
-            builder=views.build_class_nodes,
-            schema=VIEW_SCHEMAS["class_nodes"],
-            inputs=("ast_nodes",),
-            required_columns=MappingProxyType(
-                {
-                    "ast_nodes": (
-                        "bend",
-                        "bstart",
-                        "col",
-                        "end_col",
-                        "end_line",
-                        "field",
-                        "file_id",
-                        "kind",
-                        "line",
-                        "name",
-                        "node_id",
-                        "parent_id",
-                        "qualname",
-                        "scope_id",
-                    )
-                }
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["class_nodes"],
-            cache=CachePolicy.NONE,
-            lineage=MappingProxyType(
-                {
-                    "file_id": (("ast_nodes", "file_id"),),
-                    "node_id": (("ast_nodes", "node_id"),),
-                    "parent_id": (("ast_nodes", "parent_id"),),
-                    "field": (("ast_nodes", "field"),),
-                    "kind": (("ast_nodes", "kind"),),
-                    "name": (("ast_nodes", "name"),),
-                    "qualname": (("ast_nodes", "qualname"),),
-                    "scope_id": (("ast_nodes", "scope_id"),),
-                    "bstart": (("ast_nodes", "bstart"),),
-                    "bend": (("ast_nodes", "bend"),),
-                    "line": (("ast_nodes", "line"),),
-                    "col": (("ast_nodes", "col"),),
-                    "end_line": (("ast_nodes", "end_line"),),
-                    "end_col": (("ast_nodes", "end_col"),),
-                    "node_kind": (),
-                }
-            ),
-        ),
-        ViewSpec(
-            name="diagnostics",
-            is_output=True,
-            builder=views.build_diagnostics,
-            schema=VIEW_SCHEMAS["diagnostics"],
-            inputs=("ast_errors",),
-            required_columns=MappingProxyType(
-                {"ast_errors": ("code", "col", "file_id", "line", "message")}
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["diagnostics"],
-            cache=CachePolicy.DELTA_OUTPUT,
-            lineage=MappingProxyType(
-                {
-                    "file": (("ast_errors", "file_id"),),
-                    "code": (("ast_errors", "code"),),
-                    "message": (("ast_errors", "message"),),
-                    "line": (("ast_errors", "line"),),
-                    "col": (("ast_errors", "col"),),
-                }
-            ),
-        ),
-        ViewSpec(
-            name="function_nodes",
-            is_output=False,
-            builder=views.build_function_nodes,
-            schema=VIEW_SCHEMAS["function_nodes"],
-            inputs=("ast_nodes",),
-            required_columns=MappingProxyType(
-                {
-                    "ast_nodes": (
-                        "bend",
-                        "bstart",
-                        "col",
-                        "end_col",
-                        "end_line",
-                        "field",
-                        "file_id",
-                        "kind",
-                        "line",
-                        "name",
-                        "node_id",
-                        "parent_id",
-                        "qualname",
-                        "scope_id",
-                    )
-                }
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["function_nodes"],
-            cache=CachePolicy.NONE,
-            lineage=MappingProxyType(
-                {
-                    "file_id": (("ast_nodes", "file_id"),),
-                    "node_id": (("ast_nodes", "node_id"),),
-                    "parent_id": (("ast_nodes", "parent_id"),),
-                    "field": (("ast_nodes", "field"),),
-                    "kind": (("ast_nodes", "kind"),),
-                    "name": (("ast_nodes", "name"),),
-                    "qualname": (("ast_nodes", "qualname"),),
-                    "scope_id": (("ast_nodes", "scope_id"),),
-                    "bstart": (("ast_nodes", "bstart"),),
-                    "bend": (("ast_nodes", "bend"),),
-                    "line": (("ast_nodes", "line"),),
-                    "col": (("ast_nodes", "col"),),
-                    "end_line": (("ast_nodes", "end_line"),),
-                    "end_col": (("ast_nodes", "end_col"),),
-                    "node_kind": (),
-                }
-            ),
-        ),
-        ViewSpec(
-            name="module_nodes",
-            is_output=False,
-            builder=views.build_module_nodes,
-            schema=VIEW_SCHEMAS["module_nodes"],
-            inputs=("ast_nodes",),
-            required_columns=MappingProxyType(
-                {
-                    "ast_nodes": (
-                        "bend",
-                        "bstart",
-                        "col",
-                        "end_col",
-                        "end_line",
-                        "field",
-                        "file_id",
-                        "kind",
-                        "line",
-                        "name",
-                        "node_id",
-                        "parent_id",
-                        "qualname",
-                        "scope_id",
-                    )
-                }
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["module_nodes"],
-            cache=CachePolicy.NONE,
-            lineage=MappingProxyType(
-                {
-                    "file_id": (("ast_nodes", "file_id"),),
-                    "node_id": (("ast_nodes", "node_id"),),
-                    "parent_id": (("ast_nodes", "parent_id"),),
-                    "field": (("ast_nodes", "field"),),
-                    "kind": (("ast_nodes", "kind"),),
-                    "name": (("ast_nodes", "name"),),
-                    "qualname": (("ast_nodes", "qualname"),),
-                    "scope_id": (("ast_nodes", "scope_id"),),
-                    "bstart": (("ast_nodes", "bstart"),),
-                    "bend": (("ast_nodes", "bend"),),
-                    "line": (("ast_nodes", "line"),),
-                    "col": (("ast_nodes", "col"),),
-                    "end_line": (("ast_nodes", "end_line"),),
-                    "end_col": (("ast_nodes", "end_col"),),
-                    "node_kind": (),
-                }
-            ),
-        ),
-        ViewSpec(
-            name="definition_rows",
-            is_output=False,
-            builder=views.build_definition_rows,
-            schema=VIEW_SCHEMAS["definition_rows"],
-            inputs=("class_nodes", "function_nodes", "module_nodes"),
-            required_columns=MappingProxyType(
-                {
-                    "class_nodes": (
-                        "bend",
-                        "bstart",
-                        "col",
-                        "end_col",
-                        "end_line",
-                        "file_id",
-                        "line",
-                        "name",
-                        "node_id",
-                        "node_kind",
-                        "qualname",
-                        "scope_id",
-                    ),
-                    "function_nodes": (
-                        "bend",
-                        "bstart",
-                        "col",
-                        "end_col",
-                        "end_line",
-                        "file_id",
-                        "line",
-                        "name",
-                        "node_id",
-                        "node_kind",
-                        "qualname",
-                        "scope_id",
-                    ),
-                    "module_nodes": (
-                        "bend",
-                        "bstart",
-                        "col",
-                        "end_col",
-                        "end_line",
-                        "file_id",
-                        "line",
-                        "name",
-                        "node_id",
-                        "node_kind",
-                        "qualname",
-                        "scope_id",
-                    ),
-                }
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["definition_rows"],
-            cache=CachePolicy.NONE,
-            lineage=MappingProxyType(
-                {
-                    "file_id": (
-                        ("class_nodes", "file_id"),
-                        ("function_nodes", "file_id"),
-                        ("module_nodes", "file_id"),
-                    ),
-                    "ast_node_id": (
-                        ("class_nodes", "node_id"),
-                        ("function_nodes", "node_id"),
-                        ("module_nodes", "node_id"),
-                    ),
-                    "scope_id": (
-                        ("class_nodes", "scope_id"),
-                        ("function_nodes", "scope_id"),
-                        ("module_nodes", "scope_id"),
-                    ),
-                    "node_kind": (
-                        ("class_nodes", "node_kind"),
-                        ("function_nodes", "node_kind"),
-                        ("module_nodes", "node_kind"),
-                    ),
-                    "bstart": (
-                        ("class_nodes", "bstart"),
-                        ("function_nodes", "bstart"),
-                        ("module_nodes", "bstart"),
-                    ),
-                    "bend": (
-                        ("class_nodes", "bend"),
-                        ("function_nodes", "bend"),
-                        ("module_nodes", "bend"),
-                    ),
-                    "line": (
-                        ("class_nodes", "line"),
-                        ("function_nodes", "line"),
-                        ("module_nodes", "line"),
-                    ),
-                    "col": (
-                        ("class_nodes", "col"),
-                        ("function_nodes", "col"),
-                        ("module_nodes", "col"),
-                    ),
-                    "end_line": (
-                        ("class_nodes", "end_line"),
-                        ("function_nodes", "end_line"),
-                        ("module_nodes", "end_line"),
-                    ),
-                    "end_col": (
-                        ("class_nodes", "end_col"),
-                        ("function_nodes", "end_col"),
-                        ("module_nodes", "end_col"),
-                    ),
-                    "name": (
-                        ("class_nodes", "name"),
-                        ("function_nodes", "name"),
-                        ("module_nodes", "name"),
-                    ),
-                    "qualname": (
-                        ("class_nodes", "qualname"),
-                        ("function_nodes", "qualname"),
-                        ("module_nodes", "qualname"),
-                    ),
-                }
-            ),
-        ),
-        ViewSpec(
-            name="file_nodes",
-            is_output=False,
-            builder=views.build_file_nodes,
-            schema=VIEW_SCHEMAS["file_nodes"],
-            inputs=("source_files",),
-            required_columns=MappingProxyType(
-                {"source_files": ("file_id", "line_count", "size_bytes")}
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["file_nodes"],
-            cache=CachePolicy.NONE,
-            lineage=MappingProxyType(
-                {
-                    "file_id": (("source_files", "file_id"),),
-                    "ast_node_id": (("source_files", "size_bytes"),),
-                    "scope_id": (("source_files", "size_bytes"),),
-                    "node_kind": (),
-                    "bstart": (),
-                    "bend": (("source_files", "size_bytes"),),
-                    "line": (),
-                    "col": (),
-                    "end_line": (("source_files", "line_count"),),
-                    "end_col": (),
-                    "name": (("source_files", "file_id"),),
-                    "qualname": (("source_files", "file_id"),),
-                }
-            ),
-        ),
-        ViewSpec(
-            name="nodes",
-            is_output=False,
-            builder=views.build_nodes,
-            schema=VIEW_SCHEMAS["nodes"],
-            inputs=("definition_rows", "file_nodes"),
-            required_columns=MappingProxyType(
-                {
-                    "definition_rows": (
-                        "ast_node_id",
-                        "bend",
-                        "bstart",
-                        "col",
-                        "end_col",
-                        "end_line",
-                        "file_id",
-                        "line",
-                        "name",
-                        "node_kind",
-                        "qualname",
-                        "scope_id",
-                    ),
-                    "file_nodes": (
-                        "ast_node_id",
-                        "bend",
-                        "bstart",
-                        "col",
-                        "end_col",
-                        "end_line",
-                        "file_id",
-                        "line",
-                        "name",
-                        "node_kind",
-                        "qualname",
-                        "scope_id",
-                    ),
-                }
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["nodes"],
-            cache=CachePolicy.MEMORY,
-            lineage=MappingProxyType(
-                {
-                    "file_id": (("definition_rows", "file_id"), ("file_nodes", "file_id")),
-                    "ast_node_id": (
-                        ("definition_rows", "ast_node_id"),
-                        ("file_nodes", "ast_node_id"),
-                    ),
-                    "scope_id": (("definition_rows", "scope_id"), ("file_nodes", "scope_id")),
-                    "node_kind": (("definition_rows", "node_kind"), ("file_nodes", "node_kind")),
-                    "bstart": (("definition_rows", "bstart"), ("file_nodes", "bstart")),
-                    "bend": (("definition_rows", "bend"), ("file_nodes", "bend")),
-                    "line": (("definition_rows", "line"), ("file_nodes", "line")),
-                    "col": (("definition_rows", "col"), ("file_nodes", "col")),
-                    "end_line": (("definition_rows", "end_line"), ("file_nodes", "end_line")),
-                    "end_col": (("definition_rows", "end_col"), ("file_nodes", "end_col")),
-                    "name": (("definition_rows", "name"), ("file_nodes", "name")),
-                    "qualname": (("definition_rows", "qualname"), ("file_nodes", "qualname")),
-                    "cpg_id": (
-                        ("definition_rows", "bend"),
-                        ("definition_rows", "bstart"),
-                        ("definition_rows", "file_id"),
-                        ("definition_rows", "node_kind"),
-                        ("file_nodes", "bend"),
-                        ("file_nodes", "bstart"),
-                        ("file_nodes", "file_id"),
-                        ("file_nodes", "node_kind"),
-                    ),
-                }
-            ),
-        ),
-        ViewSpec(
-            name="cpg_nodes",
-            is_output=True,
-            builder=views.build_cpg_nodes,
-            schema=VIEW_SCHEMAS["cpg_nodes"],
-            inputs=("nodes",),
-            required_columns=MappingProxyType(
-                {
-                    "nodes": (
-                        "bend",
-                        "bstart",
-                        "col",
-                        "cpg_id",
-                        "end_col",
-                        "end_line",
-                        "file_id",
-                        "line",
-                        "name",
-                        "node_kind",
-                        "qualname",
-                    )
-                }
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["cpg_nodes"],
-            cache=CachePolicy.DELTA_OUTPUT,
-            lineage=MappingProxyType(
-                {
-                    "node_id": (("nodes", "cpg_id"),),
-                    "kind": (("nodes", "node_kind"),),
-                    "file": (("nodes", "file_id"),),
-                    "bstart": (("nodes", "bstart"),),
-                    "bend": (("nodes", "bend"),),
-                    "line": (("nodes", "line"),),
-                    "col": (("nodes", "col"),),
-                    "end_line": (("nodes", "end_line"),),
-                    "end_col": (("nodes", "end_col"),),
-                    "name": (("nodes", "name"),),
-                    "qualified_name": (("nodes", "qualname"),),
-                }
-            ),
-        ),
-        ViewSpec(
-            name="definition_containment",
-            is_output=False,
-            builder=views.build_definition_containment,
-            schema=VIEW_SCHEMAS["definition_containment"],
-            inputs=("nodes",),
-            required_columns=MappingProxyType(
-                {"nodes": ("ast_node_id", "cpg_id", "file_id", "scope_id")}
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["definition_containment"],
-            cache=CachePolicy.NONE,
-            lineage=MappingProxyType(
-                {"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}
-            ),
-        ),
-        ViewSpec(
-            name="file_containment",
-            is_output=False,
-            builder=views.build_file_containment,
-            schema=VIEW_SCHEMAS["file_containment"],
-            inputs=("nodes",),
-            required_columns=MappingProxyType({"nodes": ("cpg_id", "file_id", "node_kind")}),
-            fingerprint=manifest.VIEW_FINGERPRINTS["file_containment"],
-            cache=CachePolicy.NONE,
-            lineage=MappingProxyType(
-                {"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}
-            ),
-        ),
-        ViewSpec(
-            name="cpg_edges",
-            is_output=True,
-            builder=views.build_cpg_edges,
-            schema=VIEW_SCHEMAS["cpg_edges"],
-            inputs=("definition_containment", "file_containment"),
-            required_columns=MappingProxyType(
-                {"definition_containment": ("dst", "src"), "file_containment": ("dst", "src")}
-            ),
-            fingerprint=manifest.VIEW_FINGERPRINTS["cpg_edges"],
-            cache=CachePolicy.DELTA_OUTPUT,
-            lineage=MappingProxyType(
-                {
-                    "edge_id": (
-                        ("definition_containment", "dst"),
-                        ("definition_containment", "src"),
-                        ("file_containment", "dst"),
-                        ("file_containment", "src"),
-                    ),
-                    "kind": (),
-                    "src": (("definition_containment", "src"), ("file_containment", "src")),
-                    "dst": (("definition_containment", "dst"), ("file_containment", "dst")),
-                    "resolution": (),
-                    "confidence": (),
-                }
-            ),
-        ),
+        view_call_nodes,
+        view_class_ids,
+        view_class_nodes,
+        view_decorator_nodes,
+        view_docstring_nodes,
+        view_function_ids,
+        view_function_nodes,
+        view_import_nodes,
+        view_module_ids,
+        view_module_nodes,
+        view_definition_rows,
+        view_owner_ids,
+        view_parameter_nodes,
+        view_file_nodes,
+        view_nodes,
+        view_cpg_nodes,
+        view_definition_containment,
+        view_file_containment,
+        view_cpg_edges,
+        view_diagnostics,
+        view_scope_rows,
+        view_scope_nesting_edges,
+        view_scope_nodes,
+        view_scope_owner_edges,
+        view_symbol_rows,
+        view_symbol_edges,
+        view_symbol_nodes,
+        view_syntax_details,
+        view_syntax_detail_edges,
+        view_contained_detail_edges,
+        view_decorator_edges,
+        view_docstring_edges,
+        view_parameter_edges,
+        view_cpg_detail_edges,
+        view_syntax_detail_nodes,
+        view_cpg_detail_nodes,
     ),
     edges=(
+        ("ast_calls", "call_nodes"),
+        ("ast_decorators", "decorator_nodes"),
+        ("ast_definitions", "class_ids"),
+        ("ast_definitions", "function_ids"),
+        ("ast_docstrings", "docstring_nodes"),
         ("ast_errors", "diagnostics"),
+        ("ast_imports", "import_nodes"),
         ("ast_nodes", "class_nodes"),
         ("ast_nodes", "function_nodes"),
+        ("ast_nodes", "module_ids"),
         ("ast_nodes", "module_nodes"),
+        ("ast_parameters", "parameter_nodes"),
+        ("call_nodes", "syntax_details"),
+        ("class_ids", "owner_ids"),
         ("class_nodes", "definition_rows"),
+        ("contained_detail_edges", "cpg_detail_edges"),
+        ("decorator_edges", "cpg_detail_edges"),
+        ("decorator_nodes", "syntax_details"),
         ("definition_containment", "cpg_edges"),
         ("definition_rows", "nodes"),
+        ("docstring_edges", "cpg_detail_edges"),
+        ("docstring_nodes", "syntax_details"),
         ("file_containment", "cpg_edges"),
         ("file_nodes", "nodes"),
+        ("function_ids", "owner_ids"),
         ("function_nodes", "definition_rows"),
+        ("import_nodes", "syntax_details"),
+        ("module_ids", "owner_ids"),
         ("module_nodes", "definition_rows"),
         ("nodes", "cpg_nodes"),
         ("nodes", "definition_containment"),
         ("nodes", "file_containment"),
+        ("owner_ids", "scope_owner_edges"),
+        ("owner_ids", "syntax_detail_edges"),
+        ("parameter_edges", "cpg_detail_edges"),
+        ("parameter_nodes", "syntax_details"),
+        ("scope_nesting_edges", "cpg_detail_edges"),
+        ("scope_nodes", "cpg_detail_nodes"),
+        ("scope_owner_edges", "cpg_detail_edges"),
+        ("scope_rows", "scope_nesting_edges"),
+        ("scope_rows", "scope_nodes"),
+        ("scope_rows", "scope_owner_edges"),
+        ("scope_rows", "symbol_rows"),
         ("source_files", "file_nodes"),
+        ("symbol_edges", "cpg_detail_edges"),
+        ("symbol_nodes", "cpg_detail_nodes"),
+        ("symbol_rows", "symbol_edges"),
+        ("symbol_rows", "symbol_nodes"),
+        ("symtable_errors", "diagnostics"),
+        ("symtable_scopes", "scope_rows"),
+        ("symtable_symbols", "symbol_rows"),
+        ("syntax_detail_edges", "contained_detail_edges"),
+        ("syntax_detail_edges", "decorator_edges"),
+        ("syntax_detail_edges", "docstring_edges"),
+        ("syntax_detail_edges", "parameter_edges"),
+        ("syntax_detail_nodes", "cpg_detail_nodes"),
+        ("syntax_details", "syntax_detail_edges"),
+        ("syntax_details", "syntax_detail_nodes"),
     ),
     generations=(
-        ("class_nodes", "diagnostics", "file_nodes", "function_nodes", "module_nodes"),
-        ("definition_rows",),
-        ("nodes",),
-        ("cpg_nodes", "definition_containment", "file_containment"),
-        ("cpg_edges",),
+        (
+            "call_nodes",
+            "class_ids",
+            "class_nodes",
+            "decorator_nodes",
+            "diagnostics",
+            "docstring_nodes",
+            "file_nodes",
+            "function_ids",
+            "function_nodes",
+            "import_nodes",
+            "module_ids",
+            "module_nodes",
+            "parameter_nodes",
+            "scope_rows",
+        ),
+        (
+            "definition_rows",
+            "owner_ids",
+            "scope_nesting_edges",
+            "scope_nodes",
+            "symbol_rows",
+            "syntax_details",
+        ),
+        (
+            "nodes",
+            "scope_owner_edges",
+            "symbol_edges",
+            "symbol_nodes",
+            "syntax_detail_edges",
+            "syntax_detail_nodes",
+        ),
+        (
+            "contained_detail_edges",
+            "cpg_detail_nodes",
+            "cpg_nodes",
+            "decorator_edges",
+            "definition_containment",
+            "docstring_edges",
+            "file_containment",
+            "parameter_edges",
+        ),
+        ("cpg_detail_edges", "cpg_edges"),
     ),
     executors=(
         ExtractorBinding(
@@ -549,19 +1827,50 @@ PROGRAM = CompiledProgram(
         ),
         ExtractorBinding(
             name="python_ast",
-            datasets=("ast_errors", "ast_nodes"),
+            datasets=(
+                "ast_calls",
+                "ast_decorators",
+                "ast_definitions",
+                "ast_docstrings",
+                "ast_errors",
+                "ast_imports",
+                "ast_nodes",
+                "ast_parameters",
+            ),
             extract=extractor_python_ast.extract,
+        ),
+        ExtractorBinding(
+            name="python_symtable",
+            datasets=("symtable_errors", "symtable_scopes", "symtable_symbols"),
+            extract=extractor_python_symtable.extract,
         ),
     ),
     bindings=MappingProxyType(
         {
+            "ast_calls": "_evidence/ast_calls",
+            "ast_decorators": "_evidence/ast_decorators",
+            "ast_definitions": "_evidence/ast_definitions",
+            "ast_docstrings": "_evidence/ast_docstrings",
             "ast_errors": "_evidence/ast_errors",
+            "ast_imports": "_evidence/ast_imports",
             "ast_nodes": "_evidence/ast_nodes",
+            "ast_parameters": "_evidence/ast_parameters",
+            "cpg_detail_edges": "cpg_detail_edges",
+            "cpg_detail_nodes": "cpg_detail_nodes",
             "cpg_edges": "cpg_edges",
             "cpg_nodes": "cpg_nodes",
             "diagnostics": "diagnostics",
             "nodes": "_staging/nodes",
+            "owner_ids": "_staging/owner_ids",
+            "scope_rows": "_staging/scope_rows",
             "source_files": "_evidence/source_files",
+            "symbol_rows": "_staging/symbol_rows",
+            "symtable_errors": "_evidence/symtable_errors",
+            "symtable_scopes": "_evidence/symtable_scopes",
+            "symtable_symbols": "_evidence/symtable_symbols",
+            "syntax_detail_edges": "_staging/syntax_detail_edges",
+            "syntax_details": "_staging/syntax_details",
         }
     ),
+    udfs=(),
 )

@@ -6,200 +6,931 @@ from types import MappingProxyType
 
 import pyarrow as pa
 
+schema_ast_assignments = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("target_id", pa.int64(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("target_kind", pa.string(), nullable=False),
+        pa.field("target", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string(), nullable=True),
+        pa.field("value_id", pa.int64(), nullable=True),
+        pa.field("operator", pa.string(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_ast_attributes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("attr", pa.string(), nullable=False),
+        pa.field("base", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string(), nullable=False),
+        pa.field("context", pa.string(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_ast_call_arguments = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("keyword", pa.string(), nullable=True),
+        pa.field("value_id", pa.int64(), nullable=False),
+        pa.field("value_kind", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_ast_calls = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee_kind", pa.string(), nullable=False),
+        pa.field("callee_id", pa.int64(), nullable=False),
+        pa.field("positional_count", pa.int64(), nullable=False),
+        pa.field("keyword_count", pa.int64(), nullable=False),
+        pa.field("has_star", pa.bool_(), nullable=False),
+        pa.field("has_double_star", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_ast_decorators = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("definition_id", pa.int64(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("expression", pa.string(), nullable=True),
+        pa.field("is_call", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_ast_definitions = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("is_method", pa.bool_(), nullable=False),
+        pa.field("decorator_count", pa.int64(), nullable=False),
+        pa.field("has_docstring", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_ast_docstrings = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("owner_id", pa.int64(), nullable=False),
+        pa.field("owner_kind", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_ast_errors = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code", pa.string(), nullable=False),
+        pa.field("message", pa.string(), nullable=False),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_ast_imports = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("alias_id", pa.int64(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("is_from", pa.bool_(), nullable=False),
+        pa.field("module", pa.string(), nullable=True),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("alias", pa.string(), nullable=True),
+        pa.field("level", pa.int64(), nullable=False),
+        pa.field("is_star", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_ast_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("parent_id", pa.int64(), nullable=True),
+        pa.field("field", pa.string(), nullable=True),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_ast_parameters = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("function_id", pa.int64(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("has_default", pa.bool_(), nullable=False),
+        pa.field("has_annotation", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_bytecode_blocks = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code_id", pa.int64(), nullable=False),
+        pa.field("block_id", pa.int64(), nullable=False),
+        pa.field("start_offset", pa.int64(), nullable=False),
+        pa.field("end_offset", pa.int64(), nullable=False),
+        pa.field("instruction_count", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_bytecode_code_objects = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code_id", pa.int64(), nullable=False),
+        pa.field("parent_code_id", pa.int64(), nullable=True),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+        pa.field("first_line", pa.int64(), nullable=False),
+        pa.field("argcount", pa.int64(), nullable=False),
+        pa.field("posonlyargcount", pa.int64(), nullable=False),
+        pa.field("kwonlyargcount", pa.int64(), nullable=False),
+        pa.field("flags", pa.int64(), nullable=False),
+        pa.field("instruction_count", pa.int64(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_bytecode_edges = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code_id", pa.int64(), nullable=False),
+        pa.field("src_block", pa.int64(), nullable=False),
+        pa.field("dst_block", pa.int64(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_bytecode_errors = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code", pa.string(), nullable=False),
+        pa.field("message", pa.string(), nullable=False),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_bytecode_exceptions = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code_id", pa.int64(), nullable=False),
+        pa.field("start_offset", pa.int64(), nullable=False),
+        pa.field("end_offset", pa.int64(), nullable=False),
+        pa.field("target_offset", pa.int64(), nullable=False),
+        pa.field("depth", pa.int64(), nullable=False),
+        pa.field("lasti", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_bytecode_instructions = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code_id", pa.int64(), nullable=False),
+        pa.field("offset", pa.int64(), nullable=False),
+        pa.field("opname", pa.string(), nullable=False),
+        pa.field("arg", pa.int64(), nullable=True),
+        pa.field("argval", pa.string(), nullable=True),
+        pa.field("jump_target", pa.int64(), nullable=True),
+        pa.field("block_id", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_line_index = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("newline", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_source_files = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("module", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64(), nullable=False),
+        pa.field("sha256", pa.string(), nullable=False),
+        pa.field("line_count", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_symtable_errors = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code", pa.string(), nullable=False),
+        pa.field("message", pa.string(), nullable=False),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_symtable_scopes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=False),
+        pa.field("parent_scope_id", pa.int64(), nullable=True),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=True),
+        pa.field("is_nested", pa.bool_(), nullable=False),
+        pa.field("is_optimized", pa.bool_(), nullable=False),
+        pa.field("declared_line", pa.int64(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_symtable_symbols = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("is_local", pa.bool_(), nullable=False),
+        pa.field("is_global", pa.bool_(), nullable=False),
+        pa.field("is_declared_global", pa.bool_(), nullable=False),
+        pa.field("is_nonlocal", pa.bool_(), nullable=False),
+        pa.field("is_free", pa.bool_(), nullable=False),
+        pa.field("is_parameter", pa.bool_(), nullable=False),
+        pa.field("is_imported", pa.bool_(), nullable=False),
+        pa.field("is_assigned", pa.bool_(), nullable=False),
+        pa.field("is_referenced", pa.bool_(), nullable=False),
+        pa.field("is_annotated", pa.bool_(), nullable=False),
+        pa.field("is_namespace", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_tokens = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("token_id", pa.int64(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_call_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("detail", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_class_ids = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=False),
+        pa.field("owner_cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_class_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("parent_id", pa.int64(), nullable=True),
+        pa.field("field", pa.string(), nullable=True),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_contained_detail_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_cpg_detail_edges = pa.schema(
+    [
+        pa.field("edge_id", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("resolution", pa.string_view(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+    ]
+)
+
+
+schema_cpg_detail_nodes = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("detail", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_cpg_edges = pa.schema(
+    [
+        pa.field("edge_id", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("resolution", pa.string_view(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+    ]
+)
+
+
+schema_cpg_nodes = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("qualified_name", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_decorator_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_decorator_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("detail", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_definition_containment = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_definition_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ast_node_id", pa.int64(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_diagnostics = pa.schema(
+    [
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("code", pa.string(), nullable=False),
+        pa.field("message", pa.string(), nullable=False),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_docstring_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_docstring_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_file_containment = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_file_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ast_node_id", pa.int64(), nullable=True),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_function_ids = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=False),
+        pa.field("owner_cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_function_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("parent_id", pa.int64(), nullable=True),
+        pa.field("field", pa.string(), nullable=True),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_import_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("detail", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_module_ids = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=False),
+        pa.field("owner_cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_module_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("parent_id", pa.int64(), nullable=True),
+        pa.field("field", pa.string(), nullable=True),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ast_node_id", pa.int64(), nullable=True),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_owner_ids = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=False),
+        pa.field("owner_cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_parameter_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_parameter_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_scope_nesting_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_scope_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_scope_owner_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_scope_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=False),
+        pa.field("parent_scope_id", pa.int64(), nullable=True),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=True),
+        pa.field("is_nested", pa.bool_(), nullable=False),
+        pa.field("is_optimized", pa.bool_(), nullable=False),
+        pa.field("declared_line", pa.int64(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_symbol_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_symbol_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("detail", pa.string_view(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_symbol_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("scope_cpg_id", pa.string_view(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("is_parameter", pa.bool_(), nullable=False),
+        pa.field("is_imported", pa.bool_(), nullable=False),
+        pa.field("is_global", pa.bool_(), nullable=False),
+        pa.field("is_free", pa.bool_(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_syntax_detail_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_syntax_detail_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("detail", pa.string(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_syntax_details = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("detail", pa.string(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
 DATASET_SCHEMAS = MappingProxyType(
     {
-        "ast_errors": pa.schema(
-            [
-                pa.field("file_id", pa.string(), nullable=False),
-                pa.field("code", pa.string(), nullable=False),
-                pa.field("message", pa.string(), nullable=False),
-                pa.field("line", pa.int64(), nullable=True),
-                pa.field("col", pa.int64(), nullable=True),
-            ]
-        ),
-        "ast_nodes": pa.schema(
-            [
-                pa.field("file_id", pa.string(), nullable=False),
-                pa.field("node_id", pa.int64(), nullable=False),
-                pa.field("parent_id", pa.int64(), nullable=True),
-                pa.field("field", pa.string(), nullable=True),
-                pa.field("kind", pa.string(), nullable=False),
-                pa.field("name", pa.string(), nullable=True),
-                pa.field("qualname", pa.string(), nullable=True),
-                pa.field("scope_id", pa.int64(), nullable=True),
-                pa.field("bstart", pa.int64(), nullable=False),
-                pa.field("bend", pa.int64(), nullable=False),
-                pa.field("line", pa.int64(), nullable=False),
-                pa.field("col", pa.int64(), nullable=False),
-                pa.field("end_line", pa.int64(), nullable=False),
-                pa.field("end_col", pa.int64(), nullable=False),
-            ]
-        ),
-        "source_files": pa.schema(
-            [
-                pa.field("file_id", pa.string(), nullable=False),
-                pa.field("module", pa.string(), nullable=False),
-                pa.field("size_bytes", pa.int64(), nullable=False),
-                pa.field("sha256", pa.string(), nullable=False),
-                pa.field("line_count", pa.int64(), nullable=False),
-            ]
-        ),
+        "ast_assignments": schema_ast_assignments,
+        "ast_attributes": schema_ast_attributes,
+        "ast_call_arguments": schema_ast_call_arguments,
+        "ast_calls": schema_ast_calls,
+        "ast_decorators": schema_ast_decorators,
+        "ast_definitions": schema_ast_definitions,
+        "ast_docstrings": schema_ast_docstrings,
+        "ast_errors": schema_ast_errors,
+        "ast_imports": schema_ast_imports,
+        "ast_nodes": schema_ast_nodes,
+        "ast_parameters": schema_ast_parameters,
+        "bytecode_blocks": schema_bytecode_blocks,
+        "bytecode_code_objects": schema_bytecode_code_objects,
+        "bytecode_edges": schema_bytecode_edges,
+        "bytecode_errors": schema_bytecode_errors,
+        "bytecode_exceptions": schema_bytecode_exceptions,
+        "bytecode_instructions": schema_bytecode_instructions,
+        "line_index": schema_line_index,
+        "source_files": schema_source_files,
+        "symtable_errors": schema_symtable_errors,
+        "symtable_scopes": schema_symtable_scopes,
+        "symtable_symbols": schema_symtable_symbols,
+        "tokens": schema_tokens,
     }
 )
 
+
 VIEW_SCHEMAS = MappingProxyType(
     {
-        "class_nodes": pa.schema(
-            [
-                pa.field("file_id", pa.string(), nullable=False),
-                pa.field("node_id", pa.int64(), nullable=False),
-                pa.field("parent_id", pa.int64(), nullable=True),
-                pa.field("field", pa.string(), nullable=True),
-                pa.field("kind", pa.string(), nullable=False),
-                pa.field("name", pa.string(), nullable=True),
-                pa.field("qualname", pa.string(), nullable=True),
-                pa.field("scope_id", pa.int64(), nullable=True),
-                pa.field("bstart", pa.int64(), nullable=False),
-                pa.field("bend", pa.int64(), nullable=False),
-                pa.field("line", pa.int64(), nullable=False),
-                pa.field("col", pa.int64(), nullable=False),
-                pa.field("end_line", pa.int64(), nullable=False),
-                pa.field("end_col", pa.int64(), nullable=False),
-                pa.field("node_kind", pa.string_view(), nullable=False),
-            ]
-        ),
-        "cpg_edges": pa.schema(
-            [
-                pa.field("edge_id", pa.string_view(), nullable=True),
-                pa.field("kind", pa.string_view(), nullable=False),
-                pa.field("src", pa.string_view(), nullable=True),
-                pa.field("dst", pa.string_view(), nullable=True),
-                pa.field("resolution", pa.string_view(), nullable=False),
-                pa.field("confidence", pa.float64(), nullable=False),
-            ]
-        ),
-        "cpg_nodes": pa.schema(
-            [
-                pa.field("node_id", pa.string_view(), nullable=True),
-                pa.field("kind", pa.string_view(), nullable=False),
-                pa.field("file", pa.string(), nullable=False),
-                pa.field("bstart", pa.int64(), nullable=False),
-                pa.field("bend", pa.int64(), nullable=False),
-                pa.field("line", pa.int64(), nullable=False),
-                pa.field("col", pa.int64(), nullable=False),
-                pa.field("end_line", pa.int64(), nullable=False),
-                pa.field("end_col", pa.int64(), nullable=False),
-                pa.field("name", pa.string(), nullable=True),
-                pa.field("qualified_name", pa.string(), nullable=True),
-            ]
-        ),
-        "definition_containment": pa.schema(
-            [
-                pa.field("src", pa.string_view(), nullable=True),
-                pa.field("dst", pa.string_view(), nullable=True),
-            ]
-        ),
-        "definition_rows": pa.schema(
-            [
-                pa.field("file_id", pa.string(), nullable=False),
-                pa.field("ast_node_id", pa.int64(), nullable=False),
-                pa.field("scope_id", pa.int64(), nullable=True),
-                pa.field("node_kind", pa.string_view(), nullable=False),
-                pa.field("bstart", pa.int64(), nullable=False),
-                pa.field("bend", pa.int64(), nullable=False),
-                pa.field("line", pa.int64(), nullable=False),
-                pa.field("col", pa.int64(), nullable=False),
-                pa.field("end_line", pa.int64(), nullable=False),
-                pa.field("end_col", pa.int64(), nullable=False),
-                pa.field("name", pa.string(), nullable=True),
-                pa.field("qualname", pa.string(), nullable=True),
-            ]
-        ),
-        "diagnostics": pa.schema(
-            [
-                pa.field("file", pa.string(), nullable=False),
-                pa.field("code", pa.string(), nullable=False),
-                pa.field("message", pa.string(), nullable=False),
-                pa.field("line", pa.int64(), nullable=True),
-                pa.field("col", pa.int64(), nullable=True),
-            ]
-        ),
-        "file_containment": pa.schema(
-            [
-                pa.field("src", pa.string_view(), nullable=True),
-                pa.field("dst", pa.string_view(), nullable=True),
-            ]
-        ),
-        "file_nodes": pa.schema(
-            [
-                pa.field("file_id", pa.string(), nullable=False),
-                pa.field("ast_node_id", pa.int64(), nullable=True),
-                pa.field("scope_id", pa.int64(), nullable=True),
-                pa.field("node_kind", pa.string_view(), nullable=False),
-                pa.field("bstart", pa.int64(), nullable=False),
-                pa.field("bend", pa.int64(), nullable=False),
-                pa.field("line", pa.int64(), nullable=False),
-                pa.field("col", pa.int64(), nullable=False),
-                pa.field("end_line", pa.int64(), nullable=False),
-                pa.field("end_col", pa.int64(), nullable=False),
-                pa.field("name", pa.string(), nullable=False),
-                pa.field("qualname", pa.string(), nullable=False),
-            ]
-        ),
-        "function_nodes": pa.schema(
-            [
-                pa.field("file_id", pa.string(), nullable=False),
-                pa.field("node_id", pa.int64(), nullable=False),
-                pa.field("parent_id", pa.int64(), nullable=True),
-                pa.field("field", pa.string(), nullable=True),
-                pa.field("kind", pa.string(), nullable=False),
-                pa.field("name", pa.string(), nullable=True),
-                pa.field("qualname", pa.string(), nullable=True),
-                pa.field("scope_id", pa.int64(), nullable=True),
-                pa.field("bstart", pa.int64(), nullable=False),
-                pa.field("bend", pa.int64(), nullable=False),
-                pa.field("line", pa.int64(), nullable=False),
-                pa.field("col", pa.int64(), nullable=False),
-                pa.field("end_line", pa.int64(), nullable=False),
-                pa.field("end_col", pa.int64(), nullable=False),
-                pa.field("node_kind", pa.string_view(), nullable=False),
-            ]
-        ),
-        "module_nodes": pa.schema(
-            [
-                pa.field("file_id", pa.string(), nullable=False),
-                pa.field("node_id", pa.int64(), nullable=False),
-                pa.field("parent_id", pa.int64(), nullable=True),
-                pa.field("field", pa.string(), nullable=True),
-                pa.field("kind", pa.string(), nullable=False),
-                pa.field("name", pa.string(), nullable=True),
-                pa.field("qualname", pa.string(), nullable=True),
-                pa.field("scope_id", pa.int64(), nullable=True),
-                pa.field("bstart", pa.int64(), nullable=False),
-                pa.field("bend", pa.int64(), nullable=False),
-                pa.field("line", pa.int64(), nullable=False),
-                pa.field("col", pa.int64(), nullable=False),
-                pa.field("end_line", pa.int64(), nullable=False),
-                pa.field("end_col", pa.int64(), nullable=False),
-                pa.field("node_kind", pa.string_view(), nullable=False),
-            ]
-        ),
-        "nodes": pa.schema(
-            [
-                pa.field("file_id", pa.string(), nullable=False),
-                pa.field("ast_node_id", pa.int64(), nullable=True),
-                pa.field("scope_id", pa.int64(), nullable=True),
-                pa.field("node_kind", pa.string_view(), nullable=False),
-                pa.field("bstart", pa.int64(), nullable=False),
-                pa.field("bend", pa.int64(), nullable=False),
-                pa.field("line", pa.int64(), nullable=False),
-                pa.field("col", pa.int64(), nullable=False),
-                pa.field("end_line", pa.int64(), nullable=False),
-                pa.field("end_col", pa.int64(), nullable=False),
-                pa.field("name", pa.string(), nullable=True),
-                pa.field("qualname", pa.string(), nullable=True),
-                pa.field("cpg_id", pa.string_view(), nullable=True),
-            ]
-        ),
+        "call_nodes": schema_call_nodes,
+        "class_ids": schema_class_ids,
+        "class_nodes": schema_class_nodes,
+        "contained_detail_edges": schema_contained_detail_edges,
+        "cpg_detail_edges": schema_cpg_detail_edges,
+        "cpg_detail_nodes": schema_cpg_detail_nodes,
+        "cpg_edges": schema_cpg_edges,
+        "cpg_nodes": schema_cpg_nodes,
+        "decorator_edges": schema_decorator_edges,
+        "decorator_nodes": schema_decorator_nodes,
+        "definition_containment": schema_definition_containment,
+        "definition_rows": schema_definition_rows,
+        "diagnostics": schema_diagnostics,
+        "docstring_edges": schema_docstring_edges,
+        "docstring_nodes": schema_docstring_nodes,
+        "file_containment": schema_file_containment,
+        "file_nodes": schema_file_nodes,
+        "function_ids": schema_function_ids,
+        "function_nodes": schema_function_nodes,
+        "import_nodes": schema_import_nodes,
+        "module_ids": schema_module_ids,
+        "module_nodes": schema_module_nodes,
+        "nodes": schema_nodes,
+        "owner_ids": schema_owner_ids,
+        "parameter_edges": schema_parameter_edges,
+        "parameter_nodes": schema_parameter_nodes,
+        "scope_nesting_edges": schema_scope_nesting_edges,
+        "scope_nodes": schema_scope_nodes,
+        "scope_owner_edges": schema_scope_owner_edges,
+        "scope_rows": schema_scope_rows,
+        "symbol_edges": schema_symbol_edges,
+        "symbol_nodes": schema_symbol_nodes,
+        "symbol_rows": schema_symbol_rows,
+        "syntax_detail_edges": schema_syntax_detail_edges,
+        "syntax_detail_nodes": schema_syntax_detail_nodes,
+        "syntax_details": schema_syntax_details,
     }
 )

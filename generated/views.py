@@ -6,11 +6,94 @@ from datafusion import DataFrame, SessionContext, col, lit
 from datafusion import functions as f
 
 
+def build_call_nodes(ctx: SessionContext) -> DataFrame:
+    """View `call_nodes` (cpg.sem:77)."""
+    df = ctx.table("ast_calls")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("scope_id").alias("owner_node_id"),
+        lit("CALL").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("callee").alias("name"),
+        col("callee_kind").alias("detail"),
+    )
+    return df
+
+
+def build_class_ids(ctx: SessionContext) -> DataFrame:
+    """View `class_ids` (cpg.sem:63)."""
+    df = ctx.table("ast_definitions")
+    df = df.filter((col("kind") == lit("class")))
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("node_id").alias("owner_node_id"),
+        f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("CLASS")).alias(
+            "owner_cpg_id"
+        ),
+    )
+    return df
+
+
 def build_class_nodes(ctx: SessionContext) -> DataFrame:
     """View `class_nodes` (cpg.sem:12)."""
     df = ctx.table("ast_nodes")
     df = df.filter((col("kind") == lit("ClassDef")))
     df = df.with_column("node_kind", lit("CLASS"))
+    return df
+
+
+def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
+    """View `contained_detail_edges` (cpg.sem:107)."""
+    df = ctx.table("syntax_detail_edges")
+    df = df.filter(f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT")], negated=False))
+    df = df.select(col("src").alias("src"), col("dst").alias("dst"), lit("CONTAINS").alias("kind"))
+    return df
+
+
+def build_cpg_detail_edges(ctx: SessionContext) -> DataFrame:
+    """Output `cpg_detail_edges` (cpg.sem:160).
+
+    Edges to and between detail nodes, resolved from syntax and the compiler's symbol table alone.
+    """
+    df = ctx.table("parameter_edges")
+    df = df.union_by_name(ctx.table("contained_detail_edges"))
+    df = df.union_by_name(ctx.table("decorator_edges"))
+    df = df.union_by_name(ctx.table("docstring_edges"))
+    df = df.union_by_name(ctx.table("scope_nesting_edges"))
+    df = df.union_by_name(ctx.table("scope_owner_edges"))
+    df = df.union_by_name(ctx.table("symbol_edges"))
+    df = df.with_column("resolution", lit("syntax"))
+    df = df.with_column("confidence", lit(1.0))
+    df = df.select(
+        f.concat_ws("|", col("src"), col("kind"), col("dst")).alias("edge_id"),
+        col("kind").alias("kind"),
+        col("src").alias("src"),
+        col("dst").alias("dst"),
+        col("resolution").alias("resolution"),
+        col("confidence").alias("confidence"),
+    )
+    return df
+
+
+def build_cpg_detail_nodes(ctx: SessionContext) -> DataFrame:
+    """Output `cpg_detail_nodes` (cpg.sem:156)."""
+    df = ctx.table("syntax_detail_nodes")
+    df = df.union_by_name(ctx.table("scope_nodes"))
+    df = df.union_by_name(ctx.table("symbol_nodes"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("node_kind").alias("kind"),
+        col("file_id").alias("file"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("name").alias("name"),
+        col("detail").alias("detail"),
+    )
     return df
 
 
@@ -51,6 +134,31 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
         col("end_col").alias("end_col"),
         col("name").alias("name"),
         col("qualname").alias("qualified_name"),
+    )
+    return df
+
+
+def build_decorator_edges(ctx: SessionContext) -> DataFrame:
+    """View `decorator_edges` (cpg.sem:111)."""
+    df = ctx.table("syntax_detail_edges")
+    df = df.filter((col("node_kind") == lit("DECORATOR")))
+    df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
+    return df
+
+
+def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
+    """View `decorator_nodes` (cpg.sem:85)."""
+    df = ctx.table("ast_decorators")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("definition_id").alias("owner_node_id"),
+        lit("DECORATOR").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("expression").alias("name"),
+        col("expression").alias("detail"),
     )
     return df
 
@@ -99,14 +207,40 @@ def build_definition_rows(ctx: SessionContext) -> DataFrame:
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
     """Output `diagnostics` (cpg.sem:51).
 
-    Files that could not be read or parsed, with the reason."""
+    Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("ast_errors")
+    df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.select(
         col("file_id").alias("file"),
         col("code").alias("code"),
         col("message").alias("message"),
         col("line").alias("line"),
         col("col").alias("col"),
+    )
+    return df
+
+
+def build_docstring_edges(ctx: SessionContext) -> DataFrame:
+    """View `docstring_edges` (cpg.sem:115)."""
+    df = ctx.table("syntax_detail_edges")
+    df = df.filter((col("node_kind") == lit("DOCSTRING")))
+    df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
+    return df
+
+
+def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
+    """View `docstring_nodes` (cpg.sem:89)."""
+    df = ctx.table("ast_docstrings")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("owner_id").alias("owner_node_id"),
+        lit("DOCSTRING").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("owner_kind").alias("name"),
+        col("owner_kind").alias("detail"),
     )
     return df
 
@@ -151,6 +285,20 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_function_ids(ctx: SessionContext) -> DataFrame:
+    """View `function_ids` (cpg.sem:67)."""
+    df = ctx.table("ast_definitions")
+    df = df.filter(f.in_list(col("kind"), [lit("function"), lit("async_function")], negated=False))
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("node_id").alias("owner_node_id"),
+        f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("FUNCTION")).alias(
+            "owner_cpg_id"
+        ),
+    )
+    return df
+
+
 def build_function_nodes(ctx: SessionContext) -> DataFrame:
     """View `function_nodes` (cpg.sem:16)."""
     df = ctx.table("ast_nodes")
@@ -158,6 +306,40 @@ def build_function_nodes(ctx: SessionContext) -> DataFrame:
         f.in_list(col("kind"), [lit("FunctionDef"), lit("AsyncFunctionDef")], negated=False)
     )
     df = df.with_column("node_kind", lit("FUNCTION"))
+    return df
+
+
+def build_import_nodes(ctx: SessionContext) -> DataFrame:
+    """View `import_nodes` (cpg.sem:81)."""
+    df = ctx.table("ast_imports")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("scope_id").alias("owner_node_id"),
+        lit("IMPORT").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        f.coalesce(col("alias"), col("name"), col("module")).alias("name"),
+        col("module").alias("detail"),
+    )
+    return df
+
+
+def build_module_ids(ctx: SessionContext) -> DataFrame:
+    """View `module_ids` (cpg.sem:59).
+
+    The CPG id of every module, class and function, by its ast node id: what detail rows hang off.
+    """
+    df = ctx.table("ast_nodes")
+    df = df.filter((col("kind") == lit("Module")))
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("node_id").alias("owner_node_id"),
+        f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("MODULE")).alias(
+            "owner_cpg_id"
+        ),
+    )
     return df
 
 
@@ -176,6 +358,224 @@ def build_nodes(ctx: SessionContext) -> DataFrame:
     """
     df = ctx.table("file_nodes")
     df = df.union_by_name(ctx.table("definition_rows"))
+    df = df.with_column(
+        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))
+    )
+    return df
+
+
+def build_owner_ids(ctx: SessionContext) -> DataFrame:
+    """View `owner_ids` (cpg.sem:71)."""
+    df = ctx.table("module_ids")
+    df = df.union_by_name(ctx.table("class_ids"))
+    df = df.union_by_name(ctx.table("function_ids"))
+    return df
+
+
+def build_parameter_edges(ctx: SessionContext) -> DataFrame:
+    """View `parameter_edges` (cpg.sem:103)."""
+    df = ctx.table("syntax_detail_edges")
+    df = df.filter((col("node_kind") == lit("PARAMETER")))
+    df = df.select(
+        col("src").alias("src"), col("dst").alias("dst"), lit("HAS_PARAMETER").alias("kind")
+    )
+    return df
+
+
+def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
+    """View `parameter_nodes` (cpg.sem:73)."""
+    df = ctx.table("ast_parameters")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("function_id").alias("owner_node_id"),
+        lit("PARAMETER").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("name").alias("name"),
+        col("kind").alias("detail"),
+    )
+    return df
+
+
+def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
+    """View `scope_nesting_edges` (cpg.sem:128).
+
+    A scope nests in its parent scope."""
+    df = ctx.table("scope_rows").alias("child")
+    df = df.join_on(
+        ctx.table("scope_rows").alias("parent"),
+        (
+            (col("child.file_id") == col("parent.file_id"))
+            & (col("child.parent_scope_id") == col("parent.scope_id"))
+        ),
+        how="inner",
+    )
+    df = df.select(
+        col("parent.cpg_id").alias("src"),
+        col("child.cpg_id").alias("dst"),
+        lit("SCOPE_CHILD").alias("kind"),
+    )
+    return df
+
+
+def build_scope_nodes(ctx: SessionContext) -> DataFrame:
+    """View `scope_nodes` (cpg.sem:124)."""
+    df = ctx.table("scope_rows")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        lit("SCOPE").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("name").alias("name"),
+        col("kind").alias("detail"),
+        col("cpg_id").alias("cpg_id"),
+    )
+    return df
+
+
+def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
+    """View `scope_owner_edges` (cpg.sem:133).
+
+    A module, class or function has the scope the compiler made for it."""
+    df = ctx.table("scope_rows").alias("s")
+    df = df.join_on(
+        ctx.table("owner_ids").alias("o"),
+        ((col("s.file_id") == col("o.file_id")) & (col("s.node_id") == col("o.owner_node_id"))),
+        how="inner",
+    )
+    df = df.select(
+        col("o.owner_cpg_id").alias("src"),
+        col("s.cpg_id").alias("dst"),
+        lit("HAS_SCOPE").alias("kind"),
+    )
+    return df
+
+
+def build_scope_rows(ctx: SessionContext) -> DataFrame:
+    """View `scope_rows` (cpg.sem:120).
+
+    Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
+    """
+    df = ctx.table("symtable_scopes")
+    df = df.filter(col("bstart").is_not_null())
+    df = df.with_column(
+        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("SCOPE"))
+    )
+    return df
+
+
+def build_symbol_edges(ctx: SessionContext) -> DataFrame:
+    """View `symbol_edges` (cpg.sem:149).
+
+    A scope declares its symbols."""
+    df = ctx.table("symbol_rows")
+    df = df.select(
+        col("scope_cpg_id").alias("src"), col("cpg_id").alias("dst"), lit("DECLARES").alias("kind")
+    )
+    return df
+
+
+def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
+    """View `symbol_nodes` (cpg.sem:145).
+
+    Symbols sit at the start of their scope, zero width; the id carries the name."""
+    df = ctx.table("symbol_rows")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        lit("SYMBOL").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("name").alias("name"),
+        col("scope_cpg_id").alias("detail"),
+        col("cpg_id").alias("cpg_id"),
+    )
+    return df
+
+
+def build_symbol_rows(ctx: SessionContext) -> DataFrame:
+    """View `symbol_rows` (cpg.sem:137)."""
+    df = ctx.table("symtable_symbols").alias("sym")
+    df = df.join_on(
+        ctx.table("scope_rows").alias("s"),
+        ((col("sym.file_id") == col("s.file_id")) & (col("sym.scope_id") == col("s.scope_id"))),
+        how="inner",
+    )
+    df = df.select(
+        col("sym.file_id").alias("file_id"),
+        col("s.cpg_id").alias("scope_cpg_id"),
+        col("s.bstart").alias("bstart"),
+        col("s.bstart").alias("bend"),
+        col("s.line").alias("line"),
+        col("s.col").alias("col"),
+        col("sym.name").alias("name"),
+        col("sym.is_parameter").alias("is_parameter"),
+        col("sym.is_imported").alias("is_imported"),
+        col("sym.is_global").alias("is_global"),
+        col("sym.is_free").alias("is_free"),
+    )
+    df = df.with_column(
+        "cpg_id",
+        f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("SYMBOL"), col("name")),
+    )
+    return df
+
+
+def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
+    """View `syntax_detail_edges` (cpg.sem:99).
+
+    A function has its parameters; a module, class or function contains its calls and imports; a decorator
+    decorates its definition; a docstring documents its owner."""
+    df = ctx.table("syntax_details").alias("d")
+    df = df.join_on(
+        ctx.table("owner_ids").alias("o"),
+        (
+            (col("d.file_id") == col("o.file_id"))
+            & (col("d.owner_node_id") == col("o.owner_node_id"))
+        ),
+        how="inner",
+    )
+    df = df.select(
+        col("o.owner_cpg_id").alias("src"),
+        col("d.cpg_id").alias("dst"),
+        col("d.node_kind").alias("node_kind"),
+    )
+    return df
+
+
+def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
+    """View `syntax_detail_nodes` (cpg.sem:153).
+
+    Detail nodes: PARAMETER, CALL, IMPORT, DECORATOR, DOCSTRING, SCOPE and SYMBOL."""
+    df = ctx.table("syntax_details")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("node_kind").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("name").alias("name"),
+        col("detail").alias("detail"),
+        col("cpg_id").alias("cpg_id"),
+    )
+    return df
+
+
+def build_syntax_details(ctx: SessionContext) -> DataFrame:
+    """View `syntax_details` (cpg.sem:94).
+
+    Syntax detail rows, each with the module, class or function it belongs to."""
+    df = ctx.table("parameter_nodes")
+    df = df.union_by_name(ctx.table("call_nodes"))
+    df = df.union_by_name(ctx.table("import_nodes"))
+    df = df.union_by_name(ctx.table("decorator_nodes"))
+    df = df.union_by_name(ctx.table("docstring_nodes"))
     df = df.with_column(
         "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))
     )

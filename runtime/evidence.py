@@ -1,30 +1,23 @@
-"""Run the extractors the program names over a source tree and shape their rows into declared tables."""
+"""Shape extractor rows into the declared tables: every column present, of its type, non-null where declared."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
+from runtime.discovery import discover_files
 from runtime.errors import SemcError
 from runtime.program import CompiledProgram, DatasetSpec
-from runtime.source import discover, read_source
+from runtime.source import read_file
 
 
 class EvidenceSchemaError(SemcError):
     """An extractor produced data that does not meet its dataset's declared schema."""
 
 
-@dataclass
-class Evidence:
-    tables: dict[str, pa.Table]
-    files: int
-    # Extractor failures on single files (a bug in an extractor, not in the source): the run goes on.
-    failures: list[str] = field(default_factory=list)
-
-
-def _table(dataset: DatasetSpec, extractor: str, columns: dict[str, list]) -> pa.Table:
+def to_table(dataset: DatasetSpec, extractor: str, columns: dict[str, list]) -> pa.Table:
     arrays = []
     for schema_field in dataset.schema:
         if schema_field.name not in columns:
@@ -48,29 +41,25 @@ def _table(dataset: DatasetSpec, extractor: str, columns: dict[str, list]) -> pa
     return pa.Table.from_arrays(arrays, schema=dataset.schema)
 
 
+def empty_table(dataset: DatasetSpec) -> pa.Table:
+    return pa.Table.from_pylist([], schema=dataset.schema)
+
+
+@dataclass
+class Evidence:
+    tables: dict[str, pa.Table]
+    files: int
+
+
 def extract_tree(program: CompiledProgram, root: Path) -> Evidence:
-    """Only the extractors in the program's executor map run, and only for the datasets it lists."""
-    collected: dict[str, dict[str, list]] = {
-        name: {} for binding in program.executors for name in binding.datasets
-    }
-    failures = []
-    paths = discover(root)
-    for path in paths:
-        source = read_source(root, path)
+    """Every needed dataset of a whole tree, in memory: for sessions that write nothing (`session_for`)."""
+    parts: dict[str, list[pa.Table]] = {n: [] for b in program.executors for n in b.datasets}
+    files = discover_files(root)
+    for entry in files:
+        source = read_file(entry)
         for binding in program.executors:
-            try:
-                produced = binding.extract(source, frozenset(binding.datasets))
-            except Exception as error:  # noqa: BLE001 - one file must not stop the build
-                failures.append(f"{binding.name} failed on {source.file_id}: {type(error).__name__}: {error}")
-                continue
-            for dataset, columns in produced.items():
-                target = collected[dataset]
-                for column, values in columns.items():
-                    target.setdefault(column, []).extend(values)
-    tables = {}
-    for binding in program.executors:
-        for name in binding.datasets:
-            dataset = program.dataset(name)
-            columns = collected[name] or {f.name: [] for f in dataset.schema}
-            tables[name] = _table(dataset, binding.name, columns)
-    return Evidence(tables, len(paths), failures)
+            for dataset, columns in binding.extract(source, frozenset(binding.datasets)).items():
+                if dataset in parts:
+                    parts[dataset].append(to_table(program.dataset(dataset), binding.name, columns))
+    tables = {name: pa.concat_tables(t) if t else empty_table(program.dataset(name)) for name, t in parts.items()}
+    return Evidence(tables, len(files))

@@ -90,6 +90,10 @@ EXPECTED_EDGES = Counter(
 )
 
 
+# The outputs whose rows this file checks by hand.
+CORE = ("cpg_nodes", "cpg_edges", "diagnostics")
+
+
 def make_tree(tmp_path: Path) -> Path:
     src = tmp_path / "src"
     shutil.copytree(FIXTURE, src)
@@ -114,11 +118,14 @@ def test_report_counts(built):
     report, src, out = built
     assert report.files == 8
     assert report.failures == []
-    assert report.extractors == ("file_scan", "python_ast")
-    assert report.output_rows == {"cpg_nodes": 28, "cpg_edges": 20, "diagnostics": 2}
+    assert report.extractors == ("file_scan", "python_ast", "python_symtable")
+    assert {k: report.output_rows[k] for k in CORE} == {"cpg_nodes": 28, "cpg_edges": 20, "diagnostics": 2}
     assert report.evidence_rows["source_files"] == 8
     assert report.evidence_rows["ast_errors"] == 2
-    assert sorted(p.name for p in out.iterdir()) == ["cpg_edges", "cpg_nodes", "diagnostics"]
+    # outputs, the evidence store and the run report; detail outputs are tested in test_extract_cpg_details.py
+    assert sorted(p.name for p in out.iterdir()) == [
+        "_evidence", "cpg_detail_edges", "cpg_detail_nodes", "cpg_edges", "cpg_nodes", "diagnostics", "semc_report.json"
+    ]
 
 
 def test_nodes_kind_and_qualified_name(built):
@@ -260,7 +267,7 @@ def test_cli_build_and_query(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert printed.startswith(f"semc build {src} -> {out}\n")
     assert "  files: 8\n" in printed
-    assert "extractors run: file_scan, python_ast" in printed
+    assert "extractors run: file_scan, python_ast, python_symtable" in printed
     assert re.search(r"^ +cpg_nodes +28 rows$", printed, re.M)
     assert re.search(r"^ +cpg_edges +20 rows$", printed, re.M)
     assert re.search(r"^ +diagnostics +2 rows$", printed, re.M)
@@ -326,7 +333,8 @@ def test_building_twice_replaces_rows(tmp_path):
     out = tmp_path / "out"
     first = runtime.build(src, out)
     second = runtime.build(src, out)
-    assert first.output_rows == second.output_rows == {"cpg_nodes": 28, "cpg_edges": 20, "diagnostics": 2}
+    assert {k: first.output_rows[k] for k in CORE} == {"cpg_nodes": 28, "cpg_edges": 20, "diagnostics": 2}
+    assert first.output_rows == second.output_rows
     nodes = read(out, "cpg_nodes")
     assert Counter((n["kind"], n["qualified_name"]) for n in nodes) == EXPECTED_NODES
     assert len(read(out, "cpg_edges")) == 20
@@ -336,7 +344,7 @@ def test_building_twice_replaces_rows(tmp_path):
     # a changed tree replaces the old rows entirely: nothing of the removed files survives
     shutil.rmtree(src / "pkg")
     third = runtime.build(src, out)
-    assert third.output_rows == {"cpg_nodes": 3, "cpg_edges": 2, "diagnostics": 0}
+    assert {k: third.output_rows[k] for k in CORE} == {"cpg_nodes": 3, "cpg_edges": 2, "diagnostics": 0}
     assert Counter((n["kind"], n["qualified_name"]) for n in read(out, "cpg_nodes")) == Counter(
         [("FILE", "run.py"), ("MODULE", "run"), ("FUNCTION", "run.main")]
     )

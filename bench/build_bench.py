@@ -1,0 +1,197 @@
+"""Benchmark `semc build` on the running interpreter's stdlib and on Django 5.1.4, against the parse floor and
+two peers (pyan3, scip-python) on Django. Run: `.venv/bin/python bench/build_bench.py [--cache DIR] [--runs N]`.
+
+Every number is measured in this run; ratios are against the parse floor measured here. Peers and Django are
+installed into the cache folder, never into the project's environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def copy_stdlib(target: Path) -> Path:
+    """A private copy, so that touching a file never touches the interpreter's own stdlib."""
+    if not target.exists():
+        stdlib = Path(sysconfig.get_paths()["stdlib"])
+        shutil.copytree(stdlib, target, ignore=shutil.ignore_patterns("site-packages", "__pycache__"), symlinks=True)
+    return target
+
+
+def django_source(cache: Path) -> Path:
+    target = cache / "django-5.1.4"
+    if not (target / "django").is_dir():
+        wheels = cache / "wheels"
+        subprocess.run([PYTHON, "-m", "pip", "download", "django==5.1.4", "--no-deps", "-d", str(wheels), "-q"],
+                       check=True)
+        wheel = next(wheels.glob("Django-5.1.4-*.whl"), None) or next(wheels.glob("django-5.1.4-*.whl"))
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(target, members=[m for m in archive.namelist() if m.startswith("django/")])
+    return target
+
+
+def py_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
+
+
+def parse_floor(root: Path) -> float:
+    """ast.parse of every file in one process, each tree dropped after use."""
+    code = (
+        "import ast, sys, time, pathlib\n"
+        "files = sorted(p for p in pathlib.Path(sys.argv[1]).rglob('*.py') if 'site-packages' not in p.parts)\n"
+        "data = [p.read_bytes() for p in files]\n"
+        "start = time.perf_counter()\n"
+        "for d in data:\n"
+        "    try: ast.parse(d)\n"
+        "    except Exception: pass\n"
+        "print(time.perf_counter() - start)\n"
+    )
+    out = subprocess.run([PYTHON, "-W", "ignore", "-c", code, str(root)], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB of the command's largest process, exit code).
+
+    Measured through a fresh wrapper process: RUSAGE_CHILDREN of this process is a running maximum over every
+    child so far, which would charge the peers with semc's own peak.
+    """
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n"
+    )
+    start = time.perf_counter()
+    proc = subprocess.run([PYTHON, "-c", wrapper, *command], cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    peak_kib, code = (int(x) for x in proc.stdout.split()[-2:])
+    if code != 0:
+        print(f"    ! {' '.join(command[:3])}... exited {code}: {proc.stderr.strip()[-400:]}")
+    return wall, peak_kib / 1024, code
+
+
+def semc_build(src: Path, out: Path) -> tuple[float, float]:
+    script = (
+        "import sys, resource, json\n"
+        "from runtime.build import build, BuildOptions\n"
+        "r = build(sys.argv[1], sys.argv[2], options=BuildOptions(progress=False))\n"
+        "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(json.dumps({'self_mib': own / 1024, 'worker_mib': kids / 1024}))\n"
+    )
+    start = time.perf_counter()
+    proc = subprocess.run([PYTHON, "-W", "ignore", "-c", script, str(src), str(out)], capture_output=True, text=True,
+                          cwd=ROOT)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"semc build failed:\n{proc.stderr[-2000:]}")
+    import json
+
+    memory = json.loads(proc.stdout.strip().splitlines()[-1])
+    # Coordinator and workers run at the same time: their peaks add up at worst.
+    return wall, memory["self_mib"] + 2 * memory["worker_mib"]
+
+
+def touch_one(src: Path) -> None:
+    victim = sorted(py_files(src), key=lambda p: p.stat().st_size)[len(py_files(src)) // 2]
+    with open(victim, "a", encoding="utf-8") as handle:
+        handle.write("\n# touched by the benchmark\n")
+
+
+def bench_corpus(name: str, src: Path, runs: int, work: Path) -> dict:
+    files = py_files(src)
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    print(f"\n== {name}: {len(files)} files, {lines} lines ({src})")
+    floors = [parse_floor(src) for _ in range(runs)]
+    floor = statistics.median(floors)
+    print(f"  (a) parse floor          {floor:7.2f} s   (median of {runs}: {', '.join(f'{x:.2f}' for x in floors)})")
+    fulls, touched, nochange, peaks = [], [], [], []
+    for run in range(runs):
+        out = work / f"{name}-out-{run}"
+        shutil.rmtree(out, ignore_errors=True)
+        wall, peak = semc_build(src, out)
+        fulls.append(wall)
+        peaks.append(peak)
+        touch_one(src)
+        wall, peak = semc_build(src, out)
+        touched.append(wall)
+        peaks.append(peak)
+        wall, peak = semc_build(src, out)
+        nochange.append(wall)
+        peaks.append(peak)
+    full = statistics.median(fulls)
+    result = {"floor": floor, "full": full, "touched": statistics.median(touched),
+              "nochange": statistics.median(nochange), "peak": max(peaks)}
+    print(f"  (b) full build           {full:7.2f} s   {full / floor:5.2f}x floor   (target <= 2.5x)")
+    print(f"  (c) touched one file     {result['touched']:7.2f} s   {100 * result['touched'] / full:5.1f}% of full"
+          f"   (target < 5%)")
+    print(f"  (d) no change            {result['nochange']:7.2f} s   {100 * result['nochange'] / full:5.1f}% of full")
+    print(f"  (e) peak memory          {result['peak']:7.0f} MiB (coordinator + 2 x largest worker; target < 2048)")
+    return result
+
+
+def peers(django: Path, cache: Path, semc_full: float) -> None:
+    print("\n== peers on Django")
+    tools = cache / "peers"
+    venv = tools / "venv"
+    if not (venv / "bin" / "pyan3").exists():
+        subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "pyan3==2.9.0"], check=True)
+    files = [str(p) for p in py_files(django / "django")]
+    wall, peak, code = timed([str(venv / "bin" / "pyan3"), *files, "--uses", "--no-defines", "--text"])
+    status = "" if code == 0 else f" (exit {code})"
+    print(f"  (f) pyan3 2.9.0          {wall:7.2f} s   peak {peak:6.0f} MiB   semc full build is "
+          f"{wall / semc_full:4.1f}x faster{status}")
+    npm_dir = tools / "npm"
+    binary = npm_dir / "node_modules" / ".bin" / "scip-python"
+    if not binary.exists() and shutil.which("npm"):
+        npm_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--prefix", str(npm_dir), "@sourcegraph/scip-python@0.6.6", "--silent"],
+                       check=False)
+    if binary.exists():
+        index = tools / "index.scip"
+        wall, peak, code = timed([str(binary), "index", ".", "--project-name", "django", "--output", str(index)],
+                                 cwd=django)
+        status = "" if code == 0 else f" (exit {code})"
+        print(f"  (f) scip-python 0.6.6    {wall:7.2f} s   peak {peak:6.0f} MiB   semc full build is "
+              f"{wall / semc_full:4.1f}x faster{status}")
+    else:
+        print("  (f) scip-python: npm not available; not measured")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "semc-bench-cache"))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-peers", action="store_true")
+    args = parser.parse_args()
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    work = cache / "work"
+    work.mkdir(exist_ok=True)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; cache {cache}")
+    stdlib = bench_corpus("stdlib", copy_stdlib(cache / "stdlib"), args.runs, work)
+    django = django_source(cache)
+    result = bench_corpus("django", django, args.runs, work)
+    if not args.skip_peers:
+        peers(django, cache, result["full"])
+    del stdlib
+
+
+if __name__ == "__main__":
+    main()
