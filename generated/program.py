@@ -1847,6 +1847,7 @@ PROGRAM = CompiledProgram(
     ),
     bindings=MappingProxyType(
         {
+            "@file_state": "_evidence/_files",
             "ast_calls": "_evidence/ast_calls",
             "ast_decorators": "_evidence/ast_decorators",
             "ast_definitions": "_evidence/ast_definitions",

@@ -24,17 +24,16 @@ from runtime.evidence import empty_table, extract_tree
 from runtime.evidence_store import EvidenceStore, fingerprint_of
 from runtime.extract_pool import chunks, run_jobs
 from runtime.extract_worker import ChunkResult, ExtractJob
-from runtime.maintenance import MaintenancePolicy, maintain
-from runtime.program import CompiledProgram, load_program
+from runtime.maintenance import MaintenancePolicy, maintain, policy_for
+from runtime.program import FILE_STATE_BINDING, CompiledProgram, load_program
 from runtime.progress import Progress
-from runtime.registration import register_evidence, register_views, verify_plans
+from runtime.registration import STAGE_SHARED_VIEWS_ABOVE_ROWS, register_evidence, register_views, verify_plans
 from runtime.report import RunReport
 from runtime.source import DEFAULT_MAX_FILE_BYTES
 
 __all__ = ["BuildOptions", "RunReport", "build", "run", "session_for"]
 
 REPORT_NAME = "semc_report.json"
-_STATE_FOLDER = "_files"  # beside the evidence tables: which file was extracted from which content
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def _extract(context: ExecutionContext, root: Path, options: BuildOptions, repor
     tables = {name: context.resolver.location(name) for name in sorted(needed)}
     if not tables:
         return
-    state = next(iter(tables.values())).parent / _STATE_FOLDER
+    state = context.resolver.location(FILE_STATE_BINDING)
     store = EvidenceStore(state, tables, {n: d.schema for n, d in needed.items()}, _evidence_fingerprint(program))
     with report.stage("discover"):
         progress.start("discover")
@@ -118,7 +117,9 @@ def _register(context: ExecutionContext, report: RunReport) -> None:
             table = DeltaTable(str(location))
             report.evidence_rows[name] = table.count()
             context.session.register_table(name, table)
-        register_views(context)
+        # On large trees, views several others read are staged in Delta rather than held in memory.
+        report.staged_shared_views = sum(report.evidence_rows.values()) > STAGE_SHARED_VIEWS_ABOVE_ROWS
+        report.udfs = register_views(context, stage_shared=report.staged_shared_views)
 
 
 def run(context: ExecutionContext, source_root: Path, options: BuildOptions = BuildOptions()) -> RunReport:
@@ -132,14 +133,17 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
         progress.start("write", len(outputs))
         for output in outputs:
             location = context.resolver.location(output.name)
-            report.output_rows[output.name] = write_output(location, context.session.table(output.name))
+            report.output_rows[output.name] = write_output(
+                location, context.session.table(output.name), output.write_policy
+            )
             report.output_versions[output.name] = DeltaTable(str(location)).version()
             progress.advance()
         progress.finish()
     with report.stage("maintain"):
-        names = [o.name for o in outputs] + sorted({n for b in context.program.executors for n in b.datasets})
-        for name in names:
-            done = maintain(context.resolver.location(name), options.maintenance)
+        policies = {o.name: policy_for(o.write_policy, options.maintenance) for o in outputs}
+        policies.update({n: options.maintenance for b in context.program.executors for n in b.datasets})
+        for name, policy in policies.items():
+            done = maintain(context.resolver.location(name), policy)
             if any(done.values()):
                 report.maintenance[name] = done
     report.write_json(context.resolver.root / REPORT_NAME)

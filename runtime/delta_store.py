@@ -1,4 +1,5 @@
-"""Write outputs to Delta Lake. Each write is one Delta commit: readers see the old or the new table, whole."""
+"""Write outputs to Delta Lake as their write policy says. Each write is one Delta commit: readers see the old
+or the new table, whole."""
 
 from __future__ import annotations
 
@@ -7,18 +8,48 @@ from pathlib import Path
 from datafusion import DataFrame
 from deltalake import DeltaTable, write_deltalake
 
-# Consumers of the CPG follow what changed between builds through the change data feed.
+from runtime.program import WritePolicy
+
+# Consumers of the CPG follow what changed between builds through the change data feed, on for every output.
 OUTPUT_CONFIGURATION = {"delta.enableChangeDataFeed": "true"}
 
 
-def write_output(location: Path, df: DataFrame) -> int:
-    """Replace the table at location with df's rows (streamed, not collected); returns the row count."""
+def _mergeable(table: DeltaTable, df: DataFrame, policy: WritePolicy) -> bool:
+    """Merge only into a table of the same columns and partitioning; anything else is replaced whole."""
+    current = [f.name for f in table.schema().fields]
+    return current == df.schema().names and list(table.metadata().partition_columns) == list(policy.partition_by)
+
+
+def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = None) -> int:
+    """Bring the table at location to exactly df's rows (streamed, not collected); returns the row count.
+
+    With merge keys, rows are matched by key: unchanged rows stay in their files and the change data feed
+    records only real inserts, updates and deletes. Without, the table is overwritten in one commit.
+    """
+    policy = policy or WritePolicy()
     location.parent.mkdir(parents=True, exist_ok=True)
     if DeltaTable.is_deltatable(str(location)):
         table = DeltaTable(str(location))
         if table.metadata().configuration.get("delta.enableChangeDataFeed") != "true":
             table.alter.set_table_properties(OUTPUT_CONFIGURATION)
-    write_deltalake(str(location), df, mode="overwrite", schema_mode="overwrite", configuration=OUTPUT_CONFIGURATION)
+        if policy.merge_on and _mergeable(table, df, policy):
+            keys = " AND ".join(f'target."{k}" = source."{k}"' for k in policy.merge_on)
+            (
+                table.merge(source=df, predicate=keys, source_alias="source", target_alias="target")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .when_not_matched_by_source_delete()
+                .execute()
+            )
+            return DeltaTable(str(location)).count()
+    write_deltalake(
+        str(location),
+        df,
+        mode="overwrite",
+        schema_mode="overwrite",
+        partition_by=list(policy.partition_by) or None,
+        configuration=OUTPUT_CONFIGURATION,
+    )
     return DeltaTable(str(location)).count()
 
 

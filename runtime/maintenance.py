@@ -1,8 +1,9 @@
-"""Table maintenance after a write: compaction once small files pile up, vacuum with a retention floor.
+"""Table maintenance after a write: compaction, and vacuum with a retention floor.
 
-The language does not carry a write policy yet, so one policy applies to every table: compact when a table
-has more than COMPACT_AT files; vacuum files no version newer than the retention floor still references.
-The floor keeps time travel (and readers of older versions) working for a week.
+An output follows its write policy (`compact`, `vacuum retain N hours`); evidence tables, and outputs whose
+policy says nothing, get the defaults: compact once more than `compact_at` files pile up, keep a week of
+history. No policy can vacuum more recent files than the floor, so readers of a recent version never lose
+the files they are reading.
 """
 
 from __future__ import annotations
@@ -12,11 +13,25 @@ from pathlib import Path
 
 from deltalake import DeltaTable
 
+from runtime.program import WritePolicy
+
+
+RETENTION_FLOOR_HOURS = 24
+DEFAULT_DELTA_RETENTION_HOURS = 168  # Delta Lake's own default; below it the check must be waived
+
 
 @dataclass(frozen=True)
 class MaintenancePolicy:
     compact_at: int = 32
-    retention_hours: int = 168
+    retention_hours: int = DEFAULT_DELTA_RETENTION_HOURS
+
+
+def policy_for(write_policy: WritePolicy | None, default: MaintenancePolicy) -> MaintenancePolicy:
+    """An output's maintenance from its write policy: `compact` compacts on every build."""
+    if write_policy is None:
+        return default
+    hours = write_policy.vacuum_retain_hours or default.retention_hours
+    return MaintenancePolicy(compact_at=0 if write_policy.compact else default.compact_at, retention_hours=hours)
 
 
 def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy()) -> dict[str, int]:
@@ -26,6 +41,9 @@ def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy()) ->
     if len(table.file_uris()) > policy.compact_at:
         metrics = table.optimize.compact()
         done["compacted"] = int(metrics.get("numFilesRemoved", 0))
-    done["vacuumed"] = len(table.vacuum(retention_hours=policy.retention_hours, dry_run=False,
-                                        enforce_retention_duration=True))
+    hours = max(policy.retention_hours, RETENTION_FLOOR_HOURS)
+    vacuumed = table.vacuum(
+        retention_hours=hours, dry_run=False, enforce_retention_duration=hours >= DEFAULT_DELTA_RETENTION_HOURS
+    )
+    done["vacuumed"] = len(vacuumed)
     return done

@@ -24,6 +24,10 @@ ViewBuilder = Callable[[SessionContext], DataFrame]
 ExtractFunction = Callable[[SourceFile, frozenset[str]], Mapping[str, list[dict]]]
 
 
+# The binding of the evidence store's per-file state table. `@` cannot begin a dataset or view name.
+FILE_STATE_BINDING = "@file_state"
+
+
 class CachePolicy(str, Enum):
     NONE = "none"  # consumed once: inlined into its consumer's plan
     MEMORY = "memory"  # consumed by several views: computed once per run and held in memory

@@ -26,6 +26,8 @@ class RunReport:
     unchanged_files: int = 0
     removed_files: int = 0
     maintenance: dict[str, dict[str, int]] = field(default_factory=dict)
+    udfs: dict[str, str] = field(default_factory=dict)  # UDF -> the implementation installed
+    staged_shared_views: bool = False
 
     @contextmanager
     def stage(self, name: str):
@@ -45,8 +47,12 @@ class RunReport:
             "  extractors run: " + (", ".join(self.extractors) or "none"),
             "  stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.stage_seconds.items()),
             "  evidence rows: " + ", ".join(f"{k}={v}" for k, v in sorted(self.evidence_rows.items())),
-            "  outputs:",
         ]
+        if self.udfs:
+            lines.append("  UDFs: " + ", ".join(f"{k} ({v})" for k, v in sorted(self.udfs.items())))
+        if self.staged_shared_views:
+            lines.append("  shared views staged in Delta (large evidence)")
+        lines.append("  outputs:")
         lines.extend(f"    {name:<24} {rows:>10} rows" for name, rows in sorted(self.output_rows.items()))
         lines.extend(f"  extractor failure: {failure}" for failure in self.failures)
         return "\n".join(lines)
