@@ -121,7 +121,7 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
                     codes.PLAN_ERROR,
                     f"view '{name}' has columns with no type: {', '.join(untyped)} (a bare null)",
                     view.span,
-                    hint="give the null a type, e.g. nullif(x, x) for a null of x's type",
+                    hint="give the null a type: cast(null as int64)",
                 )
             )
             failed.add(name)

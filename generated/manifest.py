@@ -11,17 +11,17 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "e95435ee4709765b34764546cf41bca0e236362e52bc6e941d24fa5c29c5ede1",
-        "evidence.sem": "e79572bfafb8c18ae735db26847d47310f6767a85ac919f03acb6cf761d93ffd",
+        "cpg.sem": "be2fa11dfef8902c3765284d0d7806a295142901d88ef4a57f1e6fad2381e069",
+        "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
     }
 )
 
 
-SPEC_FINGERPRINT = "5007100f42d79dc3284356ef5b388e128bf73e0d8773a1477699fd351910f3a9"
+SPEC_FINGERPRINT = "de8e686d42eaae3aa59f10353d7e89d81ba1519f33457a445c7dc162d89ff84b"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "ae8340186bb024512681bb09d441570d5c26ad4583f9232094ac40697fdcf753"
+PROGRAM_FINGERPRINT = "77c9f0709945b2d1bc17b2d8888390cda51c508cdb48e98f3d9d76b38c0b7583"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -40,7 +40,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "definition_rows": "f5f6dca98084ffc3b81cc6ba7ede4f383729054fcddb0fcd48d3e45abd26217a",
         "owner_ids": "fa78a60427ce4a4a38a8ed49ab75da038d7f5f801c5d6c2bc08862732a0762d2",
         "parameter_nodes": "ab54c3c4549d17ed261ba54843aba0357b88491ef3e4a71c4dc65c1dfe5d51c0",
-        "file_nodes": "4dcf9824f3c57c9466615b34371fe4b5d95cb7ab953985ea98fdadd16a1329fb",
+        "file_nodes": "802fa418d73083bc1b8aad13696d9357948dc5998aa1bd5c8db985e1c7359999",
         "nodes": "ae369c8fdcb4db1ff304eecf26baccaeffe31ab587e1a5b3d5b7441df9a41279",
         "cpg_nodes": "39d2d8f8f3e35c1c5b7dec02218858aa63373766bb8e7064d5038039251e6e6b",
         "definition_containment": "4c5184d1b3050c20928a8310782fc8504cadf3a9927bd3b290bfd08552c67c07",

@@ -591,8 +591,8 @@ view_file_nodes = ViewSpec(
     lineage=MappingProxyType(
         {
             "file_id": (("source_files", "file_id"),),
-            "ast_node_id": (("source_files", "size_bytes"),),
-            "scope_id": (("source_files", "size_bytes"),),
+            "ast_node_id": (),
+            "scope_id": (),
             "node_kind": (),
             "bstart": (),
             "bend": (("source_files", "size_bytes"),),

@@ -7,7 +7,7 @@ from datafusion import functions as f
 
 
 def build_call_nodes(ctx: SessionContext) -> DataFrame:
-    """View `call_nodes` (cpg.sem:77)."""
+    """View `call_nodes` (cpg.sem:81)."""
     df = ctx.table("ast_calls")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -24,7 +24,7 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_ids(ctx: SessionContext) -> DataFrame:
-    """View `class_ids` (cpg.sem:63)."""
+    """View `class_ids` (cpg.sem:65)."""
     df = ctx.table("ast_definitions")
     df = df.filter((col("kind") == lit("class")))
     df = df.select(
@@ -38,7 +38,7 @@ def build_class_ids(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_nodes(ctx: SessionContext) -> DataFrame:
-    """View `class_nodes` (cpg.sem:12)."""
+    """View `class_nodes` (cpg.sem:13)."""
     df = ctx.table("ast_nodes")
     df = df.filter((col("kind") == lit("ClassDef")))
     df = df.with_column("node_kind", lit("CLASS"))
@@ -46,7 +46,7 @@ def build_class_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `contained_detail_edges` (cpg.sem:107)."""
+    """View `contained_detail_edges` (cpg.sem:112)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter(f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT")], negated=False))
     df = df.select(col("src").alias("src"), col("dst").alias("dst"), lit("CONTAINS").alias("kind"))
@@ -54,7 +54,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_detail_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_detail_edges` (cpg.sem:160).
+    """Output `cpg_detail_edges` (cpg.sem:167).
 
     Edges to and between detail nodes, resolved from syntax and the compiler's symbol table alone.
     """
@@ -79,7 +79,7 @@ def build_cpg_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_detail_nodes` (cpg.sem:156)."""
+    """Output `cpg_detail_nodes` (cpg.sem:163)."""
     df = ctx.table("syntax_detail_nodes")
     df = df.union_by_name(ctx.table("scope_nodes"))
     df = df.union_by_name(ctx.table("symbol_nodes"))
@@ -98,7 +98,7 @@ def build_cpg_detail_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:46).
+    """Output `cpg_edges` (cpg.sem:47).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("definition_containment")
@@ -118,7 +118,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:41).
+    """Output `cpg_nodes` (cpg.sem:42).
 
     CPG nodes, keyed by span."""
     df = ctx.table("nodes")
@@ -139,7 +139,7 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_edges(ctx: SessionContext) -> DataFrame:
-    """View `decorator_edges` (cpg.sem:111)."""
+    """View `decorator_edges` (cpg.sem:116)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DECORATOR")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
@@ -147,7 +147,7 @@ def build_decorator_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
-    """View `decorator_nodes` (cpg.sem:85)."""
+    """View `decorator_nodes` (cpg.sem:89)."""
     df = ctx.table("ast_decorators")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -164,7 +164,7 @@ def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_containment(ctx: SessionContext) -> DataFrame:
-    """View `definition_containment` (cpg.sem:30).
+    """View `definition_containment` (cpg.sem:31).
 
     A definition is contained by the nearest enclosing module, class or function."""
     df = ctx.table("nodes").alias("child")
@@ -181,7 +181,7 @@ def build_definition_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_rows(ctx: SessionContext) -> DataFrame:
-    """View `definition_rows` (cpg.sem:21).
+    """View `definition_rows` (cpg.sem:22).
 
     Modules, classes and functions with the columns every node row carries."""
     df = ctx.table("module_nodes")
@@ -205,7 +205,7 @@ def build_definition_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:51).
+    """Output `diagnostics` (cpg.sem:52).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("ast_errors")
@@ -221,7 +221,7 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_edges(ctx: SessionContext) -> DataFrame:
-    """View `docstring_edges` (cpg.sem:115)."""
+    """View `docstring_edges` (cpg.sem:120)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DOCSTRING")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
@@ -229,7 +229,7 @@ def build_docstring_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
-    """View `docstring_nodes` (cpg.sem:89)."""
+    """View `docstring_nodes` (cpg.sem:93)."""
     df = ctx.table("ast_docstrings")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -246,7 +246,7 @@ def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_file_containment(ctx: SessionContext) -> DataFrame:
-    """View `file_containment` (cpg.sem:35).
+    """View `file_containment` (cpg.sem:36).
 
     A file contains the module parsed from it."""
     df = ctx.table("nodes").alias("file")
@@ -270,8 +270,8 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
     df = ctx.table("source_files")
     df = df.select(
         col("file_id").alias("file_id"),
-        f.nullif(col("size_bytes"), col("size_bytes")).alias("ast_node_id"),
-        f.nullif(col("size_bytes"), col("size_bytes")).alias("scope_id"),
+        f.arrow_cast(lit(None), "Int64").alias("ast_node_id"),
+        f.arrow_cast(lit(None), "Int64").alias("scope_id"),
         lit("FILE").alias("node_kind"),
         lit(0).alias("bstart"),
         col("size_bytes").alias("bend"),
@@ -286,7 +286,7 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_ids(ctx: SessionContext) -> DataFrame:
-    """View `function_ids` (cpg.sem:67)."""
+    """View `function_ids` (cpg.sem:70)."""
     df = ctx.table("ast_definitions")
     df = df.filter(f.in_list(col("kind"), [lit("function"), lit("async_function")], negated=False))
     df = df.select(
@@ -300,7 +300,7 @@ def build_function_ids(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_nodes(ctx: SessionContext) -> DataFrame:
-    """View `function_nodes` (cpg.sem:16)."""
+    """View `function_nodes` (cpg.sem:17)."""
     df = ctx.table("ast_nodes")
     df = df.filter(
         f.in_list(col("kind"), [lit("FunctionDef"), lit("AsyncFunctionDef")], negated=False)
@@ -310,7 +310,7 @@ def build_function_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_nodes(ctx: SessionContext) -> DataFrame:
-    """View `import_nodes` (cpg.sem:81)."""
+    """View `import_nodes` (cpg.sem:85)."""
     df = ctx.table("ast_imports")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -327,7 +327,7 @@ def build_import_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_ids(ctx: SessionContext) -> DataFrame:
-    """View `module_ids` (cpg.sem:59).
+    """View `module_ids` (cpg.sem:60).
 
     The CPG id of every module, class and function, by its ast node id: what detail rows hang off.
     """
@@ -344,7 +344,7 @@ def build_module_ids(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_nodes(ctx: SessionContext) -> DataFrame:
-    """View `module_nodes` (cpg.sem:8)."""
+    """View `module_nodes` (cpg.sem:9)."""
     df = ctx.table("ast_nodes")
     df = df.filter((col("kind") == lit("Module")))
     df = df.with_column("node_kind", lit("MODULE"))
@@ -352,7 +352,7 @@ def build_module_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_nodes(ctx: SessionContext) -> DataFrame:
-    """View `nodes` (cpg.sem:26).
+    """View `nodes` (cpg.sem:27).
 
     Every node, with its CPG id: file, span and kind, so decorated definitions on one line stay apart.
     """
@@ -365,7 +365,7 @@ def build_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_owner_ids(ctx: SessionContext) -> DataFrame:
-    """View `owner_ids` (cpg.sem:71)."""
+    """View `owner_ids` (cpg.sem:75)."""
     df = ctx.table("module_ids")
     df = df.union_by_name(ctx.table("class_ids"))
     df = df.union_by_name(ctx.table("function_ids"))
@@ -373,7 +373,7 @@ def build_owner_ids(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_edges(ctx: SessionContext) -> DataFrame:
-    """View `parameter_edges` (cpg.sem:103)."""
+    """View `parameter_edges` (cpg.sem:108)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("PARAMETER")))
     df = df.select(
@@ -383,7 +383,7 @@ def build_parameter_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
-    """View `parameter_nodes` (cpg.sem:73)."""
+    """View `parameter_nodes` (cpg.sem:77)."""
     df = ctx.table("ast_parameters")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -400,7 +400,7 @@ def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:128).
+    """View `scope_nesting_edges` (cpg.sem:133).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -421,7 +421,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:124)."""
+    """View `scope_nodes` (cpg.sem:129)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -438,7 +438,7 @@ def build_scope_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:133).
+    """View `scope_owner_edges` (cpg.sem:139).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
@@ -456,7 +456,7 @@ def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:120).
+    """View `scope_rows` (cpg.sem:125).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
     """
@@ -469,7 +469,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:149).
+    """View `symbol_edges` (cpg.sem:156).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -480,7 +480,7 @@ def build_symbol_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:145).
+    """View `symbol_nodes` (cpg.sem:151).
 
     Symbols sit at the start of their scope, zero width; the id carries the name."""
     df = ctx.table("symbol_rows")
@@ -499,7 +499,7 @@ def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:137)."""
+    """View `symbol_rows` (cpg.sem:143)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -527,7 +527,7 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_edges` (cpg.sem:99).
+    """View `syntax_detail_edges` (cpg.sem:104).
 
     A function has its parameters; a module, class or function contains its calls and imports; a decorator
     decorates its definition; a docstring documents its owner."""
@@ -549,7 +549,7 @@ def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_nodes` (cpg.sem:153).
+    """View `syntax_detail_nodes` (cpg.sem:160).
 
     Detail nodes: PARAMETER, CALL, IMPORT, DECORATOR, DOCSTRING, SCOPE and SYMBOL."""
     df = ctx.table("syntax_details")
@@ -568,7 +568,7 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_details(ctx: SessionContext) -> DataFrame:
-    """View `syntax_details` (cpg.sem:94).
+    """View `syntax_details` (cpg.sem:98).
 
     Syntax detail rows, each with the module, class or function it belongs to."""
     df = ctx.table("parameter_nodes")
