@@ -20,8 +20,8 @@ from runtime.errors import SemcError
 from runtime.source import SourceFile
 
 ViewBuilder = Callable[[SessionContext], DataFrame]
-# An extractor reads one file and returns rows per requested dataset.
-ExtractFunction = Callable[[SourceFile, frozenset[str]], Mapping[str, list[dict]]]
+# An extractor reads one file and returns, per requested dataset, its columns as lists of values.
+ExtractFunction = Callable[[SourceFile, frozenset[str]], Mapping[str, Mapping[str, list]]]
 
 
 # The binding of the evidence store's per-file state table. `@` cannot begin a dataset or view name.
@@ -30,7 +30,7 @@ FILE_STATE_BINDING = "@file_state"
 
 class CachePolicy(str, Enum):
     NONE = "none"  # consumed once: inlined into its consumer's plan
-    MEMORY = "memory"  # consumed by several views: computed once per run and held in memory
+    MEMORY = "memory"  # consumed by several views: computed once per run, in memory (in Delta when large)
     DELTA_OUTPUT = "delta_output"  # an output: written to its Delta table
 
 
@@ -48,6 +48,7 @@ class WritePolicy:
 
     partition_by: tuple[str, ...] = ()
     merge_on: tuple[str, ...] = ()  # empty: each build replaces the table in one commit
+    # The runtime keeps the change data feed on for every output; the spec may still say so explicitly.
     change_data_feed: bool = False
     compact: bool = False
     vacuum_retain_hours: int | None = None
