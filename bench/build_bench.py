@@ -8,9 +8,7 @@ installed into the cache folder, never into the project's environment.
 from __future__ import annotations
 
 import argparse
-import ast
 import os
-import resource
 import shutil
 import statistics
 import subprocess

@@ -8,7 +8,6 @@ from dsl.check_expr import ExprChecker
 from dsl.hints import did_you_mean
 from dsl.ir import (
     Aggregate,
-    Assignment,
     Best,
     Call,
     ColumnRef,

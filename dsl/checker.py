@@ -21,7 +21,6 @@ from dsl.check_recursion import check_recursive, split
 from dsl.diagnostics import Diagnostic, Span
 from dsl.hints import did_you_mean
 from dsl.ir import ColumnType, Dataset, EnumDecl, Program, RelationKind, Template, Udf, View
-from dsl.rewrite import expression_depth  # noqa: F401  (re-exported: older callers import it from here)
 from dsl.types import UNKNOWN, describe
 
 _PYTHON_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*\Z")

@@ -8,7 +8,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runtime.discovery import DiscoveredFile, discover, discover_files  # noqa: F401 - re-exported
+from runtime.discovery import DiscoveredFile
 
 # Files larger than this are reported, not parsed: generated blobs of that size are not code anyone reads, and
 # one of them can hold a worker for minutes. `semc build --max-file-size` changes it.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from runtime.source import discover, module_name
+from runtime.discovery import discover
+from runtime.source import module_name
 
 
 def _touch(root, *paths):

@@ -175,7 +175,7 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
     skipped, scopes, definitions = _SKIPPED, SCOPES, DEFINITIONS
     # Explicit stack: a deeply nested tree that ast could parse must not overflow Python's own stack here.
     stack: list[tuple[ast.AST, int | None, str | None, int | None, str]] = [(tree, None, None, None, source.module)]
-    pop, push = stack.pop, stack.append
+    pop = stack.pop
     while stack:
         node, parent_id, field, scope_id, scope_qualname = pop()
         node_id = len(nodes)
