@@ -24,7 +24,7 @@ from runtime.evidence import empty_table, extract_tree
 from runtime.evidence_store import EvidenceStore, fingerprint_of
 from runtime.extract_pool import chunks, run_jobs
 from runtime.extract_worker import ChunkResult, ExtractJob
-from runtime.maintenance import MaintenancePolicy, maintain, policy_for
+from runtime.maintenance import EVIDENCE_MAINTENANCE, MaintenancePolicy, maintain, policy_for
 from runtime.program import FILE_STATE_BINDING, CompiledProgram, load_program
 from runtime.progress import Progress
 from runtime.registration import STAGE_SHARED_VIEWS_ABOVE_ROWS, register_evidence, register_views, verify_plans
@@ -141,7 +141,7 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
         progress.finish()
     with report.stage("maintain"):
         policies = {o.name: policy_for(o.write_policy, options.maintenance) for o in outputs}
-        policies.update({n: options.maintenance for b in context.program.executors for n in b.datasets})
+        policies.update({n: EVIDENCE_MAINTENANCE for b in context.program.executors for n in b.datasets})
         for name, policy in policies.items():
             done = maintain(context.resolver.location(name), policy)
             if any(done.values()):

@@ -20,8 +20,13 @@ CHUNK_FILES = 64
 
 
 def chunks(files: list[DiscoveredFile]) -> list[tuple[DiscoveredFile, ...]]:
-    """Groups of files of about CHUNK_BYTES, largest files first so that no worker is left with a big one last."""
-    ordered = sorted(files, key=lambda f: -max(f.size, 0))
+    """Groups of files of about CHUNK_BYTES, each a run of consecutive file ids, largest groups first.
+
+    Consecutive ids give every part file a narrow file_id range, so that replacing one file's evidence skips
+    all other part files by their statistics; handing out the largest groups first keeps both workers busy
+    to the end.
+    """
+    ordered = sorted(files, key=lambda f: f.file_id)
     out, current, size = [], [], 0
     for entry in ordered:
         current.append(entry)
@@ -31,7 +36,7 @@ def chunks(files: list[DiscoveredFile]) -> list[tuple[DiscoveredFile, ...]]:
             current, size = [], 0
     if current:
         out.append(tuple(current))
-    return out
+    return sorted(out, key=lambda chunk: -sum(max(f.size, 0) for f in chunk))
 
 
 def run_jobs(jobs: list[ExtractJob], workers: int, on_done: Callable[[ExtractJob, ChunkResult], None]) -> None:

@@ -24,6 +24,14 @@ DEFAULT_DELTA_RETENTION_HOURS = 168  # Delta Lake's own default; below it the ch
 class MaintenancePolicy:
     compact_at: int = 32
     retention_hours: int = DEFAULT_DELTA_RETENTION_HOURS
+    # Compaction that sorts by these columns into files of at most target_bytes, instead of merging all.
+    cluster_by: tuple[str, ...] = ()
+    target_bytes: int | None = None
+
+
+# Evidence is replaced a file at a time: it stays in moderate files, each holding a narrow range of file ids,
+# so replacing one file's rows rewrites one small file and skips the rest by their statistics.
+EVIDENCE_MAINTENANCE = MaintenancePolicy(compact_at=256, cluster_by=("file_id",), target_bytes=32 * 1024 * 1024)
 
 
 def policy_for(write_policy: WritePolicy | None, default: MaintenancePolicy) -> MaintenancePolicy:
@@ -39,7 +47,10 @@ def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy()) ->
     table = DeltaTable(str(location))
     done = {"compacted": 0, "vacuumed": 0}
     if len(table.file_uris()) > policy.compact_at:
-        metrics = table.optimize.compact()
+        if policy.cluster_by:
+            metrics = table.optimize.z_order(list(policy.cluster_by), target_size=policy.target_bytes)
+        else:
+            metrics = table.optimize.compact(target_size=policy.target_bytes)
         done["compacted"] = int(metrics.get("numFilesRemoved", 0))
     hours = max(policy.retention_hours, RETENTION_FLOOR_HOURS)
     vacuumed = table.vacuum(
