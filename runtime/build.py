@@ -27,7 +27,13 @@ from runtime.extract_worker import ChunkResult, ExtractJob
 from runtime.maintenance import EVIDENCE_MAINTENANCE, MaintenancePolicy, maintain, policy_for
 from runtime.program import FILE_STATE_BINDING, CompiledProgram, load_program
 from runtime.progress import Progress
-from runtime.registration import STAGE_SHARED_VIEWS_ABOVE_ROWS, register_evidence, register_views, verify_plans
+from runtime.registration import (
+    STAGE_SHARED_VIEWS_ABOVE_ROWS,
+    register_evidence,
+    register_stored_evidence,
+    register_views,
+    verify_plans,
+)
 from runtime.report import RunReport
 from runtime.source import DEFAULT_MAX_FILE_BYTES
 
@@ -112,11 +118,7 @@ def _register(context: ExecutionContext, report: RunReport) -> None:
     with report.stage("register"):
         # Datasets that no output needs are not extracted; they stay queryable, empty.
         register_evidence(context, {d.name: empty_table(d) for d in program.datasets if d.name not in extracted})
-        for name in sorted(extracted):
-            location = context.resolver.location(name)
-            table = DeltaTable(str(location))
-            report.evidence_rows[name] = table.count()
-            context.session.register_table(name, table)
+        report.evidence_rows = register_stored_evidence(context, extracted)
         # On large trees, views several others read are staged in Delta rather than held in memory.
         report.staged_shared_views = sum(report.evidence_rows.values()) > STAGE_SHARED_VIEWS_ABOVE_ROWS
         report.udfs = register_views(context, stage_shared=report.staged_shared_views)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 
@@ -21,9 +23,20 @@ class OrphanRegistrationError(SemcError):
 
 
 def register_evidence(context: ExecutionContext, tables: dict[str, pa.Table]) -> None:
+    """Evidence held in memory (sessions that write nothing, and datasets no output needs)."""
     for name, table in sorted(tables.items()):
         batches = table.to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
         context.session.register_record_batches(name, [batches])
+
+
+def register_stored_evidence(context: ExecutionContext, names: Iterable[str]) -> dict[str, int]:
+    """Evidence kept in Delta at its bound location; returns the rows of each table."""
+    rows = {}
+    for name in sorted(names):
+        table = DeltaTable(str(context.resolver.location(name)))
+        rows[name] = table.count()
+        context.session.register_table(name, table)
+    return rows
 
 
 def verify_plans(program: CompiledProgram) -> None:
