@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runtime.errors import SemcError
-from runtime.plans import placeholder_context, plan_text
+from runtime.plans import plan_text, program_placeholders
 from runtime.program import CompiledProgram, ViewSpec
 
 
@@ -26,11 +26,7 @@ def _consumers(program: CompiledProgram, name: str) -> list[str]:
 
 def explain(program: CompiledProgram, name: str) -> str:
     view = _view(program, name)
-    ctx = placeholder_context(
-        [(d.name, d.schema) for d in program.datasets] + [(v.name, v.schema) for v in program.views],
-        program.udfs,
-    )
-    df = view.builder(ctx)
+    df = view.builder(program_placeholders(program))
     lines = [
         f"{'output' if view.is_output else 'view'} {view.name}",
         f"  fingerprint:  {view.fingerprint}",

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Mapping
 import pyarrow as pa
 from datafusion import DataFrame, LogicalPlan, SessionContext, udf
 
-from runtime.program import UdfSpec
+from runtime.program import CompiledProgram, UdfSpec
 
 
 def register_placeholder(ctx: SessionContext, name: str, schema: pa.Schema) -> None:
@@ -28,6 +28,12 @@ def placeholder_context(schemas: Iterable[tuple[str, pa.Schema]], udfs: Iterable
     for spec in udfs:
         ctx.register_udf(scalar_udf(spec))
     return ctx
+
+
+def program_placeholders(program: CompiledProgram) -> SessionContext:
+    """Every dataset and view of a compiled program as an empty table of its schema, with its UDFs."""
+    schemas = [(d.name, d.schema) for d in program.datasets] + [(v.name, v.schema) for v in program.views]
+    return placeholder_context(schemas, program.udfs)
 
 
 def scalar_udf(spec: UdfSpec):

@@ -9,7 +9,7 @@ from deltalake import DeltaTable, write_deltalake
 
 from runtime.context import ExecutionContext
 from runtime.errors import SemcError
-from runtime.plans import placeholder_context, plan_fingerprint, udf_identity
+from runtime.plans import plan_fingerprint, program_placeholders, udf_identity
 from runtime.udf_install import check_required_udfs, install_udfs
 from runtime.program import CachePolicy, CompiledProgram
 
@@ -45,10 +45,7 @@ def verify_plans(program: CompiledProgram) -> None:
     Plans are rebuilt over placeholder inputs, with the UDF implementations this process loaded: an
     implementation edited since generation changes the fingerprint of every view that calls it.
     """
-    placeholders = placeholder_context(
-        [(d.name, d.schema) for d in program.datasets] + [(v.name, v.schema) for v in program.views],
-        program.udfs,
-    )
+    placeholders = program_placeholders(program)
     identities = {spec.name: udf_identity(spec.implementation) for spec in program.udfs}
     for view in program.views:
         used = {name: identities[name] for name in view.required_udfs if name in identities}
