@@ -6,7 +6,11 @@ from types import MappingProxyType
 
 from runtime.extractors import file_scan as extractor_file_scan
 from runtime.extractors import python_ast as extractor_python_ast
+from runtime.extractors import python_bytecode as extractor_python_bytecode
+from runtime.extractors import python_names as extractor_python_names
 from runtime.extractors import python_symtable as extractor_python_symtable
+from runtime.udfs.c3_mro import implementation as udf_c3_mro
+import pyarrow as pa
 from runtime.program import (
     CachePolicy,
     CompiledProgram,
@@ -19,6 +23,117 @@ from runtime.program import (
 
 from . import manifest, views
 from .schemas import DATASET_SCHEMAS, VIEW_SCHEMAS
+
+view_attribute_nodes = ViewSpec(
+    name="attribute_nodes",
+    is_output=False,
+    builder=views.build_attribute_nodes,
+    schema=VIEW_SCHEMAS["attribute_nodes"],
+    inputs=("ast_attributes",),
+    required_columns=MappingProxyType(
+        {"ast_attributes": ("attr", "base", "bend", "bstart", "col", "file_id", "line", "scope_id")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["attribute_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("ast_attributes", "file_id"),),
+            "owner_node_id": (("ast_attributes", "scope_id"),),
+            "node_kind": (),
+            "bstart": (("ast_attributes", "bstart"),),
+            "bend": (("ast_attributes", "bend"),),
+            "line": (("ast_attributes", "line"),),
+            "col": (("ast_attributes", "col"),),
+            "name": (("ast_attributes", "attr"),),
+            "qualname": (("ast_attributes", "base"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_block_rows = ViewSpec(
+    name="block_rows",
+    is_output=False,
+    builder=views.build_block_rows,
+    schema=VIEW_SCHEMAS["block_rows"],
+    inputs=("bytecode_blocks", "bytecode_code_objects"),
+    required_columns=MappingProxyType(
+        {
+            "bytecode_blocks": ("bend", "block_id", "bstart", "code_id", "file_id", "line"),
+            "bytecode_code_objects": ("code_id", "file_id", "qualname"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["block_rows"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("bytecode_blocks", "file_id"),),
+            "code_id": (("bytecode_blocks", "code_id"),),
+            "block_id": (("bytecode_blocks", "block_id"),),
+            "qualname": (("bytecode_code_objects", "qualname"),),
+            "bstart": (("bytecode_blocks", "bstart"),),
+            "bend": (("bytecode_blocks", "bend"),),
+            "line": (("bytecode_blocks", "line"),),
+            "cpg_id": (
+                ("bytecode_blocks", "block_id"),
+                ("bytecode_blocks", "code_id"),
+                ("bytecode_blocks", "file_id"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_block_nodes = ViewSpec(
+    name="block_nodes",
+    is_output=False,
+    builder=views.build_block_nodes,
+    schema=VIEW_SCHEMAS["block_nodes"],
+    inputs=("block_rows",),
+    required_columns=MappingProxyType(
+        {"block_rows": ("bend", "block_id", "bstart", "cpg_id", "file_id", "line", "qualname")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["block_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("block_rows", "file_id"),),
+            "node_kind": (),
+            "bstart": (("block_rows", "bstart"),),
+            "bend": (("block_rows", "bend"),),
+            "line": (("block_rows", "line"),),
+            "col": (),
+            "name": (("block_rows", "block_id"),),
+            "qualname": (("block_rows", "qualname"),),
+            "cpg_id": (("block_rows", "cpg_id"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_block_edges = ViewSpec(
+    name="block_edges",
+    is_output=False,
+    builder=views.build_block_edges,
+    schema=VIEW_SCHEMAS["block_edges"],
+    inputs=("block_rows", "bytecode_edges"),
+    required_columns=MappingProxyType(
+        {
+            "block_rows": ("block_id", "code_id", "cpg_id", "file_id"),
+            "bytecode_edges": ("code_id", "dst_block", "file_id", "src_block"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["block_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("block_rows", "cpg_id"),), "dst": (("block_rows", "cpg_id"),), "kind": ()}
+    ),
+    required_udfs=(),
+)
+
 
 view_call_nodes = ViewSpec(
     name="call_nodes",
@@ -52,84 +167,7 @@ view_call_nodes = ViewSpec(
             "line": (("ast_calls", "line"),),
             "col": (("ast_calls", "col"),),
             "name": (("ast_calls", "callee"),),
-            "detail": (("ast_calls", "callee_kind"),),
-        }
-    ),
-    required_udfs=(),
-)
-
-
-view_class_ids = ViewSpec(
-    name="class_ids",
-    is_output=False,
-    builder=views.build_class_ids,
-    schema=VIEW_SCHEMAS["class_ids"],
-    inputs=("ast_definitions",),
-    required_columns=MappingProxyType(
-        {"ast_definitions": ("bend", "bstart", "file_id", "kind", "node_id")}
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["class_ids"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType(
-        {
-            "file_id": (("ast_definitions", "file_id"),),
-            "owner_node_id": (("ast_definitions", "node_id"),),
-            "owner_cpg_id": (
-                ("ast_definitions", "bend"),
-                ("ast_definitions", "bstart"),
-                ("ast_definitions", "file_id"),
-            ),
-        }
-    ),
-    required_udfs=(),
-)
-
-
-view_class_nodes = ViewSpec(
-    name="class_nodes",
-    is_output=False,
-    builder=views.build_class_nodes,
-    schema=VIEW_SCHEMAS["class_nodes"],
-    inputs=("ast_nodes",),
-    required_columns=MappingProxyType(
-        {
-            "ast_nodes": (
-                "bend",
-                "bstart",
-                "col",
-                "end_col",
-                "end_line",
-                "field",
-                "file_id",
-                "kind",
-                "line",
-                "name",
-                "node_id",
-                "parent_id",
-                "qualname",
-                "scope_id",
-            )
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["class_nodes"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType(
-        {
-            "file_id": (("ast_nodes", "file_id"),),
-            "node_id": (("ast_nodes", "node_id"),),
-            "parent_id": (("ast_nodes", "parent_id"),),
-            "field": (("ast_nodes", "field"),),
-            "kind": (("ast_nodes", "kind"),),
-            "name": (("ast_nodes", "name"),),
-            "qualname": (("ast_nodes", "qualname"),),
-            "scope_id": (("ast_nodes", "scope_id"),),
-            "bstart": (("ast_nodes", "bstart"),),
-            "bend": (("ast_nodes", "bend"),),
-            "line": (("ast_nodes", "line"),),
-            "col": (("ast_nodes", "col"),),
-            "end_line": (("ast_nodes", "end_line"),),
-            "end_col": (("ast_nodes", "end_col"),),
-            "node_kind": (),
+            "qualname": (("ast_calls", "callee_kind"),),
         }
     ),
     required_udfs=(),
@@ -167,7 +205,7 @@ view_decorator_nodes = ViewSpec(
             "line": (("ast_decorators", "line"),),
             "col": (("ast_decorators", "col"),),
             "name": (("ast_decorators", "expression"),),
-            "detail": (("ast_decorators", "expression"),),
+            "qualname": (("ast_decorators", "expression"),),
         }
     ),
     required_udfs=(),
@@ -195,84 +233,7 @@ view_docstring_nodes = ViewSpec(
             "line": (("ast_docstrings", "line"),),
             "col": (("ast_docstrings", "col"),),
             "name": (("ast_docstrings", "owner_kind"),),
-            "detail": (("ast_docstrings", "owner_kind"),),
-        }
-    ),
-    required_udfs=(),
-)
-
-
-view_function_ids = ViewSpec(
-    name="function_ids",
-    is_output=False,
-    builder=views.build_function_ids,
-    schema=VIEW_SCHEMAS["function_ids"],
-    inputs=("ast_definitions",),
-    required_columns=MappingProxyType(
-        {"ast_definitions": ("bend", "bstart", "file_id", "kind", "node_id")}
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["function_ids"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType(
-        {
-            "file_id": (("ast_definitions", "file_id"),),
-            "owner_node_id": (("ast_definitions", "node_id"),),
-            "owner_cpg_id": (
-                ("ast_definitions", "bend"),
-                ("ast_definitions", "bstart"),
-                ("ast_definitions", "file_id"),
-            ),
-        }
-    ),
-    required_udfs=(),
-)
-
-
-view_function_nodes = ViewSpec(
-    name="function_nodes",
-    is_output=False,
-    builder=views.build_function_nodes,
-    schema=VIEW_SCHEMAS["function_nodes"],
-    inputs=("ast_nodes",),
-    required_columns=MappingProxyType(
-        {
-            "ast_nodes": (
-                "bend",
-                "bstart",
-                "col",
-                "end_col",
-                "end_line",
-                "field",
-                "file_id",
-                "kind",
-                "line",
-                "name",
-                "node_id",
-                "parent_id",
-                "qualname",
-                "scope_id",
-            )
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["function_nodes"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType(
-        {
-            "file_id": (("ast_nodes", "file_id"),),
-            "node_id": (("ast_nodes", "node_id"),),
-            "parent_id": (("ast_nodes", "parent_id"),),
-            "field": (("ast_nodes", "field"),),
-            "kind": (("ast_nodes", "kind"),),
-            "name": (("ast_nodes", "name"),),
-            "qualname": (("ast_nodes", "qualname"),),
-            "scope_id": (("ast_nodes", "scope_id"),),
-            "bstart": (("ast_nodes", "bstart"),),
-            "bend": (("ast_nodes", "bend"),),
-            "line": (("ast_nodes", "line"),),
-            "col": (("ast_nodes", "col"),),
-            "end_line": (("ast_nodes", "end_line"),),
-            "end_col": (("ast_nodes", "end_col"),),
-            "node_kind": (),
+            "qualname": (("ast_docstrings", "owner_kind"),),
         }
     ),
     required_udfs=(),
@@ -312,228 +273,7 @@ view_import_nodes = ViewSpec(
             "line": (("ast_imports", "line"),),
             "col": (("ast_imports", "col"),),
             "name": (("ast_imports", "alias"), ("ast_imports", "module"), ("ast_imports", "name")),
-            "detail": (("ast_imports", "module"),),
-        }
-    ),
-    required_udfs=(),
-)
-
-
-view_module_ids = ViewSpec(
-    name="module_ids",
-    is_output=False,
-    builder=views.build_module_ids,
-    schema=VIEW_SCHEMAS["module_ids"],
-    inputs=("ast_nodes",),
-    required_columns=MappingProxyType(
-        {"ast_nodes": ("bend", "bstart", "file_id", "kind", "node_id")}
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["module_ids"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType(
-        {
-            "file_id": (("ast_nodes", "file_id"),),
-            "owner_node_id": (("ast_nodes", "node_id"),),
-            "owner_cpg_id": (
-                ("ast_nodes", "bend"),
-                ("ast_nodes", "bstart"),
-                ("ast_nodes", "file_id"),
-            ),
-        }
-    ),
-    required_udfs=(),
-)
-
-
-view_module_nodes = ViewSpec(
-    name="module_nodes",
-    is_output=False,
-    builder=views.build_module_nodes,
-    schema=VIEW_SCHEMAS["module_nodes"],
-    inputs=("ast_nodes",),
-    required_columns=MappingProxyType(
-        {
-            "ast_nodes": (
-                "bend",
-                "bstart",
-                "col",
-                "end_col",
-                "end_line",
-                "field",
-                "file_id",
-                "kind",
-                "line",
-                "name",
-                "node_id",
-                "parent_id",
-                "qualname",
-                "scope_id",
-            )
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["module_nodes"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType(
-        {
-            "file_id": (("ast_nodes", "file_id"),),
-            "node_id": (("ast_nodes", "node_id"),),
-            "parent_id": (("ast_nodes", "parent_id"),),
-            "field": (("ast_nodes", "field"),),
-            "kind": (("ast_nodes", "kind"),),
-            "name": (("ast_nodes", "name"),),
-            "qualname": (("ast_nodes", "qualname"),),
-            "scope_id": (("ast_nodes", "scope_id"),),
-            "bstart": (("ast_nodes", "bstart"),),
-            "bend": (("ast_nodes", "bend"),),
-            "line": (("ast_nodes", "line"),),
-            "col": (("ast_nodes", "col"),),
-            "end_line": (("ast_nodes", "end_line"),),
-            "end_col": (("ast_nodes", "end_col"),),
-            "node_kind": (),
-        }
-    ),
-    required_udfs=(),
-)
-
-
-view_definition_rows = ViewSpec(
-    name="definition_rows",
-    is_output=False,
-    builder=views.build_definition_rows,
-    schema=VIEW_SCHEMAS["definition_rows"],
-    inputs=("class_nodes", "function_nodes", "module_nodes"),
-    required_columns=MappingProxyType(
-        {
-            "class_nodes": (
-                "bend",
-                "bstart",
-                "col",
-                "end_col",
-                "end_line",
-                "file_id",
-                "line",
-                "name",
-                "node_id",
-                "node_kind",
-                "qualname",
-                "scope_id",
-            ),
-            "function_nodes": (
-                "bend",
-                "bstart",
-                "col",
-                "end_col",
-                "end_line",
-                "file_id",
-                "line",
-                "name",
-                "node_id",
-                "node_kind",
-                "qualname",
-                "scope_id",
-            ),
-            "module_nodes": (
-                "bend",
-                "bstart",
-                "col",
-                "end_col",
-                "end_line",
-                "file_id",
-                "line",
-                "name",
-                "node_id",
-                "node_kind",
-                "qualname",
-                "scope_id",
-            ),
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["definition_rows"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType(
-        {
-            "file_id": (
-                ("class_nodes", "file_id"),
-                ("function_nodes", "file_id"),
-                ("module_nodes", "file_id"),
-            ),
-            "ast_node_id": (
-                ("class_nodes", "node_id"),
-                ("function_nodes", "node_id"),
-                ("module_nodes", "node_id"),
-            ),
-            "scope_id": (
-                ("class_nodes", "scope_id"),
-                ("function_nodes", "scope_id"),
-                ("module_nodes", "scope_id"),
-            ),
-            "node_kind": (
-                ("class_nodes", "node_kind"),
-                ("function_nodes", "node_kind"),
-                ("module_nodes", "node_kind"),
-            ),
-            "bstart": (
-                ("class_nodes", "bstart"),
-                ("function_nodes", "bstart"),
-                ("module_nodes", "bstart"),
-            ),
-            "bend": (("class_nodes", "bend"), ("function_nodes", "bend"), ("module_nodes", "bend")),
-            "line": (("class_nodes", "line"), ("function_nodes", "line"), ("module_nodes", "line")),
-            "col": (("class_nodes", "col"), ("function_nodes", "col"), ("module_nodes", "col")),
-            "end_line": (
-                ("class_nodes", "end_line"),
-                ("function_nodes", "end_line"),
-                ("module_nodes", "end_line"),
-            ),
-            "end_col": (
-                ("class_nodes", "end_col"),
-                ("function_nodes", "end_col"),
-                ("module_nodes", "end_col"),
-            ),
-            "name": (("class_nodes", "name"), ("function_nodes", "name"), ("module_nodes", "name")),
-            "qualname": (
-                ("class_nodes", "qualname"),
-                ("function_nodes", "qualname"),
-                ("module_nodes", "qualname"),
-            ),
-        }
-    ),
-    required_udfs=(),
-)
-
-
-view_owner_ids = ViewSpec(
-    name="owner_ids",
-    is_output=False,
-    builder=views.build_owner_ids,
-    schema=VIEW_SCHEMAS["owner_ids"],
-    inputs=("class_ids", "function_ids", "module_ids"),
-    required_columns=MappingProxyType(
-        {
-            "class_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
-            "function_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
-            "module_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["owner_ids"],
-    cache=CachePolicy.MEMORY,
-    lineage=MappingProxyType(
-        {
-            "file_id": (
-                ("class_ids", "file_id"),
-                ("function_ids", "file_id"),
-                ("module_ids", "file_id"),
-            ),
-            "owner_node_id": (
-                ("class_ids", "owner_node_id"),
-                ("function_ids", "owner_node_id"),
-                ("module_ids", "owner_node_id"),
-            ),
-            "owner_cpg_id": (
-                ("class_ids", "owner_cpg_id"),
-                ("function_ids", "owner_cpg_id"),
-                ("module_ids", "owner_cpg_id"),
-            ),
+            "qualname": (("ast_imports", "module"),),
         }
     ),
     required_udfs=(),
@@ -572,8 +312,424 @@ view_parameter_nodes = ViewSpec(
             "line": (("ast_parameters", "line"),),
             "col": (("ast_parameters", "col"),),
             "name": (("ast_parameters", "name"),),
-            "detail": (("ast_parameters", "kind"),),
+            "qualname": (("ast_parameters", "kind"),),
         }
+    ),
+    required_udfs=(),
+)
+
+
+view_flow_bindings = ViewSpec(
+    name="flow_bindings",
+    is_output=False,
+    builder=views.build_flow_bindings,
+    schema=VIEW_SCHEMAS["flow_bindings"],
+    inputs=("py_flows",),
+    required_columns=MappingProxyType({"py_flows": ("dst_name", "dst_ns")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["flow_bindings"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"ns": (("py_flows", "dst_ns"),), "name": (("py_flows", "dst_name"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_known_values = ViewSpec(
+    name="known_values",
+    is_output=False,
+    builder=views.build_known_values,
+    schema=VIEW_SCHEMAS["known_values"],
+    inputs=("py_flows",),
+    required_columns=MappingProxyType(
+        {"py_flows": ("dst_name", "dst_ns", "reason", "src_kind", "src_value")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["known_values"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (("py_flows", "dst_ns"),),
+            "name": (("py_flows", "dst_name"),),
+            "value": (("py_flows", "src_value"),),
+            "value_kind": (("py_flows", "src_kind"),),
+            "how": (("py_flows", "reason"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_import_bindings = ViewSpec(
+    name="import_bindings",
+    is_output=False,
+    builder=views.build_import_bindings,
+    schema=VIEW_SCHEMAS["import_bindings"],
+    inputs=("py_imports",),
+    required_columns=MappingProxyType({"py_imports": ("dst_name", "dst_ns")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["import_bindings"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"ns": (("py_imports", "dst_ns"),), "name": (("py_imports", "dst_name"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_public_bindings = ViewSpec(
+    name="public_bindings",
+    is_output=False,
+    builder=views.build_public_bindings,
+    schema=VIEW_SCHEMAS["public_bindings"],
+    inputs=("flow_bindings", "import_bindings"),
+    required_columns=MappingProxyType(
+        {"flow_bindings": ("name", "ns"), "import_bindings": ("name", "ns")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["public_bindings"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (("flow_bindings", "ns"), ("import_bindings", "ns")),
+            "name": (("flow_bindings", "name"), ("import_bindings", "name")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_builtin_names = ViewSpec(
+    name="builtin_names",
+    is_output=False,
+    builder=views.build_builtin_names,
+    schema=VIEW_SCHEMAS["builtin_names"],
+    inputs=("py_name_uses",),
+    required_columns=MappingProxyType({"py_name_uses": ("head_kind", "name")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["builtin_names"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType({"name": (("py_name_uses", "name"),)}),
+    required_udfs=(),
+)
+
+
+view_name_rows = ViewSpec(
+    name="name_rows",
+    is_output=False,
+    builder=views.build_name_rows,
+    schema=VIEW_SCHEMAS["name_rows"],
+    inputs=("py_name_uses",),
+    required_columns=MappingProxyType(
+        {
+            "py_name_uses": (
+                "bend",
+                "bstart",
+                "col",
+                "context",
+                "file_id",
+                "head_kind",
+                "line",
+                "name",
+                "node_id",
+                "ns",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["name_rows"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_name_uses", "file_id"),),
+            "node_id": (("py_name_uses", "node_id"),),
+            "head_kind": (("py_name_uses", "head_kind"),),
+            "ns": (("py_name_uses", "ns"),),
+            "name": (("py_name_uses", "name"),),
+            "context": (("py_name_uses", "context"),),
+            "bstart": (("py_name_uses", "bstart"),),
+            "bend": (("py_name_uses", "bend"),),
+            "line": (("py_name_uses", "line"),),
+            "col": (("py_name_uses", "col"),),
+            "cpg_id": (
+                ("py_name_uses", "bend"),
+                ("py_name_uses", "bstart"),
+                ("py_name_uses", "file_id"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_builtin_references = ViewSpec(
+    name="builtin_references",
+    is_output=False,
+    builder=views.build_builtin_references,
+    schema=VIEW_SCHEMAS["builtin_references"],
+    inputs=("name_rows",),
+    required_columns=MappingProxyType({"name_rows": ("cpg_id", "head_kind", "name")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["builtin_references"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("name_rows", "cpg_id"),), "dst": (("name_rows", "name"),), "resolution": ()}
+    ),
+    required_udfs=(),
+)
+
+
+view_name_nodes = ViewSpec(
+    name="name_nodes",
+    is_output=False,
+    builder=views.build_name_nodes,
+    schema=VIEW_SCHEMAS["name_nodes"],
+    inputs=("name_rows",),
+    required_columns=MappingProxyType(
+        {"name_rows": ("bend", "bstart", "col", "cpg_id", "file_id", "line", "name", "ns")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["name_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("name_rows", "file_id"),),
+            "node_kind": (),
+            "bstart": (("name_rows", "bstart"),),
+            "bend": (("name_rows", "bend"),),
+            "line": (("name_rows", "line"),),
+            "col": (("name_rows", "col"),),
+            "name": (("name_rows", "name"),),
+            "qualname": (("name_rows", "name"), ("name_rows", "ns")),
+            "cpg_id": (("name_rows", "cpg_id"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_assigned_flows = ViewSpec(
+    name="assigned_flows",
+    is_output=False,
+    builder=views.build_assigned_flows,
+    schema=VIEW_SCHEMAS["assigned_flows"],
+    inputs=("py_flows", "py_refs"),
+    required_columns=MappingProxyType(
+        {
+            "py_flows": ("dst_name", "dst_ns", "file_id", "src_ref_id"),
+            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id", "step_count"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["assigned_flows"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (("py_flows", "dst_ns"),),
+            "dst_name": (("py_flows", "dst_name"),),
+            "src_ns": (("py_refs", "head_ns"),),
+            "src_name": (("py_refs", "head_name"),),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_fixed_starts = ViewSpec(
+    name="fixed_starts",
+    is_output=False,
+    builder=views.build_fixed_starts,
+    schema=VIEW_SCHEMAS["fixed_starts"],
+    inputs=("py_refs",),
+    required_columns=MappingProxyType(
+        {"py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["fixed_starts"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_refs", "file_id"),),
+            "ref_id": (("py_refs", "ref_id"),),
+            "next": (),
+            "value": (("py_refs", "head_kind"), ("py_refs", "head_name"), ("py_refs", "head_ns")),
+            "value_kind": (("py_refs", "head_kind"),),
+            "bound": (),
+            "how": (("py_refs", "head_kind"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_head_values = ViewSpec(
+    name="head_values",
+    is_output=False,
+    builder=views.build_head_values,
+    schema=VIEW_SCHEMAS["head_values"],
+    inputs=("py_flows", "py_refs"),
+    required_columns=MappingProxyType(
+        {
+            "py_flows": ("dst_name", "dst_ns", "file_id", "reason", "src_ref_id"),
+            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id", "step_count"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["head_values"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (("py_flows", "dst_ns"),),
+            "name": (("py_flows", "dst_name"),),
+            "value": (("py_refs", "head_kind"), ("py_refs", "head_name"), ("py_refs", "head_ns")),
+            "value_kind": (("py_refs", "head_kind"),),
+            "how": (("py_flows", "reason"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_definition_ids = ViewSpec(
+    name="definition_ids",
+    is_output=False,
+    builder=views.build_definition_ids,
+    schema=VIEW_SCHEMAS["definition_ids"],
+    inputs=("py_scopes",),
+    required_columns=MappingProxyType(
+        {
+            "py_scopes": (
+                "bend",
+                "bstart",
+                "class_fqn",
+                "col",
+                "end_col",
+                "end_line",
+                "file_id",
+                "first_param",
+                "fqn",
+                "kind",
+                "line",
+                "method_kind",
+                "name",
+                "node_id",
+                "parent_fqn",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["definition_ids"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_scopes", "file_id"),),
+            "node_id": (("py_scopes", "node_id"),),
+            "kind": (("py_scopes", "kind"),),
+            "name": (("py_scopes", "name"),),
+            "fqn": (("py_scopes", "fqn"),),
+            "parent_fqn": (("py_scopes", "parent_fqn"),),
+            "class_fqn": (("py_scopes", "class_fqn"),),
+            "first_param": (("py_scopes", "first_param"),),
+            "method_kind": (("py_scopes", "method_kind"),),
+            "bstart": (("py_scopes", "bstart"),),
+            "bend": (("py_scopes", "bend"),),
+            "line": (("py_scopes", "line"),),
+            "col": (("py_scopes", "col"),),
+            "end_line": (("py_scopes", "end_line"),),
+            "end_col": (("py_scopes", "end_col"),),
+            "node_kind": (("py_scopes", "kind"),),
+            "cpg_id": (
+                ("py_scopes", "bend"),
+                ("py_scopes", "bstart"),
+                ("py_scopes", "file_id"),
+                ("py_scopes", "kind"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_block_owner_edges = ViewSpec(
+    name="block_owner_edges",
+    is_output=False,
+    builder=views.build_block_owner_edges,
+    schema=VIEW_SCHEMAS["block_owner_edges"],
+    inputs=("block_rows", "definition_ids"),
+    required_columns=MappingProxyType(
+        {
+            "block_rows": ("block_id", "cpg_id", "file_id", "qualname"),
+            "definition_ids": ("cpg_id", "file_id", "fqn"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["block_owner_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("definition_ids", "cpg_id"),), "dst": (("block_rows", "cpg_id"),), "kind": ()}
+    ),
+    required_udfs=(),
+)
+
+
+view_definition_containment = ViewSpec(
+    name="definition_containment",
+    is_output=False,
+    builder=views.build_definition_containment,
+    schema=VIEW_SCHEMAS["definition_containment"],
+    inputs=("definition_ids",),
+    required_columns=MappingProxyType(
+        {"definition_ids": ("cpg_id", "file_id", "fqn", "kind", "parent_fqn")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["definition_containment"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("definition_ids", "cpg_id"),), "dst": (("definition_ids", "cpg_id"),), "kind": ()}
+    ),
+    required_udfs=(),
+)
+
+
+view_definition_nodes = ViewSpec(
+    name="definition_nodes",
+    is_output=False,
+    builder=views.build_definition_nodes,
+    schema=VIEW_SCHEMAS["definition_nodes"],
+    inputs=("definition_ids",),
+    required_columns=MappingProxyType(
+        {
+            "definition_ids": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "file_id",
+                "fqn",
+                "line",
+                "name",
+                "node_kind",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["definition_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("definition_ids", "file_id"),),
+            "node_kind": (("definition_ids", "node_kind"),),
+            "bstart": (("definition_ids", "bstart"),),
+            "bend": (("definition_ids", "bend"),),
+            "line": (("definition_ids", "line"),),
+            "col": (("definition_ids", "col"),),
+            "name": (("definition_ids", "name"),),
+            "qualname": (("definition_ids", "fqn"),),
+            "cpg_id": (("definition_ids", "cpg_id"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_definition_targets = ViewSpec(
+    name="definition_targets",
+    is_output=False,
+    builder=views.build_definition_targets,
+    schema=VIEW_SCHEMAS["definition_targets"],
+    inputs=("definition_ids",),
+    required_columns=MappingProxyType({"definition_ids": ("cpg_id", "fqn")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["definition_targets"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {"fqn": (("definition_ids", "fqn"),), "cpg_id": (("definition_ids", "cpg_id"),)}
     ),
     required_udfs=(),
 )
@@ -585,154 +741,22 @@ view_file_nodes = ViewSpec(
     builder=views.build_file_nodes,
     schema=VIEW_SCHEMAS["file_nodes"],
     inputs=("source_files",),
-    required_columns=MappingProxyType({"source_files": ("file_id", "line_count", "size_bytes")}),
+    required_columns=MappingProxyType({"source_files": ("file_id", "size_bytes")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["file_nodes"],
-    cache=CachePolicy.NONE,
+    cache=CachePolicy.MEMORY,
     lineage=MappingProxyType(
         {
             "file_id": (("source_files", "file_id"),),
-            "ast_node_id": (),
-            "scope_id": (),
             "node_kind": (),
             "bstart": (),
             "bend": (("source_files", "size_bytes"),),
             "line": (),
             "col": (),
-            "end_line": (("source_files", "line_count"),),
-            "end_col": (),
             "name": (("source_files", "file_id"),),
             "qualname": (("source_files", "file_id"),),
+            "cpg_id": (("source_files", "file_id"), ("source_files", "size_bytes")),
         }
     ),
-    required_udfs=(),
-)
-
-
-view_nodes = ViewSpec(
-    name="nodes",
-    is_output=False,
-    builder=views.build_nodes,
-    schema=VIEW_SCHEMAS["nodes"],
-    inputs=("definition_rows", "file_nodes"),
-    required_columns=MappingProxyType(
-        {
-            "definition_rows": (
-                "ast_node_id",
-                "bend",
-                "bstart",
-                "col",
-                "end_col",
-                "end_line",
-                "file_id",
-                "line",
-                "name",
-                "node_kind",
-                "qualname",
-                "scope_id",
-            ),
-            "file_nodes": (
-                "ast_node_id",
-                "bend",
-                "bstart",
-                "col",
-                "end_col",
-                "end_line",
-                "file_id",
-                "line",
-                "name",
-                "node_kind",
-                "qualname",
-                "scope_id",
-            ),
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["nodes"],
-    cache=CachePolicy.MEMORY,
-    lineage=MappingProxyType(
-        {
-            "file_id": (("definition_rows", "file_id"), ("file_nodes", "file_id")),
-            "ast_node_id": (("definition_rows", "ast_node_id"), ("file_nodes", "ast_node_id")),
-            "scope_id": (("definition_rows", "scope_id"), ("file_nodes", "scope_id")),
-            "node_kind": (("definition_rows", "node_kind"), ("file_nodes", "node_kind")),
-            "bstart": (("definition_rows", "bstart"), ("file_nodes", "bstart")),
-            "bend": (("definition_rows", "bend"), ("file_nodes", "bend")),
-            "line": (("definition_rows", "line"), ("file_nodes", "line")),
-            "col": (("definition_rows", "col"), ("file_nodes", "col")),
-            "end_line": (("definition_rows", "end_line"), ("file_nodes", "end_line")),
-            "end_col": (("definition_rows", "end_col"), ("file_nodes", "end_col")),
-            "name": (("definition_rows", "name"), ("file_nodes", "name")),
-            "qualname": (("definition_rows", "qualname"), ("file_nodes", "qualname")),
-            "cpg_id": (
-                ("definition_rows", "bend"),
-                ("definition_rows", "bstart"),
-                ("definition_rows", "file_id"),
-                ("definition_rows", "node_kind"),
-                ("file_nodes", "bend"),
-                ("file_nodes", "bstart"),
-                ("file_nodes", "file_id"),
-                ("file_nodes", "node_kind"),
-            ),
-        }
-    ),
-    required_udfs=(),
-)
-
-
-view_cpg_nodes = ViewSpec(
-    name="cpg_nodes",
-    is_output=True,
-    builder=views.build_cpg_nodes,
-    schema=VIEW_SCHEMAS["cpg_nodes"],
-    inputs=("nodes",),
-    required_columns=MappingProxyType(
-        {
-            "nodes": (
-                "bend",
-                "bstart",
-                "col",
-                "cpg_id",
-                "end_col",
-                "end_line",
-                "file_id",
-                "line",
-                "name",
-                "node_kind",
-                "qualname",
-            )
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_nodes"],
-    cache=CachePolicy.DELTA_OUTPUT,
-    lineage=MappingProxyType(
-        {
-            "node_id": (("nodes", "cpg_id"),),
-            "kind": (("nodes", "node_kind"),),
-            "file": (("nodes", "file_id"),),
-            "bstart": (("nodes", "bstart"),),
-            "bend": (("nodes", "bend"),),
-            "line": (("nodes", "line"),),
-            "col": (("nodes", "col"),),
-            "end_line": (("nodes", "end_line"),),
-            "end_col": (("nodes", "end_col"),),
-            "name": (("nodes", "name"),),
-            "qualified_name": (("nodes", "qualname"),),
-        }
-    ),
-    required_udfs=(),
-    write_policy=WritePolicy(),
-)
-
-
-view_definition_containment = ViewSpec(
-    name="definition_containment",
-    is_output=False,
-    builder=views.build_definition_containment,
-    schema=VIEW_SCHEMAS["definition_containment"],
-    inputs=("nodes",),
-    required_columns=MappingProxyType({"nodes": ("ast_node_id", "cpg_id", "file_id", "scope_id")}),
-    fingerprint=manifest.VIEW_FINGERPRINTS["definition_containment"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType({"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}),
     required_udfs=(),
 )
 
@@ -742,43 +766,95 @@ view_file_containment = ViewSpec(
     is_output=False,
     builder=views.build_file_containment,
     schema=VIEW_SCHEMAS["file_containment"],
-    inputs=("nodes",),
-    required_columns=MappingProxyType({"nodes": ("cpg_id", "file_id", "node_kind")}),
+    inputs=("definition_ids", "file_nodes"),
+    required_columns=MappingProxyType(
+        {"definition_ids": ("cpg_id", "file_id", "kind"), "file_nodes": ("cpg_id", "file_id")}
+    ),
     fingerprint=manifest.VIEW_FINGERPRINTS["file_containment"],
     cache=CachePolicy.NONE,
-    lineage=MappingProxyType({"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}),
+    lineage=MappingProxyType(
+        {"src": (("file_nodes", "cpg_id"),), "dst": (("definition_ids", "cpg_id"),), "kind": ()}
+    ),
     required_udfs=(),
 )
 
 
-view_cpg_edges = ViewSpec(
-    name="cpg_edges",
-    is_output=True,
-    builder=views.build_cpg_edges,
-    schema=VIEW_SCHEMAS["cpg_edges"],
-    inputs=("definition_containment", "file_containment"),
+view_diagnostic_rows = ViewSpec(
+    name="diagnostic_rows",
+    is_output=False,
+    builder=views.build_diagnostic_rows,
+    schema=VIEW_SCHEMAS["diagnostic_rows"],
+    inputs=("ast_errors", "symtable_errors"),
     required_columns=MappingProxyType(
-        {"definition_containment": ("dst", "src"), "file_containment": ("dst", "src")}
+        {
+            "ast_errors": ("code", "col", "file_id", "line", "message"),
+            "symtable_errors": ("code", "col", "file_id", "line", "message"),
+        }
     ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_edges"],
-    cache=CachePolicy.DELTA_OUTPUT,
+    fingerprint=manifest.VIEW_FINGERPRINTS["diagnostic_rows"],
+    cache=CachePolicy.MEMORY,
     lineage=MappingProxyType(
         {
-            "edge_id": (
-                ("definition_containment", "dst"),
-                ("definition_containment", "src"),
-                ("file_containment", "dst"),
-                ("file_containment", "src"),
+            "file_id": (("ast_errors", "file_id"), ("symtable_errors", "file_id")),
+            "code": (("ast_errors", "code"), ("symtable_errors", "code")),
+            "message": (("ast_errors", "message"), ("symtable_errors", "message")),
+            "line": (("ast_errors", "line"), ("symtable_errors", "line")),
+            "col": (("ast_errors", "col"), ("symtable_errors", "col")),
+            "cpg_id": (
+                ("ast_errors", "code"),
+                ("ast_errors", "file_id"),
+                ("symtable_errors", "code"),
+                ("symtable_errors", "file_id"),
             ),
-            "kind": (),
-            "src": (("definition_containment", "src"), ("file_containment", "src")),
-            "dst": (("definition_containment", "dst"), ("file_containment", "dst")),
-            "resolution": (),
-            "confidence": (),
         }
     ),
     required_udfs=(),
-    write_policy=WritePolicy(),
+)
+
+
+view_diagnostic_edges = ViewSpec(
+    name="diagnostic_edges",
+    is_output=False,
+    builder=views.build_diagnostic_edges,
+    schema=VIEW_SCHEMAS["diagnostic_edges"],
+    inputs=("diagnostic_rows", "file_nodes"),
+    required_columns=MappingProxyType(
+        {"diagnostic_rows": ("cpg_id", "file_id"), "file_nodes": ("cpg_id", "file_id")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["diagnostic_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("file_nodes", "cpg_id"),), "dst": (("diagnostic_rows", "cpg_id"),), "kind": ()}
+    ),
+    required_udfs=(),
+)
+
+
+view_diagnostic_nodes = ViewSpec(
+    name="diagnostic_nodes",
+    is_output=False,
+    builder=views.build_diagnostic_nodes,
+    schema=VIEW_SCHEMAS["diagnostic_nodes"],
+    inputs=("diagnostic_rows",),
+    required_columns=MappingProxyType(
+        {"diagnostic_rows": ("code", "col", "cpg_id", "file_id", "line", "message")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["diagnostic_nodes"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("diagnostic_rows", "file_id"),),
+            "node_kind": (),
+            "bstart": (),
+            "bend": (),
+            "line": (("diagnostic_rows", "line"),),
+            "col": (("diagnostic_rows", "col"),),
+            "name": (("diagnostic_rows", "code"),),
+            "qualname": (("diagnostic_rows", "message"),),
+            "cpg_id": (("diagnostic_rows", "cpg_id"),),
+        }
+    ),
+    required_udfs=(),
 )
 
 
@@ -787,22 +863,19 @@ view_diagnostics = ViewSpec(
     is_output=True,
     builder=views.build_diagnostics,
     schema=VIEW_SCHEMAS["diagnostics"],
-    inputs=("ast_errors", "symtable_errors"),
+    inputs=("diagnostic_rows",),
     required_columns=MappingProxyType(
-        {
-            "ast_errors": ("code", "col", "file_id", "line", "message"),
-            "symtable_errors": ("code", "col", "file_id", "line", "message"),
-        }
+        {"diagnostic_rows": ("code", "col", "file_id", "line", "message")}
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["diagnostics"],
     cache=CachePolicy.DELTA_OUTPUT,
     lineage=MappingProxyType(
         {
-            "file": (("ast_errors", "file_id"), ("symtable_errors", "file_id")),
-            "code": (("ast_errors", "code"), ("symtable_errors", "code")),
-            "message": (("ast_errors", "message"), ("symtable_errors", "message")),
-            "line": (("ast_errors", "line"), ("symtable_errors", "line")),
-            "col": (("ast_errors", "col"), ("symtable_errors", "col")),
+            "file": (("diagnostic_rows", "file_id"),),
+            "code": (("diagnostic_rows", "code"),),
+            "message": (("diagnostic_rows", "message"),),
+            "line": (("diagnostic_rows", "line"),),
+            "col": (("diagnostic_rows", "col"),),
         }
     ),
     required_udfs=(),
@@ -894,7 +967,7 @@ view_scope_nodes = ViewSpec(
     schema=VIEW_SCHEMAS["scope_nodes"],
     inputs=("scope_rows",),
     required_columns=MappingProxyType(
-        {"scope_rows": ("bend", "bstart", "col", "cpg_id", "file_id", "kind", "line", "name")}
+        {"scope_rows": ("bend", "bstart", "col", "cpg_id", "file_id", "line", "name", "qualname")}
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["scope_nodes"],
     cache=CachePolicy.NONE,
@@ -907,7 +980,7 @@ view_scope_nodes = ViewSpec(
             "line": (("scope_rows", "line"),),
             "col": (("scope_rows", "col"),),
             "name": (("scope_rows", "name"),),
-            "detail": (("scope_rows", "kind"),),
+            "qualname": (("scope_rows", "qualname"),),
             "cpg_id": (("scope_rows", "cpg_id"),),
         }
     ),
@@ -920,17 +993,17 @@ view_scope_owner_edges = ViewSpec(
     is_output=False,
     builder=views.build_scope_owner_edges,
     schema=VIEW_SCHEMAS["scope_owner_edges"],
-    inputs=("owner_ids", "scope_rows"),
+    inputs=("definition_ids", "scope_rows"),
     required_columns=MappingProxyType(
         {
-            "owner_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
+            "definition_ids": ("cpg_id", "file_id", "node_id"),
             "scope_rows": ("cpg_id", "file_id", "node_id"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["scope_owner_edges"],
     cache=CachePolicy.NONE,
     lineage=MappingProxyType(
-        {"src": (("owner_ids", "owner_cpg_id"),), "dst": (("scope_rows", "cpg_id"),), "kind": ()}
+        {"src": (("definition_ids", "cpg_id"),), "dst": (("scope_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
 )
@@ -945,15 +1018,7 @@ view_symbol_rows = ViewSpec(
     required_columns=MappingProxyType(
         {
             "scope_rows": ("bstart", "col", "cpg_id", "file_id", "line", "scope_id"),
-            "symtable_symbols": (
-                "file_id",
-                "is_free",
-                "is_global",
-                "is_imported",
-                "is_parameter",
-                "name",
-                "scope_id",
-            ),
+            "symtable_symbols": ("file_id", "name", "scope_id"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["symbol_rows"],
@@ -967,10 +1032,6 @@ view_symbol_rows = ViewSpec(
             "line": (("scope_rows", "line"),),
             "col": (("scope_rows", "col"),),
             "name": (("symtable_symbols", "name"),),
-            "is_parameter": (("symtable_symbols", "is_parameter"),),
-            "is_imported": (("symtable_symbols", "is_imported"),),
-            "is_global": (("symtable_symbols", "is_global"),),
-            "is_free": (("symtable_symbols", "is_free"),),
             "cpg_id": (
                 ("scope_rows", "bstart"),
                 ("symtable_symbols", "file_id"),
@@ -1029,7 +1090,7 @@ view_symbol_nodes = ViewSpec(
             "line": (("symbol_rows", "line"),),
             "col": (("symbol_rows", "col"),),
             "name": (("symbol_rows", "name"),),
-            "detail": (("symbol_rows", "scope_cpg_id"),),
+            "qualname": (("symbol_rows", "scope_cpg_id"),),
             "cpg_id": (("symbol_rows", "cpg_id"),),
         }
     ),
@@ -1042,63 +1103,81 @@ view_syntax_details = ViewSpec(
     is_output=False,
     builder=views.build_syntax_details,
     schema=VIEW_SCHEMAS["syntax_details"],
-    inputs=("call_nodes", "decorator_nodes", "docstring_nodes", "import_nodes", "parameter_nodes"),
+    inputs=(
+        "attribute_nodes",
+        "call_nodes",
+        "decorator_nodes",
+        "docstring_nodes",
+        "import_nodes",
+        "parameter_nodes",
+    ),
     required_columns=MappingProxyType(
         {
-            "call_nodes": (
+            "attribute_nodes": (
                 "bend",
                 "bstart",
                 "col",
-                "detail",
                 "file_id",
                 "line",
                 "name",
                 "node_kind",
                 "owner_node_id",
+                "qualname",
+            ),
+            "call_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "owner_node_id",
+                "qualname",
             ),
             "decorator_nodes": (
                 "bend",
                 "bstart",
                 "col",
-                "detail",
                 "file_id",
                 "line",
                 "name",
                 "node_kind",
                 "owner_node_id",
+                "qualname",
             ),
             "docstring_nodes": (
                 "bend",
                 "bstart",
                 "col",
-                "detail",
                 "file_id",
                 "line",
                 "name",
                 "node_kind",
                 "owner_node_id",
+                "qualname",
             ),
             "import_nodes": (
                 "bend",
                 "bstart",
                 "col",
-                "detail",
                 "file_id",
                 "line",
                 "name",
                 "node_kind",
                 "owner_node_id",
+                "qualname",
             ),
             "parameter_nodes": (
                 "bend",
                 "bstart",
                 "col",
-                "detail",
                 "file_id",
                 "line",
                 "name",
                 "node_kind",
                 "owner_node_id",
+                "qualname",
             ),
         }
     ),
@@ -1107,6 +1186,7 @@ view_syntax_details = ViewSpec(
     lineage=MappingProxyType(
         {
             "file_id": (
+                ("attribute_nodes", "file_id"),
                 ("call_nodes", "file_id"),
                 ("decorator_nodes", "file_id"),
                 ("docstring_nodes", "file_id"),
@@ -1114,6 +1194,7 @@ view_syntax_details = ViewSpec(
                 ("parameter_nodes", "file_id"),
             ),
             "owner_node_id": (
+                ("attribute_nodes", "owner_node_id"),
                 ("call_nodes", "owner_node_id"),
                 ("decorator_nodes", "owner_node_id"),
                 ("docstring_nodes", "owner_node_id"),
@@ -1121,6 +1202,7 @@ view_syntax_details = ViewSpec(
                 ("parameter_nodes", "owner_node_id"),
             ),
             "node_kind": (
+                ("attribute_nodes", "node_kind"),
                 ("call_nodes", "node_kind"),
                 ("decorator_nodes", "node_kind"),
                 ("docstring_nodes", "node_kind"),
@@ -1128,6 +1210,7 @@ view_syntax_details = ViewSpec(
                 ("parameter_nodes", "node_kind"),
             ),
             "bstart": (
+                ("attribute_nodes", "bstart"),
                 ("call_nodes", "bstart"),
                 ("decorator_nodes", "bstart"),
                 ("docstring_nodes", "bstart"),
@@ -1135,6 +1218,7 @@ view_syntax_details = ViewSpec(
                 ("parameter_nodes", "bstart"),
             ),
             "bend": (
+                ("attribute_nodes", "bend"),
                 ("call_nodes", "bend"),
                 ("decorator_nodes", "bend"),
                 ("docstring_nodes", "bend"),
@@ -1142,6 +1226,7 @@ view_syntax_details = ViewSpec(
                 ("parameter_nodes", "bend"),
             ),
             "line": (
+                ("attribute_nodes", "line"),
                 ("call_nodes", "line"),
                 ("decorator_nodes", "line"),
                 ("docstring_nodes", "line"),
@@ -1149,6 +1234,7 @@ view_syntax_details = ViewSpec(
                 ("parameter_nodes", "line"),
             ),
             "col": (
+                ("attribute_nodes", "col"),
                 ("call_nodes", "col"),
                 ("decorator_nodes", "col"),
                 ("docstring_nodes", "col"),
@@ -1156,20 +1242,26 @@ view_syntax_details = ViewSpec(
                 ("parameter_nodes", "col"),
             ),
             "name": (
+                ("attribute_nodes", "name"),
                 ("call_nodes", "name"),
                 ("decorator_nodes", "name"),
                 ("docstring_nodes", "name"),
                 ("import_nodes", "name"),
                 ("parameter_nodes", "name"),
             ),
-            "detail": (
-                ("call_nodes", "detail"),
-                ("decorator_nodes", "detail"),
-                ("docstring_nodes", "detail"),
-                ("import_nodes", "detail"),
-                ("parameter_nodes", "detail"),
+            "qualname": (
+                ("attribute_nodes", "qualname"),
+                ("call_nodes", "qualname"),
+                ("decorator_nodes", "qualname"),
+                ("docstring_nodes", "qualname"),
+                ("import_nodes", "qualname"),
+                ("parameter_nodes", "qualname"),
             ),
             "cpg_id": (
+                ("attribute_nodes", "bend"),
+                ("attribute_nodes", "bstart"),
+                ("attribute_nodes", "file_id"),
+                ("attribute_nodes", "node_kind"),
                 ("call_nodes", "bend"),
                 ("call_nodes", "bstart"),
                 ("call_nodes", "file_id"),
@@ -1202,10 +1294,10 @@ view_syntax_detail_edges = ViewSpec(
     is_output=False,
     builder=views.build_syntax_detail_edges,
     schema=VIEW_SCHEMAS["syntax_detail_edges"],
-    inputs=("owner_ids", "syntax_details"),
+    inputs=("definition_ids", "syntax_details"),
     required_columns=MappingProxyType(
         {
-            "owner_ids": ("file_id", "owner_cpg_id", "owner_node_id"),
+            "definition_ids": ("cpg_id", "file_id", "node_id"),
             "syntax_details": ("cpg_id", "file_id", "node_kind", "owner_node_id"),
         }
     ),
@@ -1213,7 +1305,7 @@ view_syntax_detail_edges = ViewSpec(
     cache=CachePolicy.MEMORY,
     lineage=MappingProxyType(
         {
-            "src": (("owner_ids", "owner_cpg_id"),),
+            "src": (("definition_ids", "cpg_id"),),
             "dst": (("syntax_details", "cpg_id"),),
             "node_kind": (("syntax_details", "node_kind"),),
         }
@@ -1302,94 +1394,6 @@ view_parameter_edges = ViewSpec(
 )
 
 
-view_cpg_detail_edges = ViewSpec(
-    name="cpg_detail_edges",
-    is_output=True,
-    builder=views.build_cpg_detail_edges,
-    schema=VIEW_SCHEMAS["cpg_detail_edges"],
-    inputs=(
-        "contained_detail_edges",
-        "decorator_edges",
-        "docstring_edges",
-        "parameter_edges",
-        "scope_nesting_edges",
-        "scope_owner_edges",
-        "symbol_edges",
-    ),
-    required_columns=MappingProxyType(
-        {
-            "contained_detail_edges": ("dst", "kind", "src"),
-            "decorator_edges": ("dst", "kind", "src"),
-            "docstring_edges": ("dst", "kind", "src"),
-            "parameter_edges": ("dst", "kind", "src"),
-            "scope_nesting_edges": ("dst", "kind", "src"),
-            "scope_owner_edges": ("dst", "kind", "src"),
-            "symbol_edges": ("dst", "kind", "src"),
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_detail_edges"],
-    cache=CachePolicy.DELTA_OUTPUT,
-    lineage=MappingProxyType(
-        {
-            "edge_id": (
-                ("contained_detail_edges", "dst"),
-                ("contained_detail_edges", "kind"),
-                ("contained_detail_edges", "src"),
-                ("decorator_edges", "dst"),
-                ("decorator_edges", "kind"),
-                ("decorator_edges", "src"),
-                ("docstring_edges", "dst"),
-                ("docstring_edges", "kind"),
-                ("docstring_edges", "src"),
-                ("parameter_edges", "dst"),
-                ("parameter_edges", "kind"),
-                ("parameter_edges", "src"),
-                ("scope_nesting_edges", "dst"),
-                ("scope_nesting_edges", "kind"),
-                ("scope_nesting_edges", "src"),
-                ("scope_owner_edges", "dst"),
-                ("scope_owner_edges", "kind"),
-                ("scope_owner_edges", "src"),
-                ("symbol_edges", "dst"),
-                ("symbol_edges", "kind"),
-                ("symbol_edges", "src"),
-            ),
-            "kind": (
-                ("contained_detail_edges", "kind"),
-                ("decorator_edges", "kind"),
-                ("docstring_edges", "kind"),
-                ("parameter_edges", "kind"),
-                ("scope_nesting_edges", "kind"),
-                ("scope_owner_edges", "kind"),
-                ("symbol_edges", "kind"),
-            ),
-            "src": (
-                ("contained_detail_edges", "src"),
-                ("decorator_edges", "src"),
-                ("docstring_edges", "src"),
-                ("parameter_edges", "src"),
-                ("scope_nesting_edges", "src"),
-                ("scope_owner_edges", "src"),
-                ("symbol_edges", "src"),
-            ),
-            "dst": (
-                ("contained_detail_edges", "dst"),
-                ("decorator_edges", "dst"),
-                ("docstring_edges", "dst"),
-                ("parameter_edges", "dst"),
-                ("scope_nesting_edges", "dst"),
-                ("scope_owner_edges", "dst"),
-                ("symbol_edges", "dst"),
-            ),
-            "resolution": (),
-            "confidence": (),
-        }
-    ),
-    required_udfs=(),
-    write_policy=WritePolicy(),
-)
-
-
 view_syntax_detail_nodes = ViewSpec(
     name="syntax_detail_nodes",
     is_output=False,
@@ -1403,11 +1407,11 @@ view_syntax_detail_nodes = ViewSpec(
                 "bstart",
                 "col",
                 "cpg_id",
-                "detail",
                 "file_id",
                 "line",
                 "name",
                 "node_kind",
+                "qualname",
             )
         }
     ),
@@ -1422,7 +1426,7 @@ view_syntax_detail_nodes = ViewSpec(
             "line": (("syntax_details", "line"),),
             "col": (("syntax_details", "col"),),
             "name": (("syntax_details", "name"),),
-            "detail": (("syntax_details", "detail"),),
+            "qualname": (("syntax_details", "qualname"),),
             "cpg_id": (("syntax_details", "cpg_id"),),
         }
     ),
@@ -1430,98 +1434,3283 @@ view_syntax_detail_nodes = ViewSpec(
 )
 
 
-view_cpg_detail_nodes = ViewSpec(
-    name="cpg_detail_nodes",
-    is_output=True,
-    builder=views.build_cpg_detail_nodes,
-    schema=VIEW_SCHEMAS["cpg_detail_nodes"],
-    inputs=("scope_nodes", "symbol_nodes", "syntax_detail_nodes"),
+view_syntax_edges = ViewSpec(
+    name="syntax_edges",
+    is_output=False,
+    builder=views.build_syntax_edges,
+    schema=VIEW_SCHEMAS["syntax_edges"],
+    inputs=(
+        "block_edges",
+        "block_owner_edges",
+        "contained_detail_edges",
+        "decorator_edges",
+        "definition_containment",
+        "diagnostic_edges",
+        "docstring_edges",
+        "file_containment",
+        "parameter_edges",
+        "scope_nesting_edges",
+        "scope_owner_edges",
+        "symbol_edges",
+    ),
     required_columns=MappingProxyType(
         {
+            "block_edges": ("dst", "kind", "src"),
+            "block_owner_edges": ("dst", "kind", "src"),
+            "contained_detail_edges": ("dst", "kind", "src"),
+            "decorator_edges": ("dst", "kind", "src"),
+            "definition_containment": ("dst", "kind", "src"),
+            "diagnostic_edges": ("dst", "kind", "src"),
+            "docstring_edges": ("dst", "kind", "src"),
+            "file_containment": ("dst", "kind", "src"),
+            "parameter_edges": ("dst", "kind", "src"),
+            "scope_nesting_edges": ("dst", "kind", "src"),
+            "scope_owner_edges": ("dst", "kind", "src"),
+            "symbol_edges": ("dst", "kind", "src"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["syntax_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (
+                ("block_edges", "src"),
+                ("block_owner_edges", "src"),
+                ("contained_detail_edges", "src"),
+                ("decorator_edges", "src"),
+                ("definition_containment", "src"),
+                ("diagnostic_edges", "src"),
+                ("docstring_edges", "src"),
+                ("file_containment", "src"),
+                ("parameter_edges", "src"),
+                ("scope_nesting_edges", "src"),
+                ("scope_owner_edges", "src"),
+                ("symbol_edges", "src"),
+            ),
+            "dst": (
+                ("block_edges", "dst"),
+                ("block_owner_edges", "dst"),
+                ("contained_detail_edges", "dst"),
+                ("decorator_edges", "dst"),
+                ("definition_containment", "dst"),
+                ("diagnostic_edges", "dst"),
+                ("docstring_edges", "dst"),
+                ("file_containment", "dst"),
+                ("parameter_edges", "dst"),
+                ("scope_nesting_edges", "dst"),
+                ("scope_owner_edges", "dst"),
+                ("symbol_edges", "dst"),
+            ),
+            "kind": (
+                ("block_edges", "kind"),
+                ("block_owner_edges", "kind"),
+                ("contained_detail_edges", "kind"),
+                ("decorator_edges", "kind"),
+                ("definition_containment", "kind"),
+                ("diagnostic_edges", "kind"),
+                ("docstring_edges", "kind"),
+                ("file_containment", "kind"),
+                ("parameter_edges", "kind"),
+                ("scope_nesting_edges", "kind"),
+                ("scope_owner_edges", "kind"),
+                ("symbol_edges", "kind"),
+            ),
+            "resolution": (),
+            "confidence": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_tree_classes = ViewSpec(
+    name="tree_classes",
+    is_output=False,
+    builder=views.build_tree_classes,
+    schema=VIEW_SCHEMAS["tree_classes"],
+    inputs=("py_scopes",),
+    required_columns=MappingProxyType({"py_scopes": ("fqn", "kind")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["tree_classes"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType({"class": (("py_scopes", "fqn"),)}),
+    required_udfs=(),
+)
+
+
+view_construct_steps = ViewSpec(
+    name="construct_steps",
+    is_output=False,
+    builder=views.build_construct_steps,
+    schema=VIEW_SCHEMAS["construct_steps"],
+    inputs=("tree_classes",),
+    required_columns=MappingProxyType({"tree_classes": ("class",)}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["construct_steps"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "value": (("tree_classes", "class"),),
+            "value_kind": (),
+            "step": (),
+            "result": (("tree_classes", "class"),),
+            "result_kind": (),
+            "bound": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_own_class_order = ViewSpec(
+    name="own_class_order",
+    is_output=False,
+    builder=views.build_own_class_order,
+    schema=VIEW_SCHEMAS["own_class_order"],
+    inputs=("tree_classes",),
+    required_columns=MappingProxyType({"tree_classes": ("class",)}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["own_class_order"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "class": (("tree_classes", "class"),),
+            "ancestor": (("tree_classes", "class"),),
+            "rank": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_tree_modules = ViewSpec(
+    name="tree_modules",
+    is_output=False,
+    builder=views.build_tree_modules,
+    schema=VIEW_SCHEMAS["tree_modules"],
+    inputs=("py_scopes",),
+    required_columns=MappingProxyType({"py_scopes": ("fqn", "kind", "name", "parent_fqn")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["tree_modules"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "module": (("py_scopes", "fqn"),),
+            "parent": (("py_scopes", "parent_fqn"),),
+            "name": (("py_scopes", "name"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_external_imports = ViewSpec(
+    name="external_imports",
+    is_output=False,
+    builder=views.build_external_imports,
+    schema=VIEW_SCHEMAS["external_imports"],
+    inputs=("py_imports", "tree_modules"),
+    required_columns=MappingProxyType(
+        {
+            "py_imports": ("dst_name", "dst_ns", "from_module", "is_star", "target"),
+            "tree_modules": ("module",),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["external_imports"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (("py_imports", "dst_ns"),),
+            "name": (("py_imports", "dst_name"),),
+            "value": (("py_imports", "target"),),
+            "value_kind": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_external_module_imports = ViewSpec(
+    name="external_module_imports",
+    is_output=False,
+    builder=views.build_external_module_imports,
+    schema=VIEW_SCHEMAS["external_module_imports"],
+    inputs=("definition_ids", "external_imports", "py_imports"),
+    required_columns=MappingProxyType(
+        {
+            "definition_ids": ("cpg_id", "file_id", "kind"),
+            "external_imports": ("name", "ns", "value"),
+            "py_imports": ("dst_name", "dst_ns", "file_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["external_module_imports"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("definition_ids", "cpg_id"),), "dst": (("external_imports", "value"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_external_modules = ViewSpec(
+    name="external_modules",
+    is_output=False,
+    builder=views.build_external_modules,
+    schema=VIEW_SCHEMAS["external_modules"],
+    inputs=("external_imports",),
+    required_columns=MappingProxyType({"external_imports": ("value",)}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["external_modules"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType({"name": (("external_imports", "value"),)}),
+    required_udfs=(),
+)
+
+
+view_imported_flows = ViewSpec(
+    name="imported_flows",
+    is_output=False,
+    builder=views.build_imported_flows,
+    schema=VIEW_SCHEMAS["imported_flows"],
+    inputs=("py_imports", "tree_modules"),
+    required_columns=MappingProxyType(
+        {
+            "py_imports": ("dst_name", "dst_ns", "from_module", "imported", "is_star", "target"),
+            "tree_modules": ("module",),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["imported_flows"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (("py_imports", "dst_ns"),),
+            "dst_name": (("py_imports", "dst_name"),),
+            "src_ns": (("tree_modules", "module"),),
+            "src_name": (("py_imports", "imported"),),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_imported_modules = ViewSpec(
+    name="imported_modules",
+    is_output=False,
+    builder=views.build_imported_modules,
+    schema=VIEW_SCHEMAS["imported_modules"],
+    inputs=("py_imports", "tree_modules"),
+    required_columns=MappingProxyType(
+        {"py_imports": ("dst_name", "dst_ns", "is_star", "target"), "tree_modules": ("module",)}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["imported_modules"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (("py_imports", "dst_ns"),),
+            "name": (("py_imports", "dst_name"),),
+            "value": (("tree_modules", "module"),),
+            "value_kind": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_module_imports = ViewSpec(
+    name="module_imports",
+    is_output=False,
+    builder=views.build_module_imports,
+    schema=VIEW_SCHEMAS["module_imports"],
+    inputs=("definition_ids", "definition_targets", "py_imports", "tree_modules"),
+    required_columns=MappingProxyType(
+        {
+            "definition_ids": ("cpg_id", "file_id", "kind"),
+            "definition_targets": ("cpg_id", "fqn"),
+            "py_imports": ("file_id", "from_module", "target"),
+            "tree_modules": ("module",),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["module_imports"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"src": (("definition_ids", "cpg_id"),), "dst": (("definition_targets", "cpg_id"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_import_edges = ViewSpec(
+    name="import_edges",
+    is_output=False,
+    builder=views.build_import_edges,
+    schema=VIEW_SCHEMAS["import_edges"],
+    inputs=("external_module_imports", "module_imports"),
+    required_columns=MappingProxyType(
+        {"external_module_imports": ("dst", "src"), "module_imports": ("dst", "src")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["import_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("external_module_imports", "src"), ("module_imports", "src")),
+            "dst": (("external_module_imports", "dst"), ("module_imports", "dst")),
+            "kind": (),
+            "resolution": (),
+            "confidence": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_module_values = ViewSpec(
+    name="module_values",
+    is_output=False,
+    builder=views.build_module_values,
+    schema=VIEW_SCHEMAS["module_values"],
+    inputs=("tree_modules",),
+    required_columns=MappingProxyType({"tree_modules": ("module", "name", "parent")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["module_values"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (("tree_modules", "parent"),),
+            "name": (("tree_modules", "name"),),
+            "value": (("tree_modules", "module"),),
+            "value_kind": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_base_values = ViewSpec(
+    name="base_values",
+    is_output=False,
+    builder=views.build_base_values,
+    schema=VIEW_SCHEMAS["base_values"],
+    inputs=("external_imports", "head_values", "imported_modules", "known_values", "module_values"),
+    required_columns=MappingProxyType(
+        {
+            "external_imports": ("how", "name", "ns", "value", "value_kind"),
+            "head_values": ("how", "name", "ns", "value", "value_kind"),
+            "imported_modules": ("how", "name", "ns", "value", "value_kind"),
+            "known_values": ("how", "name", "ns", "value", "value_kind"),
+            "module_values": ("how", "name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["base_values"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (
+                ("external_imports", "ns"),
+                ("head_values", "ns"),
+                ("imported_modules", "ns"),
+                ("known_values", "ns"),
+                ("module_values", "ns"),
+            ),
+            "name": (
+                ("external_imports", "name"),
+                ("head_values", "name"),
+                ("imported_modules", "name"),
+                ("known_values", "name"),
+                ("module_values", "name"),
+            ),
+            "value": (
+                ("external_imports", "value"),
+                ("head_values", "value"),
+                ("imported_modules", "value"),
+                ("known_values", "value"),
+                ("module_values", "value"),
+            ),
+            "value_kind": (
+                ("external_imports", "value_kind"),
+                ("head_values", "value_kind"),
+                ("imported_modules", "value_kind"),
+                ("known_values", "value_kind"),
+                ("module_values", "value_kind"),
+            ),
+            "how": (
+                ("external_imports", "how"),
+                ("head_values", "how"),
+                ("imported_modules", "how"),
+                ("known_values", "how"),
+                ("module_values", "how"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_base_values_1 = ViewSpec(
+    name="base_values_1",
+    is_output=False,
+    builder=views.build_base_values_1,
+    schema=VIEW_SCHEMAS["base_values_1"],
+    inputs=("external_imports", "head_values", "imported_modules", "known_values", "module_values"),
+    required_columns=MappingProxyType(
+        {
+            "external_imports": ("how", "name", "ns", "value", "value_kind"),
+            "head_values": ("how", "name", "ns", "value", "value_kind"),
+            "imported_modules": ("how", "name", "ns", "value", "value_kind"),
+            "known_values": ("how", "name", "ns", "value", "value_kind"),
+            "module_values": ("how", "name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["base_values_1"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (
+                ("external_imports", "ns"),
+                ("head_values", "ns"),
+                ("imported_modules", "ns"),
+                ("known_values", "ns"),
+                ("module_values", "ns"),
+            ),
+            "name": (
+                ("external_imports", "name"),
+                ("head_values", "name"),
+                ("imported_modules", "name"),
+                ("known_values", "name"),
+                ("module_values", "name"),
+            ),
+            "value": (
+                ("external_imports", "value"),
+                ("head_values", "value"),
+                ("imported_modules", "value"),
+                ("known_values", "value"),
+                ("module_values", "value"),
+            ),
+            "value_kind": (
+                ("external_imports", "value_kind"),
+                ("head_values", "value_kind"),
+                ("imported_modules", "value_kind"),
+                ("known_values", "value_kind"),
+                ("module_values", "value_kind"),
+            ),
+            "how": (
+                ("external_imports", "how"),
+                ("head_values", "how"),
+                ("imported_modules", "how"),
+                ("known_values", "how"),
+                ("module_values", "how"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_own_globals = ViewSpec(
+    name="own_globals",
+    is_output=False,
+    builder=views.build_own_globals,
+    schema=VIEW_SCHEMAS["own_globals"],
+    inputs=("public_bindings", "tree_modules"),
+    required_columns=MappingProxyType(
+        {"public_bindings": ("name", "ns"), "tree_modules": ("module",)}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["own_globals"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "module": (("public_bindings", "ns"),),
+            "name": (("public_bindings", "name"),),
+            "origin": (("public_bindings", "ns"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_star_imports = ViewSpec(
+    name="star_imports",
+    is_output=False,
+    builder=views.build_star_imports,
+    schema=VIEW_SCHEMAS["star_imports"],
+    inputs=("py_imports", "tree_modules"),
+    required_columns=MappingProxyType(
+        {"py_imports": ("dst_ns", "from_module", "is_star"), "tree_modules": ("module",)}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["star_imports"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {"importer": (("py_imports", "dst_ns"),), "exporter": (("tree_modules", "module"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_star_exports = ViewSpec(
+    name="star_exports",
+    is_output=False,
+    builder=views.build_star_exports,
+    schema=VIEW_SCHEMAS["star_exports"],
+    inputs=("own_globals", "star_imports"),
+    required_columns=MappingProxyType(
+        {"own_globals": ("module", "name", "origin"), "star_imports": ("exporter", "importer")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["star_exports"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "module": (
+                ("own_globals", "module"),
+                ("own_globals", "name"),
+                ("own_globals", "origin"),
+                ("star_imports", "exporter"),
+                ("star_imports", "importer"),
+            ),
+            "name": (
+                ("own_globals", "module"),
+                ("own_globals", "name"),
+                ("own_globals", "origin"),
+                ("star_imports", "exporter"),
+                ("star_imports", "importer"),
+            ),
+            "origin": (
+                ("own_globals", "module"),
+                ("own_globals", "name"),
+                ("own_globals", "origin"),
+                ("star_imports", "exporter"),
+                ("star_imports", "importer"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_star_flows = ViewSpec(
+    name="star_flows",
+    is_output=False,
+    builder=views.build_star_flows,
+    schema=VIEW_SCHEMAS["star_flows"],
+    inputs=("star_exports", "star_imports"),
+    required_columns=MappingProxyType(
+        {"star_exports": ("module", "name", "origin"), "star_imports": ("exporter", "importer")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["star_flows"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (("star_imports", "importer"),),
+            "dst_name": (("star_exports", "name"),),
+            "src_ns": (("star_exports", "origin"),),
+            "src_name": (("star_exports", "name"),),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_plain_flows = ViewSpec(
+    name="plain_flows",
+    is_output=False,
+    builder=views.build_plain_flows,
+    schema=VIEW_SCHEMAS["plain_flows"],
+    inputs=("assigned_flows", "imported_flows", "star_flows"),
+    required_columns=MappingProxyType(
+        {
+            "assigned_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+            "imported_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+            "star_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["plain_flows"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (
+                ("assigned_flows", "dst_ns"),
+                ("imported_flows", "dst_ns"),
+                ("star_flows", "dst_ns"),
+            ),
+            "dst_name": (
+                ("assigned_flows", "dst_name"),
+                ("imported_flows", "dst_name"),
+                ("star_flows", "dst_name"),
+            ),
+            "src_ns": (
+                ("assigned_flows", "src_ns"),
+                ("imported_flows", "src_ns"),
+                ("star_flows", "src_ns"),
+            ),
+            "src_name": (
+                ("assigned_flows", "src_name"),
+                ("imported_flows", "src_name"),
+                ("star_flows", "src_name"),
+            ),
+            "how": (("assigned_flows", "how"), ("imported_flows", "how"), ("star_flows", "how")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_flows_1 = ViewSpec(
+    name="flows_1",
+    is_output=False,
+    builder=views.build_flows_1,
+    schema=VIEW_SCHEMAS["flows_1"],
+    inputs=("plain_flows",),
+    required_columns=MappingProxyType(
+        {"plain_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["flows_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (("plain_flows", "dst_ns"),),
+            "dst_name": (("plain_flows", "dst_name"),),
+            "src_ns": (("plain_flows", "src_ns"),),
+            "src_name": (("plain_flows", "src_name"),),
+            "how": (("plain_flows", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_values_1 = ViewSpec(
+    name="values_1",
+    is_output=False,
+    builder=views.build_values_1,
+    schema=VIEW_SCHEMAS["values_1"],
+    inputs=("base_values_1", "flows_1"),
+    required_columns=MappingProxyType(
+        {
+            "base_values_1": ("how", "name", "ns", "value", "value_kind"),
+            "flows_1": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["values_1"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (
+                ("base_values_1", "how"),
+                ("base_values_1", "name"),
+                ("base_values_1", "ns"),
+                ("base_values_1", "value"),
+                ("base_values_1", "value_kind"),
+                ("flows_1", "dst_name"),
+                ("flows_1", "dst_ns"),
+                ("flows_1", "how"),
+                ("flows_1", "src_name"),
+                ("flows_1", "src_ns"),
+            ),
+            "name": (
+                ("base_values_1", "how"),
+                ("base_values_1", "name"),
+                ("base_values_1", "ns"),
+                ("base_values_1", "value"),
+                ("base_values_1", "value_kind"),
+                ("flows_1", "dst_name"),
+                ("flows_1", "dst_ns"),
+                ("flows_1", "how"),
+                ("flows_1", "src_name"),
+                ("flows_1", "src_ns"),
+            ),
+            "value": (
+                ("base_values_1", "how"),
+                ("base_values_1", "name"),
+                ("base_values_1", "ns"),
+                ("base_values_1", "value"),
+                ("base_values_1", "value_kind"),
+                ("flows_1", "dst_name"),
+                ("flows_1", "dst_ns"),
+                ("flows_1", "how"),
+                ("flows_1", "src_name"),
+                ("flows_1", "src_ns"),
+            ),
+            "value_kind": (
+                ("base_values_1", "how"),
+                ("base_values_1", "name"),
+                ("base_values_1", "ns"),
+                ("base_values_1", "value"),
+                ("base_values_1", "value_kind"),
+                ("flows_1", "dst_name"),
+                ("flows_1", "dst_ns"),
+                ("flows_1", "how"),
+                ("flows_1", "src_name"),
+                ("flows_1", "src_ns"),
+            ),
+            "how": (
+                ("base_values_1", "how"),
+                ("base_values_1", "name"),
+                ("base_values_1", "ns"),
+                ("base_values_1", "value"),
+                ("base_values_1", "value_kind"),
+                ("flows_1", "dst_name"),
+                ("flows_1", "dst_ns"),
+                ("flows_1", "how"),
+                ("flows_1", "src_name"),
+                ("flows_1", "src_ns"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_module_steps_1 = ViewSpec(
+    name="module_steps_1",
+    is_output=False,
+    builder=views.build_module_steps_1,
+    schema=VIEW_SCHEMAS["module_steps_1"],
+    inputs=("tree_modules", "values_1"),
+    required_columns=MappingProxyType(
+        {"tree_modules": ("module",), "values_1": ("name", "ns", "value", "value_kind")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["module_steps_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "value": (("values_1", "ns"),),
+            "value_kind": (),
+            "step": (("values_1", "name"),),
+            "result": (("values_1", "value"),),
+            "result_kind": (("values_1", "value_kind"),),
+            "bound": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_return_steps_1 = ViewSpec(
+    name="return_steps_1",
+    is_output=False,
+    builder=views.build_return_steps_1,
+    schema=VIEW_SCHEMAS["return_steps_1"],
+    inputs=("values_1",),
+    required_columns=MappingProxyType({"values_1": ("name", "ns", "value", "value_kind")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["return_steps_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "value": (("values_1", "ns"),),
+            "value_kind": (),
+            "step": (),
+            "result": (("values_1", "value"),),
+            "result_kind": (("values_1", "value_kind"),),
+            "bound": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_slots_1 = ViewSpec(
+    name="slots_1",
+    is_output=False,
+    builder=views.build_slots_1,
+    schema=VIEW_SCHEMAS["slots_1"],
+    inputs=("values_1",),
+    required_columns=MappingProxyType({"values_1": ("name", "ns")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["slots_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType({"ns": (("values_1", "ns"),), "name": (("values_1", "name"),)}),
+    required_udfs=(),
+)
+
+
+view_members_1 = ViewSpec(
+    name="members_1",
+    is_output=False,
+    builder=views.build_members_1,
+    schema=VIEW_SCHEMAS["members_1"],
+    inputs=("own_class_order", "slots_1"),
+    required_columns=MappingProxyType(
+        {"own_class_order": ("ancestor", "class", "rank"), "slots_1": ("name", "ns")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["members_1"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "class": (("own_class_order", "class"),),
+            "name": (("slots_1", "name"),),
+            "owner": (("own_class_order", "ancestor"),),
+            "rank": (("own_class_order", "rank"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_class_steps_1 = ViewSpec(
+    name="class_steps_1",
+    is_output=False,
+    builder=views.build_class_steps_1,
+    schema=VIEW_SCHEMAS["class_steps_1"],
+    inputs=("members_1", "values_1"),
+    required_columns=MappingProxyType(
+        {
+            "members_1": ("class", "name", "owner", "rank"),
+            "values_1": ("name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["class_steps_1"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "value": (("members_1", "class"),),
+            "value_kind": (),
+            "step": (("members_1", "name"),),
+            "result": (("values_1", "value"),),
+            "result_kind": (("values_1", "value_kind"),),
+            "bound": (),
+            "how": (("members_1", "rank"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_instance_steps_1 = ViewSpec(
+    name="instance_steps_1",
+    is_output=False,
+    builder=views.build_instance_steps_1,
+    schema=VIEW_SCHEMAS["instance_steps_1"],
+    inputs=("members_1", "values_1"),
+    required_columns=MappingProxyType(
+        {
+            "members_1": ("class", "name", "owner", "rank"),
+            "values_1": ("name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["instance_steps_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "value": (("members_1", "class"),),
+            "value_kind": (),
+            "step": (("members_1", "name"),),
+            "result": (("values_1", "value"),),
+            "result_kind": (("values_1", "value_kind"),),
+            "bound": (("values_1", "value_kind"),),
+            "how": (("members_1", "rank"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_steps_1 = ViewSpec(
+    name="steps_1",
+    is_output=False,
+    builder=views.build_steps_1,
+    schema=VIEW_SCHEMAS["steps_1"],
+    inputs=(
+        "class_steps_1",
+        "construct_steps",
+        "instance_steps_1",
+        "module_steps_1",
+        "return_steps_1",
+    ),
+    required_columns=MappingProxyType(
+        {
+            "class_steps_1": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+            "construct_steps": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+            "instance_steps_1": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+            "module_steps_1": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+            "return_steps_1": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["steps_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "value": (
+                ("class_steps_1", "value"),
+                ("construct_steps", "value"),
+                ("instance_steps_1", "value"),
+                ("module_steps_1", "value"),
+                ("return_steps_1", "value"),
+            ),
+            "value_kind": (
+                ("class_steps_1", "value_kind"),
+                ("construct_steps", "value_kind"),
+                ("instance_steps_1", "value_kind"),
+                ("module_steps_1", "value_kind"),
+                ("return_steps_1", "value_kind"),
+            ),
+            "step": (
+                ("class_steps_1", "step"),
+                ("construct_steps", "step"),
+                ("instance_steps_1", "step"),
+                ("module_steps_1", "step"),
+                ("return_steps_1", "step"),
+            ),
+            "result": (
+                ("class_steps_1", "result"),
+                ("construct_steps", "result"),
+                ("instance_steps_1", "result"),
+                ("module_steps_1", "result"),
+                ("return_steps_1", "result"),
+            ),
+            "result_kind": (
+                ("class_steps_1", "result_kind"),
+                ("construct_steps", "result_kind"),
+                ("instance_steps_1", "result_kind"),
+                ("module_steps_1", "result_kind"),
+                ("return_steps_1", "result_kind"),
+            ),
+            "bound": (
+                ("class_steps_1", "bound"),
+                ("construct_steps", "bound"),
+                ("instance_steps_1", "bound"),
+                ("module_steps_1", "bound"),
+                ("return_steps_1", "bound"),
+            ),
+            "how": (
+                ("class_steps_1", "how"),
+                ("construct_steps", "how"),
+                ("instance_steps_1", "how"),
+                ("module_steps_1", "how"),
+                ("return_steps_1", "how"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_var_starts_1 = ViewSpec(
+    name="var_starts_1",
+    is_output=False,
+    builder=views.build_var_starts_1,
+    schema=VIEW_SCHEMAS["var_starts_1"],
+    inputs=("py_refs", "values_1"),
+    required_columns=MappingProxyType(
+        {
+            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id"),
+            "values_1": ("how", "name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["var_starts_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_refs", "file_id"),),
+            "ref_id": (("py_refs", "ref_id"),),
+            "next": (),
+            "value": (("values_1", "value"),),
+            "value_kind": (("values_1", "value_kind"),),
+            "bound": (),
+            "how": (("values_1", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_starts_1 = ViewSpec(
+    name="starts_1",
+    is_output=False,
+    builder=views.build_starts_1,
+    schema=VIEW_SCHEMAS["starts_1"],
+    inputs=("fixed_starts", "var_starts_1"),
+    required_columns=MappingProxyType(
+        {
+            "fixed_starts": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
+            "var_starts_1": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["starts_1"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("fixed_starts", "file_id"), ("var_starts_1", "file_id")),
+            "ref_id": (("fixed_starts", "ref_id"), ("var_starts_1", "ref_id")),
+            "next": (("fixed_starts", "next"), ("var_starts_1", "next")),
+            "value": (("fixed_starts", "value"), ("var_starts_1", "value")),
+            "value_kind": (("fixed_starts", "value_kind"), ("var_starts_1", "value_kind")),
+            "bound": (("fixed_starts", "bound"), ("var_starts_1", "bound")),
+            "how": (("fixed_starts", "how"), ("var_starts_1", "how")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_chain_values_1 = ViewSpec(
+    name="chain_values_1",
+    is_output=False,
+    builder=views.build_chain_values_1,
+    schema=VIEW_SCHEMAS["chain_values_1"],
+    inputs=("py_ref_steps", "starts_1", "steps_1"),
+    required_columns=MappingProxyType(
+        {
+            "py_ref_steps": ("file_id", "position", "ref_id", "step"),
+            "starts_1": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
+            "steps_1": ("bound", "how", "result", "result_kind", "step", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["chain_values_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_1", "bound"),
+                ("starts_1", "file_id"),
+                ("starts_1", "how"),
+                ("starts_1", "next"),
+                ("starts_1", "ref_id"),
+                ("starts_1", "value"),
+                ("starts_1", "value_kind"),
+                ("steps_1", "bound"),
+                ("steps_1", "how"),
+                ("steps_1", "result"),
+                ("steps_1", "result_kind"),
+                ("steps_1", "step"),
+                ("steps_1", "value"),
+                ("steps_1", "value_kind"),
+            ),
+            "ref_id": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_1", "bound"),
+                ("starts_1", "file_id"),
+                ("starts_1", "how"),
+                ("starts_1", "next"),
+                ("starts_1", "ref_id"),
+                ("starts_1", "value"),
+                ("starts_1", "value_kind"),
+                ("steps_1", "bound"),
+                ("steps_1", "how"),
+                ("steps_1", "result"),
+                ("steps_1", "result_kind"),
+                ("steps_1", "step"),
+                ("steps_1", "value"),
+                ("steps_1", "value_kind"),
+            ),
+            "next": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_1", "bound"),
+                ("starts_1", "file_id"),
+                ("starts_1", "how"),
+                ("starts_1", "next"),
+                ("starts_1", "ref_id"),
+                ("starts_1", "value"),
+                ("starts_1", "value_kind"),
+                ("steps_1", "bound"),
+                ("steps_1", "how"),
+                ("steps_1", "result"),
+                ("steps_1", "result_kind"),
+                ("steps_1", "step"),
+                ("steps_1", "value"),
+                ("steps_1", "value_kind"),
+            ),
+            "value": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_1", "bound"),
+                ("starts_1", "file_id"),
+                ("starts_1", "how"),
+                ("starts_1", "next"),
+                ("starts_1", "ref_id"),
+                ("starts_1", "value"),
+                ("starts_1", "value_kind"),
+                ("steps_1", "bound"),
+                ("steps_1", "how"),
+                ("steps_1", "result"),
+                ("steps_1", "result_kind"),
+                ("steps_1", "step"),
+                ("steps_1", "value"),
+                ("steps_1", "value_kind"),
+            ),
+            "value_kind": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_1", "bound"),
+                ("starts_1", "file_id"),
+                ("starts_1", "how"),
+                ("starts_1", "next"),
+                ("starts_1", "ref_id"),
+                ("starts_1", "value"),
+                ("starts_1", "value_kind"),
+                ("steps_1", "bound"),
+                ("steps_1", "how"),
+                ("steps_1", "result"),
+                ("steps_1", "result_kind"),
+                ("steps_1", "step"),
+                ("steps_1", "value"),
+                ("steps_1", "value_kind"),
+            ),
+            "bound": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_1", "bound"),
+                ("starts_1", "file_id"),
+                ("starts_1", "how"),
+                ("starts_1", "next"),
+                ("starts_1", "ref_id"),
+                ("starts_1", "value"),
+                ("starts_1", "value_kind"),
+                ("steps_1", "bound"),
+                ("steps_1", "how"),
+                ("steps_1", "result"),
+                ("steps_1", "result_kind"),
+                ("steps_1", "step"),
+                ("steps_1", "value"),
+                ("steps_1", "value_kind"),
+            ),
+            "how": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_1", "bound"),
+                ("starts_1", "file_id"),
+                ("starts_1", "how"),
+                ("starts_1", "next"),
+                ("starts_1", "ref_id"),
+                ("starts_1", "value"),
+                ("starts_1", "value_kind"),
+                ("steps_1", "bound"),
+                ("steps_1", "how"),
+                ("steps_1", "result"),
+                ("steps_1", "result_kind"),
+                ("steps_1", "step"),
+                ("steps_1", "value"),
+                ("steps_1", "value_kind"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_complete_chains_1 = ViewSpec(
+    name="complete_chains_1",
+    is_output=False,
+    builder=views.build_complete_chains_1,
+    schema=VIEW_SCHEMAS["complete_chains_1"],
+    inputs=("chain_values_1", "py_refs"),
+    required_columns=MappingProxyType(
+        {
+            "chain_values_1": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
+            "py_refs": ("file_id", "ref_id", "step_count"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["complete_chains_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("chain_values_1", "file_id"),),
+            "ref_id": (("chain_values_1", "ref_id"),),
+            "value": (("chain_values_1", "value"),),
+            "value_kind": (("chain_values_1", "value_kind"),),
+            "bound": (("chain_values_1", "bound"),),
+            "how": (("chain_values_1", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_external_chains_1 = ViewSpec(
+    name="external_chains_1",
+    is_output=False,
+    builder=views.build_external_chains_1,
+    schema=VIEW_SCHEMAS["external_chains_1"],
+    inputs=("py_refs", "starts_1"),
+    required_columns=MappingProxyType(
+        {
+            "py_refs": ("file_id", "ref_id", "step_count", "tail"),
+            "starts_1": ("file_id", "how", "ref_id", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["external_chains_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("starts_1", "file_id"),),
+            "ref_id": (("starts_1", "ref_id"),),
+            "value": (("py_refs", "tail"), ("starts_1", "value")),
+            "value_kind": (("starts_1", "value_kind"),),
+            "bound": (),
+            "how": (("starts_1", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_chain_results_1 = ViewSpec(
+    name="chain_results_1",
+    is_output=False,
+    builder=views.build_chain_results_1,
+    schema=VIEW_SCHEMAS["chain_results_1"],
+    inputs=("complete_chains_1", "external_chains_1"),
+    required_columns=MappingProxyType(
+        {
+            "complete_chains_1": ("bound", "file_id", "how", "ref_id", "value", "value_kind"),
+            "external_chains_1": ("bound", "file_id", "how", "ref_id", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["chain_results_1"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("complete_chains_1", "file_id"), ("external_chains_1", "file_id")),
+            "ref_id": (("complete_chains_1", "ref_id"), ("external_chains_1", "ref_id")),
+            "value": (("complete_chains_1", "value"), ("external_chains_1", "value")),
+            "value_kind": (
+                ("complete_chains_1", "value_kind"),
+                ("external_chains_1", "value_kind"),
+            ),
+            "bound": (("complete_chains_1", "bound"), ("external_chains_1", "bound")),
+            "how": (("complete_chains_1", "how"), ("external_chains_1", "how")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_call_targets_1 = ViewSpec(
+    name="call_targets_1",
+    is_output=False,
+    builder=views.build_call_targets_1,
+    schema=VIEW_SCHEMAS["call_targets_1"],
+    inputs=("chain_results_1", "py_calls"),
+    required_columns=MappingProxyType(
+        {
+            "chain_results_1": ("bound", "file_id", "how", "ref_id", "value", "value_kind"),
+            "py_calls": ("call_id", "callee_ref_id", "caller_fqn", "file_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["call_targets_1"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_calls", "file_id"),),
+            "call_id": (("py_calls", "call_id"),),
+            "caller": (("py_calls", "caller_fqn"),),
+            "callee": (("chain_results_1", "value"),),
+            "callee_kind": (("chain_results_1", "value_kind"),),
+            "bound": (("chain_results_1", "bound"),),
+            "how": (("chain_results_1", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_chain_flow_values = ViewSpec(
+    name="chain_flow_values",
+    is_output=False,
+    builder=views.build_chain_flow_values,
+    schema=VIEW_SCHEMAS["chain_flow_values"],
+    inputs=("chain_results_1", "py_flows"),
+    required_columns=MappingProxyType(
+        {
+            "chain_results_1": ("file_id", "how", "ref_id", "value", "value_kind"),
+            "py_flows": ("dst_name", "dst_ns", "file_id", "src_ref_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["chain_flow_values"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (("py_flows", "dst_ns"),),
+            "name": (("py_flows", "dst_name"),),
+            "value": (("chain_results_1", "value"),),
+            "value_kind": (("chain_results_1", "value_kind"),),
+            "how": (("chain_results_1", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_class_bases = ViewSpec(
+    name="class_bases",
+    is_output=False,
+    builder=views.build_class_bases,
+    schema=VIEW_SCHEMAS["class_bases"],
+    inputs=("chain_results_1", "py_bases"),
+    required_columns=MappingProxyType(
+        {
+            "chain_results_1": ("file_id", "ref_id", "value", "value_kind"),
+            "py_bases": ("class_fqn", "file_id", "position", "ref_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["class_bases"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "class": (("py_bases", "class_fqn"),),
+            "position": (("py_bases", "position"),),
+            "base": (("chain_results_1", "value"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_base_lists = ViewSpec(
+    name="base_lists",
+    is_output=False,
+    builder=views.build_base_lists,
+    schema=VIEW_SCHEMAS["base_lists"],
+    inputs=("class_bases",),
+    required_columns=MappingProxyType({"class_bases": ("base", "class", "position")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["base_lists"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"class": (("class_bases", "class"),), "bases": (("class_bases", "base"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_class_ancestors = ViewSpec(
+    name="class_ancestors",
+    is_output=False,
+    builder=views.build_class_ancestors,
+    schema=VIEW_SCHEMAS["class_ancestors"],
+    inputs=("class_bases", "tree_classes"),
+    required_columns=MappingProxyType(
+        {"class_bases": ("base", "class"), "tree_classes": ("class",)}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["class_ancestors"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "class": (
+                ("class_bases", "base"),
+                ("class_bases", "class"),
+                ("class_bases", "position"),
+                ("tree_classes", "class"),
+            ),
+            "ancestor": (
+                ("class_bases", "base"),
+                ("class_bases", "class"),
+                ("class_bases", "position"),
+                ("tree_classes", "class"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_constructor_targets_1 = ViewSpec(
+    name="constructor_targets_1",
+    is_output=False,
+    builder=views.build_constructor_targets_1,
+    schema=VIEW_SCHEMAS["constructor_targets_1"],
+    inputs=("call_targets_1", "class_steps_1"),
+    required_columns=MappingProxyType(
+        {
+            "call_targets_1": ("call_id", "callee", "callee_kind", "file_id"),
+            "class_steps_1": ("result", "result_kind", "step", "value"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["constructor_targets_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("call_targets_1", "file_id"),),
+            "call_id": (("call_targets_1", "call_id"),),
+            "function": (("class_steps_1", "result"),),
+            "offset": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_function_targets_1 = ViewSpec(
+    name="function_targets_1",
+    is_output=False,
+    builder=views.build_function_targets_1,
+    schema=VIEW_SCHEMAS["function_targets_1"],
+    inputs=("call_targets_1",),
+    required_columns=MappingProxyType(
+        {"call_targets_1": ("bound", "call_id", "callee", "callee_kind", "file_id")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["function_targets_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("call_targets_1", "file_id"),),
+            "call_id": (("call_targets_1", "call_id"),),
+            "function": (("call_targets_1", "callee"),),
+            "offset": (("call_targets_1", "bound"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_hierarchy_entries = ViewSpec(
+    name="hierarchy_entries",
+    is_output=False,
+    builder=views.build_hierarchy_entries,
+    schema=VIEW_SCHEMAS["hierarchy_entries"],
+    inputs=("base_lists", "class_ancestors"),
+    required_columns=MappingProxyType(
+        {"base_lists": ("bases", "class"), "class_ancestors": ("ancestor", "class")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["hierarchy_entries"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "class": (("class_ancestors", "class"),),
+            "entry": (("base_lists", "bases"), ("class_ancestors", "ancestor")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_class_mros = ViewSpec(
+    name="class_mros",
+    is_output=False,
+    builder=views.build_class_mros,
+    schema=VIEW_SCHEMAS["class_mros"],
+    inputs=("hierarchy_entries",),
+    required_columns=MappingProxyType({"hierarchy_entries": ("class", "entry")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["class_mros"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "class": (("hierarchy_entries", "class"),),
+            "mro": (("hierarchy_entries", "class"), ("hierarchy_entries", "entry")),
+        }
+    ),
+    required_udfs=("c3_mro",),
+)
+
+
+view_class_order = ViewSpec(
+    name="class_order",
+    is_output=False,
+    builder=views.build_class_order,
+    schema=VIEW_SCHEMAS["class_order"],
+    inputs=("class_ancestors", "class_mros"),
+    required_columns=MappingProxyType(
+        {"class_ancestors": ("ancestor", "class"), "class_mros": ("class", "mro")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["class_order"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "class": (("class_ancestors", "class"),),
+            "ancestor": (("class_ancestors", "ancestor"),),
+            "rank": (("class_ancestors", "ancestor"), ("class_mros", "mro")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_inheritance_edges = ViewSpec(
+    name="inheritance_edges",
+    is_output=False,
+    builder=views.build_inheritance_edges,
+    schema=VIEW_SCHEMAS["inheritance_edges"],
+    inputs=("class_bases", "definition_targets"),
+    required_columns=MappingProxyType(
+        {"class_bases": ("base", "class"), "definition_targets": ("cpg_id", "fqn")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["inheritance_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("definition_targets", "cpg_id"),),
+            "dst": (("definition_targets", "cpg_id"),),
+            "kind": (),
+            "resolution": (),
+            "confidence": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_invoked_1 = ViewSpec(
+    name="invoked_1",
+    is_output=False,
+    builder=views.build_invoked_1,
+    schema=VIEW_SCHEMAS["invoked_1"],
+    inputs=("constructor_targets_1", "function_targets_1"),
+    required_columns=MappingProxyType(
+        {
+            "constructor_targets_1": ("call_id", "file_id", "function", "offset"),
+            "function_targets_1": ("call_id", "file_id", "function", "offset"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["invoked_1"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("constructor_targets_1", "file_id"), ("function_targets_1", "file_id")),
+            "call_id": (("constructor_targets_1", "call_id"), ("function_targets_1", "call_id")),
+            "function": (("constructor_targets_1", "function"), ("function_targets_1", "function")),
+            "offset": (("constructor_targets_1", "offset"), ("function_targets_1", "offset")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_keyword_arguments = ViewSpec(
+    name="keyword_arguments",
+    is_output=False,
+    builder=views.build_keyword_arguments,
+    schema=VIEW_SCHEMAS["keyword_arguments"],
+    inputs=("invoked_1", "py_call_args", "py_params"),
+    required_columns=MappingProxyType(
+        {
+            "invoked_1": ("call_id", "file_id", "function"),
+            "py_call_args": ("call_id", "file_id", "keyword", "ref_id", "value", "value_kind"),
+            "py_params": ("function_fqn", "kind", "name"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["keyword_arguments"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_call_args", "file_id"),),
+            "function": (("py_params", "function_fqn"),),
+            "param": (("py_params", "name"),),
+            "ref_id": (("py_call_args", "ref_id"),),
+            "value": (("py_call_args", "value"),),
+            "value_kind": (("py_call_args", "value_kind"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_positional_arguments = ViewSpec(
+    name="positional_arguments",
+    is_output=False,
+    builder=views.build_positional_arguments,
+    schema=VIEW_SCHEMAS["positional_arguments"],
+    inputs=("invoked_1", "py_call_args", "py_params"),
+    required_columns=MappingProxyType(
+        {
+            "invoked_1": ("call_id", "file_id", "function", "offset"),
+            "py_call_args": ("call_id", "file_id", "position", "ref_id", "value", "value_kind"),
+            "py_params": ("function_fqn", "kind", "name", "position"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["positional_arguments"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_call_args", "file_id"),),
+            "function": (("py_params", "function_fqn"),),
+            "param": (("py_params", "name"),),
+            "ref_id": (("py_call_args", "ref_id"),),
+            "value": (("py_call_args", "value"),),
+            "value_kind": (("py_call_args", "value_kind"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_bound_arguments = ViewSpec(
+    name="bound_arguments",
+    is_output=False,
+    builder=views.build_bound_arguments,
+    schema=VIEW_SCHEMAS["bound_arguments"],
+    inputs=("keyword_arguments", "positional_arguments"),
+    required_columns=MappingProxyType(
+        {
+            "keyword_arguments": ("file_id", "function", "param", "ref_id", "value", "value_kind"),
+            "positional_arguments": (
+                "file_id",
+                "function",
+                "param",
+                "ref_id",
+                "value",
+                "value_kind",
+            ),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["bound_arguments"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("keyword_arguments", "file_id"), ("positional_arguments", "file_id")),
+            "function": (("keyword_arguments", "function"), ("positional_arguments", "function")),
+            "param": (("keyword_arguments", "param"), ("positional_arguments", "param")),
+            "ref_id": (("keyword_arguments", "ref_id"), ("positional_arguments", "ref_id")),
+            "value": (("keyword_arguments", "value"), ("positional_arguments", "value")),
+            "value_kind": (
+                ("keyword_arguments", "value_kind"),
+                ("positional_arguments", "value_kind"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_argument_chain_values = ViewSpec(
+    name="argument_chain_values",
+    is_output=False,
+    builder=views.build_argument_chain_values,
+    schema=VIEW_SCHEMAS["argument_chain_values"],
+    inputs=("bound_arguments", "chain_results_1"),
+    required_columns=MappingProxyType(
+        {
+            "bound_arguments": ("file_id", "function", "param", "ref_id"),
+            "chain_results_1": ("file_id", "ref_id", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["argument_chain_values"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (("bound_arguments", "function"),),
+            "name": (("bound_arguments", "param"),),
+            "value": (("chain_results_1", "value"),),
+            "value_kind": (("chain_results_1", "value_kind"),),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_argument_flows = ViewSpec(
+    name="argument_flows",
+    is_output=False,
+    builder=views.build_argument_flows,
+    schema=VIEW_SCHEMAS["argument_flows"],
+    inputs=("bound_arguments", "py_refs"),
+    required_columns=MappingProxyType(
+        {
+            "bound_arguments": ("file_id", "function", "param", "ref_id"),
+            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id", "step_count"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["argument_flows"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (("bound_arguments", "function"),),
+            "dst_name": (("bound_arguments", "param"),),
+            "src_ns": (("py_refs", "head_ns"),),
+            "src_name": (("py_refs", "head_name"),),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_argument_values = ViewSpec(
+    name="argument_values",
+    is_output=False,
+    builder=views.build_argument_values,
+    schema=VIEW_SCHEMAS["argument_values"],
+    inputs=("bound_arguments",),
+    required_columns=MappingProxyType(
+        {"bound_arguments": ("function", "param", "value", "value_kind")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["argument_values"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (("bound_arguments", "function"),),
+            "name": (("bound_arguments", "param"),),
+            "value": (("bound_arguments", "value"),),
+            "value_kind": (("bound_arguments", "value_kind"),),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_base_values_2 = ViewSpec(
+    name="base_values_2",
+    is_output=False,
+    builder=views.build_base_values_2,
+    schema=VIEW_SCHEMAS["base_values_2"],
+    inputs=("argument_chain_values", "argument_values", "base_values_1", "chain_flow_values"),
+    required_columns=MappingProxyType(
+        {
+            "argument_chain_values": ("how", "name", "ns", "value", "value_kind"),
+            "argument_values": ("how", "name", "ns", "value", "value_kind"),
+            "base_values_1": ("how", "name", "ns", "value", "value_kind"),
+            "chain_flow_values": ("how", "name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["base_values_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (
+                ("argument_chain_values", "ns"),
+                ("argument_values", "ns"),
+                ("base_values_1", "ns"),
+                ("chain_flow_values", "ns"),
+            ),
+            "name": (
+                ("argument_chain_values", "name"),
+                ("argument_values", "name"),
+                ("base_values_1", "name"),
+                ("chain_flow_values", "name"),
+            ),
+            "value": (
+                ("argument_chain_values", "value"),
+                ("argument_values", "value"),
+                ("base_values_1", "value"),
+                ("chain_flow_values", "value"),
+            ),
+            "value_kind": (
+                ("argument_chain_values", "value_kind"),
+                ("argument_values", "value_kind"),
+                ("base_values_1", "value_kind"),
+                ("chain_flow_values", "value_kind"),
+            ),
+            "how": (
+                ("argument_chain_values", "how"),
+                ("argument_values", "how"),
+                ("base_values_1", "how"),
+                ("chain_flow_values", "how"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_flows_2 = ViewSpec(
+    name="flows_2",
+    is_output=False,
+    builder=views.build_flows_2,
+    schema=VIEW_SCHEMAS["flows_2"],
+    inputs=("argument_flows", "plain_flows"),
+    required_columns=MappingProxyType(
+        {
+            "argument_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+            "plain_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["flows_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (("argument_flows", "dst_ns"), ("plain_flows", "dst_ns")),
+            "dst_name": (("argument_flows", "dst_name"), ("plain_flows", "dst_name")),
+            "src_ns": (("argument_flows", "src_ns"), ("plain_flows", "src_ns")),
+            "src_name": (("argument_flows", "src_name"), ("plain_flows", "src_name")),
+            "how": (("argument_flows", "how"), ("plain_flows", "how")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_values_2 = ViewSpec(
+    name="values_2",
+    is_output=False,
+    builder=views.build_values_2,
+    schema=VIEW_SCHEMAS["values_2"],
+    inputs=("base_values_2", "flows_2"),
+    required_columns=MappingProxyType(
+        {
+            "base_values_2": ("how", "name", "ns", "value", "value_kind"),
+            "flows_2": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["values_2"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (
+                ("base_values_2", "how"),
+                ("base_values_2", "name"),
+                ("base_values_2", "ns"),
+                ("base_values_2", "value"),
+                ("base_values_2", "value_kind"),
+                ("flows_2", "dst_name"),
+                ("flows_2", "dst_ns"),
+                ("flows_2", "how"),
+                ("flows_2", "src_name"),
+                ("flows_2", "src_ns"),
+            ),
+            "name": (
+                ("base_values_2", "how"),
+                ("base_values_2", "name"),
+                ("base_values_2", "ns"),
+                ("base_values_2", "value"),
+                ("base_values_2", "value_kind"),
+                ("flows_2", "dst_name"),
+                ("flows_2", "dst_ns"),
+                ("flows_2", "how"),
+                ("flows_2", "src_name"),
+                ("flows_2", "src_ns"),
+            ),
+            "value": (
+                ("base_values_2", "how"),
+                ("base_values_2", "name"),
+                ("base_values_2", "ns"),
+                ("base_values_2", "value"),
+                ("base_values_2", "value_kind"),
+                ("flows_2", "dst_name"),
+                ("flows_2", "dst_ns"),
+                ("flows_2", "how"),
+                ("flows_2", "src_name"),
+                ("flows_2", "src_ns"),
+            ),
+            "value_kind": (
+                ("base_values_2", "how"),
+                ("base_values_2", "name"),
+                ("base_values_2", "ns"),
+                ("base_values_2", "value"),
+                ("base_values_2", "value_kind"),
+                ("flows_2", "dst_name"),
+                ("flows_2", "dst_ns"),
+                ("flows_2", "how"),
+                ("flows_2", "src_name"),
+                ("flows_2", "src_ns"),
+            ),
+            "how": (
+                ("base_values_2", "how"),
+                ("base_values_2", "name"),
+                ("base_values_2", "ns"),
+                ("base_values_2", "value"),
+                ("base_values_2", "value_kind"),
+                ("flows_2", "dst_name"),
+                ("flows_2", "dst_ns"),
+                ("flows_2", "how"),
+                ("flows_2", "src_name"),
+                ("flows_2", "src_ns"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_module_steps_2 = ViewSpec(
+    name="module_steps_2",
+    is_output=False,
+    builder=views.build_module_steps_2,
+    schema=VIEW_SCHEMAS["module_steps_2"],
+    inputs=("tree_modules", "values_2"),
+    required_columns=MappingProxyType(
+        {"tree_modules": ("module",), "values_2": ("name", "ns", "value", "value_kind")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["module_steps_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "value": (("values_2", "ns"),),
+            "value_kind": (),
+            "step": (("values_2", "name"),),
+            "result": (("values_2", "value"),),
+            "result_kind": (("values_2", "value_kind"),),
+            "bound": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_name_references = ViewSpec(
+    name="name_references",
+    is_output=False,
+    builder=views.build_name_references,
+    schema=VIEW_SCHEMAS["name_references"],
+    inputs=("definition_targets", "name_rows", "values_2"),
+    required_columns=MappingProxyType(
+        {
+            "definition_targets": ("cpg_id", "fqn"),
+            "name_rows": ("cpg_id", "name", "ns"),
+            "values_2": ("how", "name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["name_references"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("name_rows", "cpg_id"),),
+            "dst": (("definition_targets", "cpg_id"),),
+            "resolution": (("values_2", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_reference_edges = ViewSpec(
+    name="reference_edges",
+    is_output=False,
+    builder=views.build_reference_edges,
+    schema=VIEW_SCHEMAS["reference_edges"],
+    inputs=("builtin_references", "name_references"),
+    required_columns=MappingProxyType(
+        {
+            "builtin_references": ("dst", "resolution", "src"),
+            "name_references": ("dst", "resolution", "src"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["reference_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("builtin_references", "src"), ("name_references", "src")),
+            "dst": (("builtin_references", "dst"), ("name_references", "dst")),
+            "kind": (),
+            "resolution": (("builtin_references", "resolution"), ("name_references", "resolution")),
+            "confidence": (("builtin_references", "resolution"), ("name_references", "resolution")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_return_steps_2 = ViewSpec(
+    name="return_steps_2",
+    is_output=False,
+    builder=views.build_return_steps_2,
+    schema=VIEW_SCHEMAS["return_steps_2"],
+    inputs=("values_2",),
+    required_columns=MappingProxyType({"values_2": ("name", "ns", "value", "value_kind")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["return_steps_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "value": (("values_2", "ns"),),
+            "value_kind": (),
+            "step": (),
+            "result": (("values_2", "value"),),
+            "result_kind": (("values_2", "value_kind"),),
+            "bound": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_slots_2 = ViewSpec(
+    name="slots_2",
+    is_output=False,
+    builder=views.build_slots_2,
+    schema=VIEW_SCHEMAS["slots_2"],
+    inputs=("values_2",),
+    required_columns=MappingProxyType({"values_2": ("name", "ns")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["slots_2"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType({"ns": (("values_2", "ns"),), "name": (("values_2", "name"),)}),
+    required_udfs=(),
+)
+
+
+view_members_2 = ViewSpec(
+    name="members_2",
+    is_output=False,
+    builder=views.build_members_2,
+    schema=VIEW_SCHEMAS["members_2"],
+    inputs=("class_order", "slots_2"),
+    required_columns=MappingProxyType(
+        {"class_order": ("ancestor", "class", "rank"), "slots_2": ("name", "ns")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["members_2"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "class": (("class_order", "class"),),
+            "name": (("slots_2", "name"),),
+            "owner": (("class_order", "ancestor"),),
+            "rank": (("class_order", "rank"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_class_steps_2 = ViewSpec(
+    name="class_steps_2",
+    is_output=False,
+    builder=views.build_class_steps_2,
+    schema=VIEW_SCHEMAS["class_steps_2"],
+    inputs=("members_2", "values_2"),
+    required_columns=MappingProxyType(
+        {
+            "members_2": ("class", "name", "owner", "rank"),
+            "values_2": ("name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["class_steps_2"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "value": (("members_2", "class"),),
+            "value_kind": (),
+            "step": (("members_2", "name"),),
+            "result": (("values_2", "value"),),
+            "result_kind": (("values_2", "value_kind"),),
+            "bound": (),
+            "how": (("members_2", "rank"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_instance_steps_2 = ViewSpec(
+    name="instance_steps_2",
+    is_output=False,
+    builder=views.build_instance_steps_2,
+    schema=VIEW_SCHEMAS["instance_steps_2"],
+    inputs=("members_2", "values_2"),
+    required_columns=MappingProxyType(
+        {
+            "members_2": ("class", "name", "owner", "rank"),
+            "values_2": ("name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["instance_steps_2"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "value": (("members_2", "class"),),
+            "value_kind": (),
+            "step": (("members_2", "name"),),
+            "result": (("values_2", "value"),),
+            "result_kind": (("values_2", "value_kind"),),
+            "bound": (("values_2", "value_kind"),),
+            "how": (("members_2", "rank"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_super_members = ViewSpec(
+    name="super_members",
+    is_output=False,
+    builder=views.build_super_members,
+    schema=VIEW_SCHEMAS["super_members"],
+    inputs=("class_order", "slots_2"),
+    required_columns=MappingProxyType(
+        {"class_order": ("ancestor", "class", "rank"), "slots_2": ("name", "ns")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["super_members"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "class": (("class_order", "class"),),
+            "name": (("slots_2", "name"),),
+            "owner": (("class_order", "ancestor"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_super_steps = ViewSpec(
+    name="super_steps",
+    is_output=False,
+    builder=views.build_super_steps,
+    schema=VIEW_SCHEMAS["super_steps"],
+    inputs=("super_members", "values_2"),
+    required_columns=MappingProxyType(
+        {
+            "super_members": ("class", "name", "owner"),
+            "values_2": ("name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["super_steps"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "value": (("super_members", "class"),),
+            "value_kind": (),
+            "step": (("super_members", "name"),),
+            "result": (("values_2", "value"),),
+            "result_kind": (("values_2", "value_kind"),),
+            "bound": (("values_2", "value_kind"),),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_steps_2 = ViewSpec(
+    name="steps_2",
+    is_output=False,
+    builder=views.build_steps_2,
+    schema=VIEW_SCHEMAS["steps_2"],
+    inputs=(
+        "class_steps_2",
+        "construct_steps",
+        "instance_steps_2",
+        "module_steps_2",
+        "return_steps_2",
+        "super_steps",
+    ),
+    required_columns=MappingProxyType(
+        {
+            "class_steps_2": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+            "construct_steps": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+            "instance_steps_2": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+            "module_steps_2": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+            "return_steps_2": (
+                "bound",
+                "how",
+                "result",
+                "result_kind",
+                "step",
+                "value",
+                "value_kind",
+            ),
+            "super_steps": ("bound", "how", "result", "result_kind", "step", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["steps_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "value": (
+                ("class_steps_2", "value"),
+                ("construct_steps", "value"),
+                ("instance_steps_2", "value"),
+                ("module_steps_2", "value"),
+                ("return_steps_2", "value"),
+                ("super_steps", "value"),
+            ),
+            "value_kind": (
+                ("class_steps_2", "value_kind"),
+                ("construct_steps", "value_kind"),
+                ("instance_steps_2", "value_kind"),
+                ("module_steps_2", "value_kind"),
+                ("return_steps_2", "value_kind"),
+                ("super_steps", "value_kind"),
+            ),
+            "step": (
+                ("class_steps_2", "step"),
+                ("construct_steps", "step"),
+                ("instance_steps_2", "step"),
+                ("module_steps_2", "step"),
+                ("return_steps_2", "step"),
+                ("super_steps", "step"),
+            ),
+            "result": (
+                ("class_steps_2", "result"),
+                ("construct_steps", "result"),
+                ("instance_steps_2", "result"),
+                ("module_steps_2", "result"),
+                ("return_steps_2", "result"),
+                ("super_steps", "result"),
+            ),
+            "result_kind": (
+                ("class_steps_2", "result_kind"),
+                ("construct_steps", "result_kind"),
+                ("instance_steps_2", "result_kind"),
+                ("module_steps_2", "result_kind"),
+                ("return_steps_2", "result_kind"),
+                ("super_steps", "result_kind"),
+            ),
+            "bound": (
+                ("class_steps_2", "bound"),
+                ("construct_steps", "bound"),
+                ("instance_steps_2", "bound"),
+                ("module_steps_2", "bound"),
+                ("return_steps_2", "bound"),
+                ("super_steps", "bound"),
+            ),
+            "how": (
+                ("class_steps_2", "how"),
+                ("construct_steps", "how"),
+                ("instance_steps_2", "how"),
+                ("module_steps_2", "how"),
+                ("return_steps_2", "how"),
+                ("super_steps", "how"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_var_starts_2 = ViewSpec(
+    name="var_starts_2",
+    is_output=False,
+    builder=views.build_var_starts_2,
+    schema=VIEW_SCHEMAS["var_starts_2"],
+    inputs=("py_refs", "values_2"),
+    required_columns=MappingProxyType(
+        {
+            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id"),
+            "values_2": ("how", "name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["var_starts_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_refs", "file_id"),),
+            "ref_id": (("py_refs", "ref_id"),),
+            "next": (),
+            "value": (("values_2", "value"),),
+            "value_kind": (("values_2", "value_kind"),),
+            "bound": (),
+            "how": (("values_2", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_starts_2 = ViewSpec(
+    name="starts_2",
+    is_output=False,
+    builder=views.build_starts_2,
+    schema=VIEW_SCHEMAS["starts_2"],
+    inputs=("fixed_starts", "var_starts_2"),
+    required_columns=MappingProxyType(
+        {
+            "fixed_starts": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
+            "var_starts_2": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["starts_2"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("fixed_starts", "file_id"), ("var_starts_2", "file_id")),
+            "ref_id": (("fixed_starts", "ref_id"), ("var_starts_2", "ref_id")),
+            "next": (("fixed_starts", "next"), ("var_starts_2", "next")),
+            "value": (("fixed_starts", "value"), ("var_starts_2", "value")),
+            "value_kind": (("fixed_starts", "value_kind"), ("var_starts_2", "value_kind")),
+            "bound": (("fixed_starts", "bound"), ("var_starts_2", "bound")),
+            "how": (("fixed_starts", "how"), ("var_starts_2", "how")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_chain_values_2 = ViewSpec(
+    name="chain_values_2",
+    is_output=False,
+    builder=views.build_chain_values_2,
+    schema=VIEW_SCHEMAS["chain_values_2"],
+    inputs=("py_ref_steps", "starts_2", "steps_2"),
+    required_columns=MappingProxyType(
+        {
+            "py_ref_steps": ("file_id", "position", "ref_id", "step"),
+            "starts_2": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
+            "steps_2": ("bound", "how", "result", "result_kind", "step", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["chain_values_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_2", "bound"),
+                ("starts_2", "file_id"),
+                ("starts_2", "how"),
+                ("starts_2", "next"),
+                ("starts_2", "ref_id"),
+                ("starts_2", "value"),
+                ("starts_2", "value_kind"),
+                ("steps_2", "bound"),
+                ("steps_2", "how"),
+                ("steps_2", "result"),
+                ("steps_2", "result_kind"),
+                ("steps_2", "step"),
+                ("steps_2", "value"),
+                ("steps_2", "value_kind"),
+            ),
+            "ref_id": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_2", "bound"),
+                ("starts_2", "file_id"),
+                ("starts_2", "how"),
+                ("starts_2", "next"),
+                ("starts_2", "ref_id"),
+                ("starts_2", "value"),
+                ("starts_2", "value_kind"),
+                ("steps_2", "bound"),
+                ("steps_2", "how"),
+                ("steps_2", "result"),
+                ("steps_2", "result_kind"),
+                ("steps_2", "step"),
+                ("steps_2", "value"),
+                ("steps_2", "value_kind"),
+            ),
+            "next": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_2", "bound"),
+                ("starts_2", "file_id"),
+                ("starts_2", "how"),
+                ("starts_2", "next"),
+                ("starts_2", "ref_id"),
+                ("starts_2", "value"),
+                ("starts_2", "value_kind"),
+                ("steps_2", "bound"),
+                ("steps_2", "how"),
+                ("steps_2", "result"),
+                ("steps_2", "result_kind"),
+                ("steps_2", "step"),
+                ("steps_2", "value"),
+                ("steps_2", "value_kind"),
+            ),
+            "value": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_2", "bound"),
+                ("starts_2", "file_id"),
+                ("starts_2", "how"),
+                ("starts_2", "next"),
+                ("starts_2", "ref_id"),
+                ("starts_2", "value"),
+                ("starts_2", "value_kind"),
+                ("steps_2", "bound"),
+                ("steps_2", "how"),
+                ("steps_2", "result"),
+                ("steps_2", "result_kind"),
+                ("steps_2", "step"),
+                ("steps_2", "value"),
+                ("steps_2", "value_kind"),
+            ),
+            "value_kind": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_2", "bound"),
+                ("starts_2", "file_id"),
+                ("starts_2", "how"),
+                ("starts_2", "next"),
+                ("starts_2", "ref_id"),
+                ("starts_2", "value"),
+                ("starts_2", "value_kind"),
+                ("steps_2", "bound"),
+                ("steps_2", "how"),
+                ("steps_2", "result"),
+                ("steps_2", "result_kind"),
+                ("steps_2", "step"),
+                ("steps_2", "value"),
+                ("steps_2", "value_kind"),
+            ),
+            "bound": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_2", "bound"),
+                ("starts_2", "file_id"),
+                ("starts_2", "how"),
+                ("starts_2", "next"),
+                ("starts_2", "ref_id"),
+                ("starts_2", "value"),
+                ("starts_2", "value_kind"),
+                ("steps_2", "bound"),
+                ("steps_2", "how"),
+                ("steps_2", "result"),
+                ("steps_2", "result_kind"),
+                ("steps_2", "step"),
+                ("steps_2", "value"),
+                ("steps_2", "value_kind"),
+            ),
+            "how": (
+                ("py_ref_steps", "file_id"),
+                ("py_ref_steps", "position"),
+                ("py_ref_steps", "ref_id"),
+                ("py_ref_steps", "step"),
+                ("starts_2", "bound"),
+                ("starts_2", "file_id"),
+                ("starts_2", "how"),
+                ("starts_2", "next"),
+                ("starts_2", "ref_id"),
+                ("starts_2", "value"),
+                ("starts_2", "value_kind"),
+                ("steps_2", "bound"),
+                ("steps_2", "how"),
+                ("steps_2", "result"),
+                ("steps_2", "result_kind"),
+                ("steps_2", "step"),
+                ("steps_2", "value"),
+                ("steps_2", "value_kind"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_complete_chains_2 = ViewSpec(
+    name="complete_chains_2",
+    is_output=False,
+    builder=views.build_complete_chains_2,
+    schema=VIEW_SCHEMAS["complete_chains_2"],
+    inputs=("chain_values_2", "py_refs"),
+    required_columns=MappingProxyType(
+        {
+            "chain_values_2": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
+            "py_refs": ("file_id", "ref_id", "step_count"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["complete_chains_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("chain_values_2", "file_id"),),
+            "ref_id": (("chain_values_2", "ref_id"),),
+            "value": (("chain_values_2", "value"),),
+            "value_kind": (("chain_values_2", "value_kind"),),
+            "bound": (("chain_values_2", "bound"),),
+            "how": (("chain_values_2", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_external_chains_2 = ViewSpec(
+    name="external_chains_2",
+    is_output=False,
+    builder=views.build_external_chains_2,
+    schema=VIEW_SCHEMAS["external_chains_2"],
+    inputs=("py_refs", "starts_2"),
+    required_columns=MappingProxyType(
+        {
+            "py_refs": ("file_id", "ref_id", "step_count", "tail"),
+            "starts_2": ("file_id", "how", "ref_id", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["external_chains_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("starts_2", "file_id"),),
+            "ref_id": (("starts_2", "ref_id"),),
+            "value": (("py_refs", "tail"), ("starts_2", "value")),
+            "value_kind": (("starts_2", "value_kind"),),
+            "bound": (),
+            "how": (("starts_2", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_chain_results_2 = ViewSpec(
+    name="chain_results_2",
+    is_output=False,
+    builder=views.build_chain_results_2,
+    schema=VIEW_SCHEMAS["chain_results_2"],
+    inputs=("complete_chains_2", "external_chains_2"),
+    required_columns=MappingProxyType(
+        {
+            "complete_chains_2": ("bound", "file_id", "how", "ref_id", "value", "value_kind"),
+            "external_chains_2": ("bound", "file_id", "how", "ref_id", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["chain_results_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("complete_chains_2", "file_id"), ("external_chains_2", "file_id")),
+            "ref_id": (("complete_chains_2", "ref_id"), ("external_chains_2", "ref_id")),
+            "value": (("complete_chains_2", "value"), ("external_chains_2", "value")),
+            "value_kind": (
+                ("complete_chains_2", "value_kind"),
+                ("external_chains_2", "value_kind"),
+            ),
+            "bound": (("complete_chains_2", "bound"), ("external_chains_2", "bound")),
+            "how": (("complete_chains_2", "how"), ("external_chains_2", "how")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_call_targets_2 = ViewSpec(
+    name="call_targets_2",
+    is_output=False,
+    builder=views.build_call_targets_2,
+    schema=VIEW_SCHEMAS["call_targets_2"],
+    inputs=("chain_results_2", "py_calls"),
+    required_columns=MappingProxyType(
+        {
+            "chain_results_2": ("bound", "file_id", "how", "ref_id", "value", "value_kind"),
+            "py_calls": ("call_id", "callee_ref_id", "caller_fqn", "file_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["call_targets_2"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_calls", "file_id"),),
+            "call_id": (("py_calls", "call_id"),),
+            "caller": (("py_calls", "caller_fqn"),),
+            "callee": (("chain_results_2", "value"),),
+            "callee_kind": (("chain_results_2", "value_kind"),),
+            "bound": (("chain_results_2", "bound"),),
+            "how": (("chain_results_2", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_constructor_calls = ViewSpec(
+    name="constructor_calls",
+    is_output=False,
+    builder=views.build_constructor_calls,
+    schema=VIEW_SCHEMAS["constructor_calls"],
+    inputs=("call_targets_2", "class_steps_2"),
+    required_columns=MappingProxyType(
+        {
+            "call_targets_2": ("call_id", "callee", "callee_kind", "caller", "file_id"),
+            "class_steps_2": ("result", "result_kind", "step", "value"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["constructor_calls"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("call_targets_2", "file_id"),),
+            "call_id": (("call_targets_2", "call_id"),),
+            "caller": (("call_targets_2", "caller"),),
+            "callee": (("class_steps_2", "result"),),
+            "callee_kind": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_direct_calls = ViewSpec(
+    name="direct_calls",
+    is_output=False,
+    builder=views.build_direct_calls,
+    schema=VIEW_SCHEMAS["direct_calls"],
+    inputs=("call_targets_2",),
+    required_columns=MappingProxyType(
+        {"call_targets_2": ("call_id", "callee", "callee_kind", "caller", "file_id", "how")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["direct_calls"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("call_targets_2", "file_id"),),
+            "call_id": (("call_targets_2", "call_id"),),
+            "caller": (("call_targets_2", "caller"),),
+            "callee": (("call_targets_2", "callee"),),
+            "callee_kind": (("call_targets_2", "callee_kind"),),
+            "how": (("call_targets_2", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_instance_calls = ViewSpec(
+    name="instance_calls",
+    is_output=False,
+    builder=views.build_instance_calls,
+    schema=VIEW_SCHEMAS["instance_calls"],
+    inputs=("call_targets_2", "instance_steps_2"),
+    required_columns=MappingProxyType(
+        {
+            "call_targets_2": ("call_id", "callee", "callee_kind", "caller", "file_id"),
+            "instance_steps_2": ("result", "result_kind", "step", "value"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["instance_calls"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("call_targets_2", "file_id"),),
+            "call_id": (("call_targets_2", "call_id"),),
+            "caller": (("call_targets_2", "caller"),),
+            "callee": (("instance_steps_2", "result"),),
+            "callee_kind": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_resolved_calls = ViewSpec(
+    name="resolved_calls",
+    is_output=False,
+    builder=views.build_resolved_calls,
+    schema=VIEW_SCHEMAS["resolved_calls"],
+    inputs=("constructor_calls", "direct_calls", "instance_calls"),
+    required_columns=MappingProxyType(
+        {
+            "constructor_calls": ("call_id", "callee", "callee_kind", "caller", "file_id", "how"),
+            "direct_calls": ("call_id", "callee", "callee_kind", "caller", "file_id", "how"),
+            "instance_calls": ("call_id", "callee", "callee_kind", "caller", "file_id", "how"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["resolved_calls"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (
+                ("constructor_calls", "file_id"),
+                ("direct_calls", "file_id"),
+                ("instance_calls", "file_id"),
+            ),
+            "call_id": (
+                ("constructor_calls", "call_id"),
+                ("direct_calls", "call_id"),
+                ("instance_calls", "call_id"),
+            ),
+            "caller": (
+                ("constructor_calls", "caller"),
+                ("direct_calls", "caller"),
+                ("instance_calls", "caller"),
+            ),
+            "callee": (
+                ("constructor_calls", "callee"),
+                ("direct_calls", "callee"),
+                ("instance_calls", "callee"),
+            ),
+            "callee_kind": (
+                ("constructor_calls", "callee_kind"),
+                ("direct_calls", "callee_kind"),
+                ("instance_calls", "callee_kind"),
+            ),
+            "how": (
+                ("constructor_calls", "how"),
+                ("direct_calls", "how"),
+                ("instance_calls", "how"),
+            ),
+            "confidence": (
+                ("constructor_calls", "how"),
+                ("direct_calls", "how"),
+                ("instance_calls", "how"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_call_graph = ViewSpec(
+    name="call_graph",
+    is_output=True,
+    builder=views.build_call_graph,
+    schema=VIEW_SCHEMAS["call_graph"],
+    inputs=("resolved_calls",),
+    required_columns=MappingProxyType(
+        {"resolved_calls": ("callee", "caller", "confidence", "how")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["call_graph"],
+    cache=CachePolicy.DELTA_OUTPUT,
+    lineage=MappingProxyType(
+        {
+            "caller": (("resolved_calls", "caller"),),
+            "callee": (("resolved_calls", "callee"),),
+            "confidence": (("resolved_calls", "confidence"),),
+            "resolution": (("resolved_calls", "how"),),
+        }
+    ),
+    required_udfs=(),
+    write_policy=WritePolicy(),
+)
+
+
+view_external_callees = ViewSpec(
+    name="external_callees",
+    is_output=False,
+    builder=views.build_external_callees,
+    schema=VIEW_SCHEMAS["external_callees"],
+    inputs=("resolved_calls",),
+    required_columns=MappingProxyType({"resolved_calls": ("callee", "callee_kind")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["external_callees"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType({"name": (("resolved_calls", "callee"),)}),
+    required_udfs=(),
+)
+
+
+view_external_nodes = ViewSpec(
+    name="external_nodes",
+    is_output=False,
+    builder=views.build_external_nodes,
+    schema=VIEW_SCHEMAS["external_nodes"],
+    inputs=("builtin_names", "external_callees", "external_modules"),
+    required_columns=MappingProxyType(
+        {"builtin_names": ("name",), "external_callees": ("name",), "external_modules": ("name",)}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["external_nodes"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (),
+            "node_kind": (),
+            "bstart": (),
+            "bend": (),
+            "line": (),
+            "col": (),
+            "name": (
+                ("builtin_names", "name"),
+                ("external_callees", "name"),
+                ("external_modules", "name"),
+            ),
+            "qualname": (
+                ("builtin_names", "name"),
+                ("external_callees", "name"),
+                ("external_modules", "name"),
+            ),
+            "cpg_id": (
+                ("builtin_names", "name"),
+                ("external_callees", "name"),
+                ("external_modules", "name"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_cpg_nodes = ViewSpec(
+    name="cpg_nodes",
+    is_output=True,
+    builder=views.build_cpg_nodes,
+    schema=VIEW_SCHEMAS["cpg_nodes"],
+    inputs=(
+        "block_nodes",
+        "definition_nodes",
+        "diagnostic_nodes",
+        "external_nodes",
+        "file_nodes",
+        "name_nodes",
+        "scope_nodes",
+        "symbol_nodes",
+        "syntax_detail_nodes",
+    ),
+    required_columns=MappingProxyType(
+        {
+            "block_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "qualname",
+            ),
+            "definition_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "qualname",
+            ),
+            "diagnostic_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "qualname",
+            ),
+            "external_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "qualname",
+            ),
+            "file_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "qualname",
+            ),
+            "name_nodes": (
+                "bend",
+                "bstart",
+                "col",
+                "cpg_id",
+                "file_id",
+                "line",
+                "name",
+                "node_kind",
+                "qualname",
+            ),
             "scope_nodes": (
                 "bend",
                 "bstart",
                 "col",
                 "cpg_id",
-                "detail",
                 "file_id",
                 "line",
                 "name",
                 "node_kind",
+                "qualname",
             ),
             "symbol_nodes": (
                 "bend",
                 "bstart",
                 "col",
                 "cpg_id",
-                "detail",
                 "file_id",
                 "line",
                 "name",
                 "node_kind",
+                "qualname",
             ),
             "syntax_detail_nodes": (
                 "bend",
                 "bstart",
                 "col",
                 "cpg_id",
-                "detail",
                 "file_id",
                 "line",
                 "name",
                 "node_kind",
+                "qualname",
             ),
         }
     ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_detail_nodes"],
+    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_nodes"],
     cache=CachePolicy.DELTA_OUTPUT,
     lineage=MappingProxyType(
         {
             "node_id": (
+                ("block_nodes", "cpg_id"),
+                ("definition_nodes", "cpg_id"),
+                ("diagnostic_nodes", "cpg_id"),
+                ("external_nodes", "cpg_id"),
+                ("file_nodes", "cpg_id"),
+                ("name_nodes", "cpg_id"),
                 ("scope_nodes", "cpg_id"),
                 ("symbol_nodes", "cpg_id"),
                 ("syntax_detail_nodes", "cpg_id"),
             ),
             "kind": (
+                ("block_nodes", "node_kind"),
+                ("definition_nodes", "node_kind"),
+                ("diagnostic_nodes", "node_kind"),
+                ("external_nodes", "node_kind"),
+                ("file_nodes", "node_kind"),
+                ("name_nodes", "node_kind"),
                 ("scope_nodes", "node_kind"),
                 ("symbol_nodes", "node_kind"),
                 ("syntax_detail_nodes", "node_kind"),
             ),
             "file": (
+                ("block_nodes", "file_id"),
+                ("definition_nodes", "file_id"),
+                ("diagnostic_nodes", "file_id"),
+                ("external_nodes", "file_id"),
+                ("file_nodes", "file_id"),
+                ("name_nodes", "file_id"),
                 ("scope_nodes", "file_id"),
                 ("symbol_nodes", "file_id"),
                 ("syntax_detail_nodes", "file_id"),
             ),
             "bstart": (
+                ("block_nodes", "bstart"),
+                ("definition_nodes", "bstart"),
+                ("diagnostic_nodes", "bstart"),
+                ("external_nodes", "bstart"),
+                ("file_nodes", "bstart"),
+                ("name_nodes", "bstart"),
                 ("scope_nodes", "bstart"),
                 ("symbol_nodes", "bstart"),
                 ("syntax_detail_nodes", "bstart"),
             ),
             "bend": (
+                ("block_nodes", "bend"),
+                ("definition_nodes", "bend"),
+                ("diagnostic_nodes", "bend"),
+                ("external_nodes", "bend"),
+                ("file_nodes", "bend"),
+                ("name_nodes", "bend"),
                 ("scope_nodes", "bend"),
                 ("symbol_nodes", "bend"),
                 ("syntax_detail_nodes", "bend"),
             ),
             "line": (
+                ("block_nodes", "line"),
+                ("definition_nodes", "line"),
+                ("diagnostic_nodes", "line"),
+                ("external_nodes", "line"),
+                ("file_nodes", "line"),
+                ("name_nodes", "line"),
                 ("scope_nodes", "line"),
                 ("symbol_nodes", "line"),
                 ("syntax_detail_nodes", "line"),
             ),
             "col": (
+                ("block_nodes", "col"),
+                ("definition_nodes", "col"),
+                ("diagnostic_nodes", "col"),
+                ("external_nodes", "col"),
+                ("file_nodes", "col"),
+                ("name_nodes", "col"),
                 ("scope_nodes", "col"),
                 ("symbol_nodes", "col"),
                 ("syntax_detail_nodes", "col"),
             ),
             "name": (
+                ("block_nodes", "name"),
+                ("definition_nodes", "name"),
+                ("diagnostic_nodes", "name"),
+                ("external_nodes", "name"),
+                ("file_nodes", "name"),
+                ("name_nodes", "name"),
                 ("scope_nodes", "name"),
                 ("symbol_nodes", "name"),
                 ("syntax_detail_nodes", "name"),
             ),
-            "detail": (
-                ("scope_nodes", "detail"),
-                ("symbol_nodes", "detail"),
-                ("syntax_detail_nodes", "detail"),
+            "qualified_name": (
+                ("block_nodes", "qualname"),
+                ("definition_nodes", "qualname"),
+                ("diagnostic_nodes", "qualname"),
+                ("external_nodes", "qualname"),
+                ("file_nodes", "qualname"),
+                ("name_nodes", "qualname"),
+                ("scope_nodes", "qualname"),
+                ("symbol_nodes", "qualname"),
+                ("syntax_detail_nodes", "qualname"),
             ),
+        }
+    ),
+    required_udfs=(),
+    write_policy=WritePolicy(),
+)
+
+
+view_external_targets = ViewSpec(
+    name="external_targets",
+    is_output=False,
+    builder=views.build_external_targets,
+    schema=VIEW_SCHEMAS["external_targets"],
+    inputs=("external_nodes",),
+    required_columns=MappingProxyType({"external_nodes": ("cpg_id", "name")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["external_targets"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"fqn": (("external_nodes", "name"),), "cpg_id": (("external_nodes", "cpg_id"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_target_ids = ViewSpec(
+    name="target_ids",
+    is_output=False,
+    builder=views.build_target_ids,
+    schema=VIEW_SCHEMAS["target_ids"],
+    inputs=("definition_targets", "external_targets"),
+    required_columns=MappingProxyType(
+        {"definition_targets": ("cpg_id", "fqn"), "external_targets": ("cpg_id", "fqn")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["target_ids"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "fqn": (("definition_targets", "fqn"), ("external_targets", "fqn")),
+            "cpg_id": (("definition_targets", "cpg_id"), ("external_targets", "cpg_id")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_call_edges = ViewSpec(
+    name="call_edges",
+    is_output=False,
+    builder=views.build_call_edges,
+    schema=VIEW_SCHEMAS["call_edges"],
+    inputs=("py_calls", "resolved_calls", "target_ids"),
+    required_columns=MappingProxyType(
+        {
+            "py_calls": ("bend", "bstart", "call_id", "file_id", "is_decorator"),
+            "resolved_calls": ("call_id", "callee", "confidence", "file_id", "how"),
+            "target_ids": ("cpg_id", "fqn"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["call_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (
+                ("py_calls", "bend"),
+                ("py_calls", "bstart"),
+                ("py_calls", "file_id"),
+                ("py_calls", "is_decorator"),
+            ),
+            "dst": (("target_ids", "cpg_id"),),
+            "kind": (),
+            "resolution": (("resolved_calls", "how"),),
+            "confidence": (("resolved_calls", "confidence"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_function_call_edges = ViewSpec(
+    name="function_call_edges",
+    is_output=False,
+    builder=views.build_function_call_edges,
+    schema=VIEW_SCHEMAS["function_call_edges"],
+    inputs=("call_graph", "definition_targets", "target_ids"),
+    required_columns=MappingProxyType(
+        {
+            "call_graph": ("callee", "caller", "confidence", "resolution"),
+            "definition_targets": ("cpg_id", "fqn"),
+            "target_ids": ("cpg_id", "fqn"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["function_call_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("definition_targets", "cpg_id"),),
+            "dst": (("target_ids", "cpg_id"),),
+            "kind": (),
+            "resolution": (("call_graph", "resolution"),),
+            "confidence": (("call_graph", "confidence"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_resolved_edges = ViewSpec(
+    name="resolved_edges",
+    is_output=False,
+    builder=views.build_resolved_edges,
+    schema=VIEW_SCHEMAS["resolved_edges"],
+    inputs=(
+        "call_edges",
+        "function_call_edges",
+        "import_edges",
+        "inheritance_edges",
+        "reference_edges",
+    ),
+    required_columns=MappingProxyType(
+        {
+            "call_edges": ("confidence", "dst", "kind", "resolution", "src"),
+            "function_call_edges": ("confidence", "dst", "kind", "resolution", "src"),
+            "import_edges": ("confidence", "dst", "kind", "resolution", "src"),
+            "inheritance_edges": ("confidence", "dst", "kind", "resolution", "src"),
+            "reference_edges": ("confidence", "dst", "kind", "resolution", "src"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["resolved_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (
+                ("call_edges", "src"),
+                ("function_call_edges", "src"),
+                ("import_edges", "src"),
+                ("inheritance_edges", "src"),
+                ("reference_edges", "src"),
+            ),
+            "dst": (
+                ("call_edges", "dst"),
+                ("function_call_edges", "dst"),
+                ("import_edges", "dst"),
+                ("inheritance_edges", "dst"),
+                ("reference_edges", "dst"),
+            ),
+            "kind": (
+                ("call_edges", "kind"),
+                ("function_call_edges", "kind"),
+                ("import_edges", "kind"),
+                ("inheritance_edges", "kind"),
+                ("reference_edges", "kind"),
+            ),
+            "resolution": (
+                ("call_edges", "resolution"),
+                ("function_call_edges", "resolution"),
+                ("import_edges", "resolution"),
+                ("inheritance_edges", "resolution"),
+                ("reference_edges", "resolution"),
+            ),
+            "confidence": (
+                ("call_edges", "confidence"),
+                ("function_call_edges", "confidence"),
+                ("import_edges", "confidence"),
+                ("inheritance_edges", "confidence"),
+                ("reference_edges", "confidence"),
+            ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_cpg_edges = ViewSpec(
+    name="cpg_edges",
+    is_output=True,
+    builder=views.build_cpg_edges,
+    schema=VIEW_SCHEMAS["cpg_edges"],
+    inputs=("resolved_edges", "syntax_edges"),
+    required_columns=MappingProxyType(
+        {
+            "resolved_edges": ("confidence", "dst", "kind", "resolution", "src"),
+            "syntax_edges": ("confidence", "dst", "kind", "resolution", "src"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["cpg_edges"],
+    cache=CachePolicy.DELTA_OUTPUT,
+    lineage=MappingProxyType(
+        {
+            "edge_id": (
+                ("resolved_edges", "dst"),
+                ("resolved_edges", "kind"),
+                ("resolved_edges", "src"),
+                ("syntax_edges", "dst"),
+                ("syntax_edges", "kind"),
+                ("syntax_edges", "src"),
+            ),
+            "kind": (("resolved_edges", "kind"), ("syntax_edges", "kind")),
+            "src": (("resolved_edges", "src"), ("syntax_edges", "src")),
+            "dst": (("resolved_edges", "dst"), ("syntax_edges", "dst")),
+            "resolution": (("resolved_edges", "resolution"), ("syntax_edges", "resolution")),
+            "confidence": (("resolved_edges", "confidence"), ("syntax_edges", "confidence")),
         }
     ),
     required_udfs=(),
@@ -1646,6 +4835,66 @@ PROGRAM = CompiledProgram(
             key=("file_id", "line"),
         ),
         DatasetSpec(
+            name="py_bases",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_bases"],
+            key=("file_id", "class_fqn", "position"),
+        ),
+        DatasetSpec(
+            name="py_call_args",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_call_args"],
+            key=(),
+        ),
+        DatasetSpec(
+            name="py_calls",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_calls"],
+            key=("file_id", "call_id"),
+        ),
+        DatasetSpec(
+            name="py_flows",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_flows"],
+            key=(),
+        ),
+        DatasetSpec(
+            name="py_imports",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_imports"],
+            key=(),
+        ),
+        DatasetSpec(
+            name="py_name_uses",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_name_uses"],
+            key=("file_id", "node_id"),
+        ),
+        DatasetSpec(
+            name="py_params",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_params"],
+            key=("file_id", "function_fqn", "position"),
+        ),
+        DatasetSpec(
+            name="py_ref_steps",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_ref_steps"],
+            key=("file_id", "ref_id", "position"),
+        ),
+        DatasetSpec(
+            name="py_refs",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_refs"],
+            key=("file_id", "ref_id"),
+        ),
+        DatasetSpec(
+            name="py_scopes",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_scopes"],
+            key=("file_id", "node_id"),
+        ),
+        DatasetSpec(
             name="source_files",
             extractor="file_scan",
             schema=DATASET_SCHEMAS["source_files"],
@@ -1677,25 +4926,36 @@ PROGRAM = CompiledProgram(
         ),
     ),
     views=(
+        view_attribute_nodes,
+        view_block_rows,
+        view_block_nodes,
+        view_block_edges,
         view_call_nodes,
-        view_class_ids,
-        view_class_nodes,
         view_decorator_nodes,
         view_docstring_nodes,
-        view_function_ids,
-        view_function_nodes,
         view_import_nodes,
-        view_module_ids,
-        view_module_nodes,
-        view_definition_rows,
-        view_owner_ids,
         view_parameter_nodes,
-        view_file_nodes,
-        view_nodes,
-        view_cpg_nodes,
+        view_flow_bindings,
+        view_known_values,
+        view_import_bindings,
+        view_public_bindings,
+        view_builtin_names,
+        view_name_rows,
+        view_builtin_references,
+        view_name_nodes,
+        view_assigned_flows,
+        view_fixed_starts,
+        view_head_values,
+        view_definition_ids,
+        view_block_owner_edges,
         view_definition_containment,
+        view_definition_nodes,
+        view_definition_targets,
+        view_file_nodes,
         view_file_containment,
-        view_cpg_edges,
+        view_diagnostic_rows,
+        view_diagnostic_edges,
+        view_diagnostic_nodes,
         view_diagnostics,
         view_scope_rows,
         view_scope_nesting_edges,
@@ -1710,98 +4970,423 @@ PROGRAM = CompiledProgram(
         view_decorator_edges,
         view_docstring_edges,
         view_parameter_edges,
-        view_cpg_detail_edges,
         view_syntax_detail_nodes,
-        view_cpg_detail_nodes,
+        view_syntax_edges,
+        view_tree_classes,
+        view_construct_steps,
+        view_own_class_order,
+        view_tree_modules,
+        view_external_imports,
+        view_external_module_imports,
+        view_external_modules,
+        view_imported_flows,
+        view_imported_modules,
+        view_module_imports,
+        view_import_edges,
+        view_module_values,
+        view_base_values,
+        view_base_values_1,
+        view_own_globals,
+        view_star_imports,
+        view_star_exports,
+        view_star_flows,
+        view_plain_flows,
+        view_flows_1,
+        view_values_1,
+        view_module_steps_1,
+        view_return_steps_1,
+        view_slots_1,
+        view_members_1,
+        view_class_steps_1,
+        view_instance_steps_1,
+        view_steps_1,
+        view_var_starts_1,
+        view_starts_1,
+        view_chain_values_1,
+        view_complete_chains_1,
+        view_external_chains_1,
+        view_chain_results_1,
+        view_call_targets_1,
+        view_chain_flow_values,
+        view_class_bases,
+        view_base_lists,
+        view_class_ancestors,
+        view_constructor_targets_1,
+        view_function_targets_1,
+        view_hierarchy_entries,
+        view_class_mros,
+        view_class_order,
+        view_inheritance_edges,
+        view_invoked_1,
+        view_keyword_arguments,
+        view_positional_arguments,
+        view_bound_arguments,
+        view_argument_chain_values,
+        view_argument_flows,
+        view_argument_values,
+        view_base_values_2,
+        view_flows_2,
+        view_values_2,
+        view_module_steps_2,
+        view_name_references,
+        view_reference_edges,
+        view_return_steps_2,
+        view_slots_2,
+        view_members_2,
+        view_class_steps_2,
+        view_instance_steps_2,
+        view_super_members,
+        view_super_steps,
+        view_steps_2,
+        view_var_starts_2,
+        view_starts_2,
+        view_chain_values_2,
+        view_complete_chains_2,
+        view_external_chains_2,
+        view_chain_results_2,
+        view_call_targets_2,
+        view_constructor_calls,
+        view_direct_calls,
+        view_instance_calls,
+        view_resolved_calls,
+        view_call_graph,
+        view_external_callees,
+        view_external_nodes,
+        view_cpg_nodes,
+        view_external_targets,
+        view_target_ids,
+        view_call_edges,
+        view_function_call_edges,
+        view_resolved_edges,
+        view_cpg_edges,
     ),
     edges=(
+        ("argument_chain_values", "base_values_2"),
+        ("argument_flows", "flows_2"),
+        ("argument_values", "base_values_2"),
+        ("assigned_flows", "plain_flows"),
+        ("ast_attributes", "attribute_nodes"),
         ("ast_calls", "call_nodes"),
         ("ast_decorators", "decorator_nodes"),
-        ("ast_definitions", "class_ids"),
-        ("ast_definitions", "function_ids"),
         ("ast_docstrings", "docstring_nodes"),
-        ("ast_errors", "diagnostics"),
+        ("ast_errors", "diagnostic_rows"),
         ("ast_imports", "import_nodes"),
-        ("ast_nodes", "class_nodes"),
-        ("ast_nodes", "function_nodes"),
-        ("ast_nodes", "module_ids"),
-        ("ast_nodes", "module_nodes"),
         ("ast_parameters", "parameter_nodes"),
+        ("attribute_nodes", "syntax_details"),
+        ("base_lists", "hierarchy_entries"),
+        ("base_values_1", "base_values_2"),
+        ("base_values_1", "values_1"),
+        ("base_values_2", "values_2"),
+        ("block_edges", "syntax_edges"),
+        ("block_nodes", "cpg_nodes"),
+        ("block_owner_edges", "syntax_edges"),
+        ("block_rows", "block_edges"),
+        ("block_rows", "block_nodes"),
+        ("block_rows", "block_owner_edges"),
+        ("bound_arguments", "argument_chain_values"),
+        ("bound_arguments", "argument_flows"),
+        ("bound_arguments", "argument_values"),
+        ("builtin_names", "external_nodes"),
+        ("builtin_references", "reference_edges"),
+        ("bytecode_blocks", "block_rows"),
+        ("bytecode_code_objects", "block_rows"),
+        ("bytecode_edges", "block_edges"),
+        ("call_edges", "resolved_edges"),
+        ("call_graph", "function_call_edges"),
         ("call_nodes", "syntax_details"),
-        ("class_ids", "owner_ids"),
-        ("class_nodes", "definition_rows"),
-        ("contained_detail_edges", "cpg_detail_edges"),
-        ("decorator_edges", "cpg_detail_edges"),
+        ("call_targets_1", "constructor_targets_1"),
+        ("call_targets_1", "function_targets_1"),
+        ("call_targets_2", "constructor_calls"),
+        ("call_targets_2", "direct_calls"),
+        ("call_targets_2", "instance_calls"),
+        ("chain_flow_values", "base_values_2"),
+        ("chain_results_1", "argument_chain_values"),
+        ("chain_results_1", "call_targets_1"),
+        ("chain_results_1", "chain_flow_values"),
+        ("chain_results_1", "class_bases"),
+        ("chain_results_2", "call_targets_2"),
+        ("chain_values_1", "complete_chains_1"),
+        ("chain_values_2", "complete_chains_2"),
+        ("class_ancestors", "class_order"),
+        ("class_ancestors", "hierarchy_entries"),
+        ("class_bases", "base_lists"),
+        ("class_bases", "class_ancestors"),
+        ("class_bases", "inheritance_edges"),
+        ("class_mros", "class_order"),
+        ("class_order", "members_2"),
+        ("class_order", "super_members"),
+        ("class_steps_1", "constructor_targets_1"),
+        ("class_steps_1", "steps_1"),
+        ("class_steps_2", "constructor_calls"),
+        ("class_steps_2", "steps_2"),
+        ("complete_chains_1", "chain_results_1"),
+        ("complete_chains_2", "chain_results_2"),
+        ("construct_steps", "steps_1"),
+        ("construct_steps", "steps_2"),
+        ("constructor_calls", "resolved_calls"),
+        ("constructor_targets_1", "invoked_1"),
+        ("contained_detail_edges", "syntax_edges"),
+        ("decorator_edges", "syntax_edges"),
         ("decorator_nodes", "syntax_details"),
-        ("definition_containment", "cpg_edges"),
-        ("definition_rows", "nodes"),
-        ("docstring_edges", "cpg_detail_edges"),
+        ("definition_containment", "syntax_edges"),
+        ("definition_ids", "block_owner_edges"),
+        ("definition_ids", "definition_containment"),
+        ("definition_ids", "definition_nodes"),
+        ("definition_ids", "definition_targets"),
+        ("definition_ids", "external_module_imports"),
+        ("definition_ids", "file_containment"),
+        ("definition_ids", "module_imports"),
+        ("definition_ids", "scope_owner_edges"),
+        ("definition_ids", "syntax_detail_edges"),
+        ("definition_nodes", "cpg_nodes"),
+        ("definition_targets", "function_call_edges"),
+        ("definition_targets", "inheritance_edges"),
+        ("definition_targets", "module_imports"),
+        ("definition_targets", "name_references"),
+        ("definition_targets", "target_ids"),
+        ("diagnostic_edges", "syntax_edges"),
+        ("diagnostic_nodes", "cpg_nodes"),
+        ("diagnostic_rows", "diagnostic_edges"),
+        ("diagnostic_rows", "diagnostic_nodes"),
+        ("diagnostic_rows", "diagnostics"),
+        ("direct_calls", "resolved_calls"),
+        ("docstring_edges", "syntax_edges"),
         ("docstring_nodes", "syntax_details"),
-        ("file_containment", "cpg_edges"),
-        ("file_nodes", "nodes"),
-        ("function_ids", "owner_ids"),
-        ("function_nodes", "definition_rows"),
+        ("external_callees", "external_nodes"),
+        ("external_chains_1", "chain_results_1"),
+        ("external_chains_2", "chain_results_2"),
+        ("external_imports", "base_values"),
+        ("external_imports", "base_values_1"),
+        ("external_imports", "external_module_imports"),
+        ("external_imports", "external_modules"),
+        ("external_module_imports", "import_edges"),
+        ("external_modules", "external_nodes"),
+        ("external_nodes", "cpg_nodes"),
+        ("external_nodes", "external_targets"),
+        ("external_targets", "target_ids"),
+        ("file_containment", "syntax_edges"),
+        ("file_nodes", "cpg_nodes"),
+        ("file_nodes", "diagnostic_edges"),
+        ("file_nodes", "file_containment"),
+        ("fixed_starts", "starts_1"),
+        ("fixed_starts", "starts_2"),
+        ("flow_bindings", "public_bindings"),
+        ("flows_1", "values_1"),
+        ("flows_2", "values_2"),
+        ("function_call_edges", "resolved_edges"),
+        ("function_targets_1", "invoked_1"),
+        ("head_values", "base_values"),
+        ("head_values", "base_values_1"),
+        ("hierarchy_entries", "class_mros"),
+        ("import_bindings", "public_bindings"),
+        ("import_edges", "resolved_edges"),
         ("import_nodes", "syntax_details"),
-        ("module_ids", "owner_ids"),
-        ("module_nodes", "definition_rows"),
-        ("nodes", "cpg_nodes"),
-        ("nodes", "definition_containment"),
-        ("nodes", "file_containment"),
-        ("owner_ids", "scope_owner_edges"),
-        ("owner_ids", "syntax_detail_edges"),
-        ("parameter_edges", "cpg_detail_edges"),
+        ("imported_flows", "plain_flows"),
+        ("imported_modules", "base_values"),
+        ("imported_modules", "base_values_1"),
+        ("inheritance_edges", "resolved_edges"),
+        ("instance_calls", "resolved_calls"),
+        ("instance_steps_1", "steps_1"),
+        ("instance_steps_2", "instance_calls"),
+        ("instance_steps_2", "steps_2"),
+        ("invoked_1", "keyword_arguments"),
+        ("invoked_1", "positional_arguments"),
+        ("keyword_arguments", "bound_arguments"),
+        ("known_values", "base_values"),
+        ("known_values", "base_values_1"),
+        ("members_1", "class_steps_1"),
+        ("members_1", "instance_steps_1"),
+        ("members_2", "class_steps_2"),
+        ("members_2", "instance_steps_2"),
+        ("module_imports", "import_edges"),
+        ("module_steps_1", "steps_1"),
+        ("module_steps_2", "steps_2"),
+        ("module_values", "base_values"),
+        ("module_values", "base_values_1"),
+        ("name_nodes", "cpg_nodes"),
+        ("name_references", "reference_edges"),
+        ("name_rows", "builtin_references"),
+        ("name_rows", "name_nodes"),
+        ("name_rows", "name_references"),
+        ("own_class_order", "members_1"),
+        ("own_globals", "star_exports"),
+        ("parameter_edges", "syntax_edges"),
         ("parameter_nodes", "syntax_details"),
-        ("scope_nesting_edges", "cpg_detail_edges"),
-        ("scope_nodes", "cpg_detail_nodes"),
-        ("scope_owner_edges", "cpg_detail_edges"),
+        ("plain_flows", "flows_1"),
+        ("plain_flows", "flows_2"),
+        ("positional_arguments", "bound_arguments"),
+        ("public_bindings", "own_globals"),
+        ("py_bases", "class_bases"),
+        ("py_call_args", "keyword_arguments"),
+        ("py_call_args", "positional_arguments"),
+        ("py_calls", "call_edges"),
+        ("py_calls", "call_targets_1"),
+        ("py_calls", "call_targets_2"),
+        ("py_flows", "assigned_flows"),
+        ("py_flows", "chain_flow_values"),
+        ("py_flows", "flow_bindings"),
+        ("py_flows", "head_values"),
+        ("py_flows", "known_values"),
+        ("py_imports", "external_imports"),
+        ("py_imports", "external_module_imports"),
+        ("py_imports", "import_bindings"),
+        ("py_imports", "imported_flows"),
+        ("py_imports", "imported_modules"),
+        ("py_imports", "module_imports"),
+        ("py_imports", "star_imports"),
+        ("py_name_uses", "builtin_names"),
+        ("py_name_uses", "name_rows"),
+        ("py_params", "keyword_arguments"),
+        ("py_params", "positional_arguments"),
+        ("py_ref_steps", "chain_values_1"),
+        ("py_ref_steps", "chain_values_2"),
+        ("py_refs", "argument_flows"),
+        ("py_refs", "assigned_flows"),
+        ("py_refs", "complete_chains_1"),
+        ("py_refs", "complete_chains_2"),
+        ("py_refs", "external_chains_1"),
+        ("py_refs", "external_chains_2"),
+        ("py_refs", "fixed_starts"),
+        ("py_refs", "head_values"),
+        ("py_refs", "var_starts_1"),
+        ("py_refs", "var_starts_2"),
+        ("py_scopes", "definition_ids"),
+        ("py_scopes", "tree_classes"),
+        ("py_scopes", "tree_modules"),
+        ("reference_edges", "resolved_edges"),
+        ("resolved_calls", "call_edges"),
+        ("resolved_calls", "call_graph"),
+        ("resolved_calls", "external_callees"),
+        ("resolved_edges", "cpg_edges"),
+        ("return_steps_1", "steps_1"),
+        ("return_steps_2", "steps_2"),
+        ("scope_nesting_edges", "syntax_edges"),
+        ("scope_nodes", "cpg_nodes"),
+        ("scope_owner_edges", "syntax_edges"),
         ("scope_rows", "scope_nesting_edges"),
         ("scope_rows", "scope_nodes"),
         ("scope_rows", "scope_owner_edges"),
         ("scope_rows", "symbol_rows"),
+        ("slots_1", "members_1"),
+        ("slots_2", "members_2"),
+        ("slots_2", "super_members"),
         ("source_files", "file_nodes"),
-        ("symbol_edges", "cpg_detail_edges"),
-        ("symbol_nodes", "cpg_detail_nodes"),
+        ("star_exports", "star_flows"),
+        ("star_flows", "plain_flows"),
+        ("star_imports", "star_exports"),
+        ("star_imports", "star_flows"),
+        ("starts_1", "chain_values_1"),
+        ("starts_1", "external_chains_1"),
+        ("starts_2", "chain_values_2"),
+        ("starts_2", "external_chains_2"),
+        ("steps_1", "chain_values_1"),
+        ("steps_2", "chain_values_2"),
+        ("super_members", "super_steps"),
+        ("super_steps", "steps_2"),
+        ("symbol_edges", "syntax_edges"),
+        ("symbol_nodes", "cpg_nodes"),
         ("symbol_rows", "symbol_edges"),
         ("symbol_rows", "symbol_nodes"),
-        ("symtable_errors", "diagnostics"),
+        ("symtable_errors", "diagnostic_rows"),
         ("symtable_scopes", "scope_rows"),
         ("symtable_symbols", "symbol_rows"),
         ("syntax_detail_edges", "contained_detail_edges"),
         ("syntax_detail_edges", "decorator_edges"),
         ("syntax_detail_edges", "docstring_edges"),
         ("syntax_detail_edges", "parameter_edges"),
-        ("syntax_detail_nodes", "cpg_detail_nodes"),
+        ("syntax_detail_nodes", "cpg_nodes"),
         ("syntax_details", "syntax_detail_edges"),
         ("syntax_details", "syntax_detail_nodes"),
+        ("syntax_edges", "cpg_edges"),
+        ("target_ids", "call_edges"),
+        ("target_ids", "function_call_edges"),
+        ("tree_classes", "class_ancestors"),
+        ("tree_classes", "construct_steps"),
+        ("tree_classes", "own_class_order"),
+        ("tree_modules", "external_imports"),
+        ("tree_modules", "imported_flows"),
+        ("tree_modules", "imported_modules"),
+        ("tree_modules", "module_imports"),
+        ("tree_modules", "module_steps_1"),
+        ("tree_modules", "module_steps_2"),
+        ("tree_modules", "module_values"),
+        ("tree_modules", "own_globals"),
+        ("tree_modules", "star_imports"),
+        ("values_1", "class_steps_1"),
+        ("values_1", "instance_steps_1"),
+        ("values_1", "module_steps_1"),
+        ("values_1", "return_steps_1"),
+        ("values_1", "slots_1"),
+        ("values_1", "var_starts_1"),
+        ("values_2", "class_steps_2"),
+        ("values_2", "instance_steps_2"),
+        ("values_2", "module_steps_2"),
+        ("values_2", "name_references"),
+        ("values_2", "return_steps_2"),
+        ("values_2", "slots_2"),
+        ("values_2", "super_steps"),
+        ("values_2", "var_starts_2"),
+        ("var_starts_1", "starts_1"),
+        ("var_starts_2", "starts_2"),
     ),
     generations=(
         (
+            "assigned_flows",
+            "attribute_nodes",
+            "block_rows",
+            "builtin_names",
             "call_nodes",
-            "class_ids",
-            "class_nodes",
             "decorator_nodes",
-            "diagnostics",
+            "definition_ids",
+            "diagnostic_rows",
             "docstring_nodes",
             "file_nodes",
-            "function_ids",
-            "function_nodes",
+            "fixed_starts",
+            "flow_bindings",
+            "head_values",
+            "import_bindings",
             "import_nodes",
-            "module_ids",
-            "module_nodes",
+            "known_values",
+            "name_rows",
             "parameter_nodes",
             "scope_rows",
+            "tree_classes",
+            "tree_modules",
         ),
         (
-            "definition_rows",
-            "owner_ids",
+            "block_edges",
+            "block_nodes",
+            "block_owner_edges",
+            "builtin_references",
+            "construct_steps",
+            "definition_containment",
+            "definition_nodes",
+            "definition_targets",
+            "diagnostic_edges",
+            "diagnostic_nodes",
+            "diagnostics",
+            "external_imports",
+            "file_containment",
+            "imported_flows",
+            "imported_modules",
+            "module_values",
+            "name_nodes",
+            "own_class_order",
+            "public_bindings",
             "scope_nesting_edges",
             "scope_nodes",
+            "scope_owner_edges",
+            "star_imports",
             "symbol_rows",
             "syntax_details",
         ),
         (
-            "nodes",
-            "scope_owner_edges",
+            "base_values",
+            "base_values_1",
+            "external_module_imports",
+            "external_modules",
+            "module_imports",
+            "own_globals",
             "symbol_edges",
             "symbol_nodes",
             "syntax_detail_edges",
@@ -1809,15 +5394,54 @@ PROGRAM = CompiledProgram(
         ),
         (
             "contained_detail_edges",
-            "cpg_detail_nodes",
-            "cpg_nodes",
             "decorator_edges",
-            "definition_containment",
             "docstring_edges",
-            "file_containment",
+            "import_edges",
             "parameter_edges",
+            "star_exports",
         ),
-        ("cpg_detail_edges", "cpg_edges"),
+        ("star_flows", "syntax_edges"),
+        ("plain_flows",),
+        ("flows_1",),
+        ("values_1",),
+        ("module_steps_1", "return_steps_1", "slots_1", "var_starts_1"),
+        ("members_1", "starts_1"),
+        ("class_steps_1", "external_chains_1", "instance_steps_1"),
+        ("steps_1",),
+        ("chain_values_1",),
+        ("complete_chains_1",),
+        ("chain_results_1",),
+        ("call_targets_1", "chain_flow_values", "class_bases"),
+        (
+            "base_lists",
+            "class_ancestors",
+            "constructor_targets_1",
+            "function_targets_1",
+            "inheritance_edges",
+        ),
+        ("hierarchy_entries", "invoked_1"),
+        ("class_mros", "keyword_arguments", "positional_arguments"),
+        ("bound_arguments", "class_order"),
+        ("argument_chain_values", "argument_flows", "argument_values"),
+        ("base_values_2", "flows_2"),
+        ("values_2",),
+        ("module_steps_2", "name_references", "return_steps_2", "slots_2", "var_starts_2"),
+        ("members_2", "reference_edges", "starts_2", "super_members"),
+        ("class_steps_2", "external_chains_2", "instance_steps_2", "super_steps"),
+        ("steps_2",),
+        ("chain_values_2",),
+        ("complete_chains_2",),
+        ("chain_results_2",),
+        ("call_targets_2",),
+        ("constructor_calls", "direct_calls", "instance_calls"),
+        ("resolved_calls",),
+        ("call_graph", "external_callees"),
+        ("external_nodes",),
+        ("cpg_nodes", "external_targets"),
+        ("target_ids",),
+        ("call_edges", "function_call_edges"),
+        ("resolved_edges",),
+        ("cpg_edges",),
     ),
     executors=(
         ExtractorBinding(
@@ -1828,16 +5452,36 @@ PROGRAM = CompiledProgram(
         ExtractorBinding(
             name="python_ast",
             datasets=(
+                "ast_attributes",
                 "ast_calls",
                 "ast_decorators",
-                "ast_definitions",
                 "ast_docstrings",
                 "ast_errors",
                 "ast_imports",
-                "ast_nodes",
                 "ast_parameters",
             ),
             extract=extractor_python_ast.extract,
+        ),
+        ExtractorBinding(
+            name="python_bytecode",
+            datasets=("bytecode_blocks", "bytecode_code_objects", "bytecode_edges"),
+            extract=extractor_python_bytecode.extract,
+        ),
+        ExtractorBinding(
+            name="python_names",
+            datasets=(
+                "py_bases",
+                "py_call_args",
+                "py_calls",
+                "py_flows",
+                "py_imports",
+                "py_name_uses",
+                "py_params",
+                "py_ref_steps",
+                "py_refs",
+                "py_scopes",
+            ),
+            extract=extractor_python_names.extract,
         ),
         ExtractorBinding(
             name="python_symtable",
@@ -1848,30 +5492,89 @@ PROGRAM = CompiledProgram(
     bindings=MappingProxyType(
         {
             "@file_state": "_evidence/_files",
+            "ast_attributes": "_evidence/ast_attributes",
             "ast_calls": "_evidence/ast_calls",
             "ast_decorators": "_evidence/ast_decorators",
-            "ast_definitions": "_evidence/ast_definitions",
             "ast_docstrings": "_evidence/ast_docstrings",
             "ast_errors": "_evidence/ast_errors",
             "ast_imports": "_evidence/ast_imports",
-            "ast_nodes": "_evidence/ast_nodes",
             "ast_parameters": "_evidence/ast_parameters",
-            "cpg_detail_edges": "cpg_detail_edges",
-            "cpg_detail_nodes": "cpg_detail_nodes",
+            "base_values_1": "_staging/base_values_1",
+            "block_rows": "_staging/block_rows",
+            "bound_arguments": "_staging/bound_arguments",
+            "bytecode_blocks": "_evidence/bytecode_blocks",
+            "bytecode_code_objects": "_evidence/bytecode_code_objects",
+            "bytecode_edges": "_evidence/bytecode_edges",
+            "call_graph": "call_graph",
+            "call_targets_1": "_staging/call_targets_1",
+            "call_targets_2": "_staging/call_targets_2",
+            "chain_results_1": "_staging/chain_results_1",
+            "class_ancestors": "_staging/class_ancestors",
+            "class_bases": "_staging/class_bases",
+            "class_order": "_staging/class_order",
+            "class_steps_1": "_staging/class_steps_1",
+            "class_steps_2": "_staging/class_steps_2",
+            "construct_steps": "_staging/construct_steps",
             "cpg_edges": "cpg_edges",
             "cpg_nodes": "cpg_nodes",
+            "definition_ids": "_staging/definition_ids",
+            "definition_targets": "_staging/definition_targets",
+            "diagnostic_rows": "_staging/diagnostic_rows",
             "diagnostics": "diagnostics",
-            "nodes": "_staging/nodes",
-            "owner_ids": "_staging/owner_ids",
+            "external_imports": "_staging/external_imports",
+            "external_nodes": "_staging/external_nodes",
+            "file_nodes": "_staging/file_nodes",
+            "fixed_starts": "_staging/fixed_starts",
+            "head_values": "_staging/head_values",
+            "imported_modules": "_staging/imported_modules",
+            "instance_steps_2": "_staging/instance_steps_2",
+            "invoked_1": "_staging/invoked_1",
+            "known_values": "_staging/known_values",
+            "members_1": "_staging/members_1",
+            "members_2": "_staging/members_2",
+            "module_values": "_staging/module_values",
+            "name_rows": "_staging/name_rows",
+            "plain_flows": "_staging/plain_flows",
+            "py_bases": "_evidence/py_bases",
+            "py_call_args": "_evidence/py_call_args",
+            "py_calls": "_evidence/py_calls",
+            "py_flows": "_evidence/py_flows",
+            "py_imports": "_evidence/py_imports",
+            "py_name_uses": "_evidence/py_name_uses",
+            "py_params": "_evidence/py_params",
+            "py_ref_steps": "_evidence/py_ref_steps",
+            "py_refs": "_evidence/py_refs",
+            "py_scopes": "_evidence/py_scopes",
+            "resolved_calls": "_staging/resolved_calls",
             "scope_rows": "_staging/scope_rows",
+            "slots_2": "_staging/slots_2",
             "source_files": "_evidence/source_files",
+            "star_imports": "_staging/star_imports",
+            "starts_1": "_staging/starts_1",
+            "starts_2": "_staging/starts_2",
             "symbol_rows": "_staging/symbol_rows",
             "symtable_errors": "_evidence/symtable_errors",
             "symtable_scopes": "_evidence/symtable_scopes",
             "symtable_symbols": "_evidence/symtable_symbols",
             "syntax_detail_edges": "_staging/syntax_detail_edges",
             "syntax_details": "_staging/syntax_details",
+            "target_ids": "_staging/target_ids",
+            "tree_classes": "_staging/tree_classes",
+            "tree_modules": "_staging/tree_modules",
+            "values_1": "_staging/values_1",
+            "values_2": "_staging/values_2",
         }
     ),
-    udfs=(),
+    udfs=(
+        UdfSpec(
+            name="c3_mro",
+            input_types=(
+                pa.string(),
+                pa.list_(pa.field("item", pa.string(), nullable=False)),
+            ),
+            return_type=pa.string(),
+            volatility="immutable",
+            implementation=udf_c3_mro,
+        ),
+    ),
 )

@@ -299,6 +299,150 @@ schema_line_index = pa.schema(
 )
 
 
+schema_py_bases = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("class_fqn", pa.string(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_py_call_args = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("position", pa.int64(), nullable=True),
+        pa.field("keyword", pa.string(), nullable=True),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_py_calls = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("caller_fqn", pa.string(), nullable=False),
+        pa.field("callee_ref_id", pa.int64(), nullable=False),
+        pa.field("is_decorator", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_py_flows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("site_id", pa.int64(), nullable=False),
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string(), nullable=False),
+        pa.field("src_ref_id", pa.int64(), nullable=True),
+        pa.field("src_value", pa.string(), nullable=True),
+        pa.field("src_kind", pa.string(), nullable=True),
+        pa.field("reason", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_py_imports = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("scope_fqn", pa.string(), nullable=False),
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string(), nullable=True),
+        pa.field("target", pa.string(), nullable=True),
+        pa.field("from_module", pa.string(), nullable=True),
+        pa.field("imported", pa.string(), nullable=True),
+        pa.field("is_star", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_py_name_uses = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("head_kind", pa.string(), nullable=False),
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("context", pa.string(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_py_params = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("function_fqn", pa.string(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_py_ref_steps = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("step", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_py_refs = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("scope_fqn", pa.string(), nullable=False),
+        pa.field("head_kind", pa.string(), nullable=False),
+        pa.field("head_ns", pa.string(), nullable=False),
+        pa.field("head_name", pa.string(), nullable=False),
+        pa.field("tail", pa.string(), nullable=True),
+        pa.field("step_count", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_py_scopes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("fqn", pa.string(), nullable=False),
+        pa.field("parent_fqn", pa.string(), nullable=True),
+        pa.field("class_fqn", pa.string(), nullable=True),
+        pa.field("first_param", pa.string(), nullable=True),
+        pa.field("method_kind", pa.string(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
+    ]
+)
+
+
 schema_source_files = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -379,6 +523,198 @@ schema_tokens = pa.schema(
 )
 
 
+schema_argument_chain_values = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_argument_flows = pa.schema(
+    [
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string(), nullable=False),
+        pa.field("src_ns", pa.string(), nullable=False),
+        pa.field("src_name", pa.string(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_argument_values = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_assigned_flows = pa.schema(
+    [
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string(), nullable=False),
+        pa.field("src_ns", pa.string(), nullable=False),
+        pa.field("src_name", pa.string(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_attribute_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("owner_node_id", pa.int64(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_base_lists = pa.schema(
+    [
+        pa.field("class", pa.string(), nullable=False),
+        pa.field("bases", pa.list_(pa.field("item", pa.string(), nullable=True)), nullable=True),
+    ]
+)
+
+
+schema_base_values = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_base_values_1 = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_base_values_2 = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_block_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_block_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_block_owner_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_block_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code_id", pa.int64(), nullable=False),
+        pa.field("block_id", pa.int64(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_bound_arguments = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("function", pa.string(), nullable=False),
+        pa.field("param", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_builtin_names = pa.schema([pa.field("name", pa.string_view(), nullable=True)])
+
+
+schema_builtin_references = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("resolution", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_call_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("resolution", pa.string_view(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+    ]
+)
+
+
+schema_call_graph = pa.schema(
+    [
+        pa.field("caller", pa.string(), nullable=False),
+        pa.field("callee", pa.string(), nullable=True),
+        pa.field("confidence", pa.float64(), nullable=True),
+        pa.field("resolution", pa.string_view(), nullable=True),
+    ]
+)
+
+
 schema_call_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -389,37 +725,210 @@ schema_call_nodes = pa.schema(
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=True),
-        pa.field("detail", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
     ]
 )
 
 
-schema_class_ids = pa.schema(
+schema_call_targets_1 = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
-        pa.field("owner_node_id", pa.int64(), nullable=False),
-        pa.field("owner_cpg_id", pa.string_view(), nullable=True),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("caller", pa.string(), nullable=False),
+        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
     ]
 )
 
 
-schema_class_nodes = pa.schema(
+schema_call_targets_2 = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
-        pa.field("node_id", pa.int64(), nullable=False),
-        pa.field("parent_id", pa.int64(), nullable=True),
-        pa.field("field", pa.string(), nullable=True),
-        pa.field("kind", pa.string(), nullable=False),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("qualname", pa.string(), nullable=True),
-        pa.field("scope_id", pa.int64(), nullable=True),
-        pa.field("bstart", pa.int64(), nullable=False),
-        pa.field("bend", pa.int64(), nullable=False),
-        pa.field("line", pa.int64(), nullable=False),
-        pa.field("col", pa.int64(), nullable=False),
-        pa.field("end_line", pa.int64(), nullable=False),
-        pa.field("end_col", pa.int64(), nullable=False),
-        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("caller", pa.string(), nullable=False),
+        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_chain_flow_values = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_chain_results_1 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_chain_results_2 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_chain_values_1 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("next", pa.int64(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_chain_values_2 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("next", pa.int64(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_class_ancestors = pa.schema(
+    [
+        pa.field("class", pa.string(), nullable=True),
+        pa.field("ancestor", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_class_bases = pa.schema(
+    [
+        pa.field("class", pa.string(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("base", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_class_mros = pa.schema(
+    [pa.field("class", pa.string(), nullable=True), pa.field("mro", pa.string(), nullable=True)]
+)
+
+
+schema_class_order = pa.schema(
+    [
+        pa.field("class", pa.string(), nullable=True),
+        pa.field("ancestor", pa.string(), nullable=True),
+        pa.field("rank", pa.int32(), nullable=True),
+    ]
+)
+
+
+schema_class_steps_1 = pa.schema(
+    [
+        pa.field("value", pa.string(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string(), nullable=True),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_class_steps_2 = pa.schema(
+    [
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string(), nullable=True),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_complete_chains_1 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_complete_chains_2 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_construct_steps = pa.schema(
+    [
+        pa.field("value", pa.string(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string_view(), nullable=False),
+        pa.field("result", pa.string(), nullable=False),
+        pa.field("result_kind", pa.string_view(), nullable=False),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_constructor_calls = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("caller", pa.string(), nullable=False),
+        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_constructor_targets_1 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("function", pa.string(), nullable=True),
+        pa.field("offset", pa.int64(), nullable=False),
     ]
 )
 
@@ -433,41 +942,14 @@ schema_contained_detail_edges = pa.schema(
 )
 
 
-schema_cpg_detail_edges = pa.schema(
-    [
-        pa.field("edge_id", pa.string_view(), nullable=True),
-        pa.field("kind", pa.string_view(), nullable=False),
-        pa.field("src", pa.string_view(), nullable=True),
-        pa.field("dst", pa.string_view(), nullable=True),
-        pa.field("resolution", pa.string_view(), nullable=False),
-        pa.field("confidence", pa.float64(), nullable=False),
-    ]
-)
-
-
-schema_cpg_detail_nodes = pa.schema(
-    [
-        pa.field("node_id", pa.string_view(), nullable=True),
-        pa.field("kind", pa.string_view(), nullable=False),
-        pa.field("file", pa.string(), nullable=False),
-        pa.field("bstart", pa.int64(), nullable=True),
-        pa.field("bend", pa.int64(), nullable=True),
-        pa.field("line", pa.int64(), nullable=True),
-        pa.field("col", pa.int64(), nullable=True),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("detail", pa.string(), nullable=True),
-    ]
-)
-
-
 schema_cpg_edges = pa.schema(
     [
         pa.field("edge_id", pa.string_view(), nullable=True),
         pa.field("kind", pa.string_view(), nullable=False),
         pa.field("src", pa.string_view(), nullable=True),
         pa.field("dst", pa.string_view(), nullable=True),
-        pa.field("resolution", pa.string_view(), nullable=False),
-        pa.field("confidence", pa.float64(), nullable=False),
+        pa.field("resolution", pa.string_view(), nullable=True),
+        pa.field("confidence", pa.float64(), nullable=True),
     ]
 )
 
@@ -476,13 +958,11 @@ schema_cpg_nodes = pa.schema(
     [
         pa.field("node_id", pa.string_view(), nullable=True),
         pa.field("kind", pa.string_view(), nullable=False),
-        pa.field("file", pa.string(), nullable=False),
-        pa.field("bstart", pa.int64(), nullable=False),
-        pa.field("bend", pa.int64(), nullable=False),
-        pa.field("line", pa.int64(), nullable=False),
-        pa.field("col", pa.int64(), nullable=False),
-        pa.field("end_line", pa.int64(), nullable=False),
-        pa.field("end_col", pa.int64(), nullable=False),
+        pa.field("file", pa.string(), nullable=True),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=True),
         pa.field("qualified_name", pa.string(), nullable=True),
     ]
@@ -508,7 +988,7 @@ schema_decorator_nodes = pa.schema(
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=True),
-        pa.field("detail", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
     ]
 )
 
@@ -517,24 +997,89 @@ schema_definition_containment = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
         pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
     ]
 )
 
 
-schema_definition_rows = pa.schema(
+schema_definition_ids = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
-        pa.field("ast_node_id", pa.int64(), nullable=False),
-        pa.field("scope_id", pa.int64(), nullable=True),
-        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("fqn", pa.string(), nullable=False),
+        pa.field("parent_fqn", pa.string(), nullable=True),
+        pa.field("class_fqn", pa.string(), nullable=True),
+        pa.field("first_param", pa.string(), nullable=True),
+        pa.field("method_kind", pa.string(), nullable=True),
         pa.field("bstart", pa.int64(), nullable=False),
         pa.field("bend", pa.int64(), nullable=False),
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
         pa.field("end_line", pa.int64(), nullable=False),
         pa.field("end_col", pa.int64(), nullable=False),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("qualname", pa.string(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_definition_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_definition_targets = pa.schema(
+    [
+        pa.field("fqn", pa.string(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_diagnostic_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_diagnostic_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_diagnostic_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("code", pa.string(), nullable=False),
+        pa.field("message", pa.string(), nullable=False),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
 
@@ -546,6 +1091,18 @@ schema_diagnostics = pa.schema(
         pa.field("message", pa.string(), nullable=False),
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_direct_calls = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("caller", pa.string(), nullable=False),
+        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
     ]
 )
 
@@ -569,7 +1126,79 @@ schema_docstring_nodes = pa.schema(
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
-        pa.field("detail", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_external_callees = pa.schema([pa.field("name", pa.string(), nullable=True)])
+
+
+schema_external_chains_1 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("value", pa.string_view(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_external_chains_2 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("value", pa.string_view(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_external_imports = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=False),
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_external_module_imports = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_external_modules = pa.schema([pa.field("name", pa.string_view(), nullable=False)])
+
+
+schema_external_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=True),
+        pa.field("bend", pa.int64(), nullable=True),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("col", pa.int64(), nullable=True),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_external_targets = pa.schema(
+    [
+        pa.field("fqn", pa.string(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
 
@@ -578,6 +1207,7 @@ schema_file_containment = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
         pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
     ]
 )
 
@@ -585,47 +1215,113 @@ schema_file_containment = pa.schema(
 schema_file_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
-        pa.field("ast_node_id", pa.int64(), nullable=True),
-        pa.field("scope_id", pa.int64(), nullable=True),
         pa.field("node_kind", pa.string_view(), nullable=False),
         pa.field("bstart", pa.int64(), nullable=False),
         pa.field("bend", pa.int64(), nullable=False),
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
-        pa.field("end_line", pa.int64(), nullable=False),
-        pa.field("end_col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
 
 
-schema_function_ids = pa.schema(
+schema_fixed_starts = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
-        pa.field("owner_node_id", pa.int64(), nullable=False),
-        pa.field("owner_cpg_id", pa.string_view(), nullable=True),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("next", pa.int64(), nullable=False),
+        pa.field("value", pa.string_view(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
     ]
 )
 
 
-schema_function_nodes = pa.schema(
+schema_flow_bindings = pa.schema(
+    [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=False)]
+)
+
+
+schema_flows_1 = pa.schema(
+    [
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string(), nullable=True),
+        pa.field("src_ns", pa.string(), nullable=True),
+        pa.field("src_name", pa.string(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_flows_2 = pa.schema(
+    [
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string(), nullable=True),
+        pa.field("src_ns", pa.string(), nullable=True),
+        pa.field("src_name", pa.string(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_function_call_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("resolution", pa.string_view(), nullable=True),
+        pa.field("confidence", pa.float64(), nullable=True),
+    ]
+)
+
+
+schema_function_targets_1 = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
-        pa.field("node_id", pa.int64(), nullable=False),
-        pa.field("parent_id", pa.int64(), nullable=True),
-        pa.field("field", pa.string(), nullable=True),
-        pa.field("kind", pa.string(), nullable=False),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("qualname", pa.string(), nullable=True),
-        pa.field("scope_id", pa.int64(), nullable=True),
-        pa.field("bstart", pa.int64(), nullable=False),
-        pa.field("bend", pa.int64(), nullable=False),
-        pa.field("line", pa.int64(), nullable=False),
-        pa.field("col", pa.int64(), nullable=False),
-        pa.field("end_line", pa.int64(), nullable=False),
-        pa.field("end_col", pa.int64(), nullable=False),
-        pa.field("node_kind", pa.string_view(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("function", pa.string(), nullable=True),
+        pa.field("offset", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_head_values = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string_view(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_hierarchy_entries = pa.schema(
+    [
+        pa.field("class", pa.string(), nullable=True),
+        pa.field("entry", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_import_bindings = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_import_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("resolution", pa.string_view(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
     ]
 )
 
@@ -640,65 +1336,235 @@ schema_import_nodes = pa.schema(
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=True),
-        pa.field("detail", pa.string(), nullable=True),
-    ]
-)
-
-
-schema_module_ids = pa.schema(
-    [
-        pa.field("file_id", pa.string(), nullable=False),
-        pa.field("owner_node_id", pa.int64(), nullable=False),
-        pa.field("owner_cpg_id", pa.string_view(), nullable=True),
-    ]
-)
-
-
-schema_module_nodes = pa.schema(
-    [
-        pa.field("file_id", pa.string(), nullable=False),
-        pa.field("node_id", pa.int64(), nullable=False),
-        pa.field("parent_id", pa.int64(), nullable=True),
-        pa.field("field", pa.string(), nullable=True),
-        pa.field("kind", pa.string(), nullable=False),
-        pa.field("name", pa.string(), nullable=True),
         pa.field("qualname", pa.string(), nullable=True),
-        pa.field("scope_id", pa.int64(), nullable=True),
+    ]
+)
+
+
+schema_imported_flows = pa.schema(
+    [
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string_view(), nullable=False),
+        pa.field("src_ns", pa.string(), nullable=False),
+        pa.field("src_name", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_imported_modules = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=False),
+        pa.field("value", pa.string(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_inheritance_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("resolution", pa.string_view(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+    ]
+)
+
+
+schema_instance_calls = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("caller", pa.string(), nullable=False),
+        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_instance_steps_1 = pa.schema(
+    [
+        pa.field("value", pa.string(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string(), nullable=True),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_instance_steps_2 = pa.schema(
+    [
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string(), nullable=True),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_invoked_1 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("function", pa.string(), nullable=True),
+        pa.field("offset", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_keyword_arguments = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("function", pa.string(), nullable=False),
+        pa.field("param", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_known_values = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_members_1 = pa.schema(
+    [
+        pa.field("class", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("owner", pa.string(), nullable=False),
+        pa.field("rank", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_members_2 = pa.schema(
+    [
+        pa.field("class", pa.string(), nullable=True),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("owner", pa.string(), nullable=True),
+        pa.field("rank", pa.int32(), nullable=True),
+    ]
+)
+
+
+schema_module_imports = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_module_steps_1 = pa.schema(
+    [
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string(), nullable=True),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_module_steps_2 = pa.schema(
+    [
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string(), nullable=True),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_module_values = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_name_nodes = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_kind", pa.string_view(), nullable=False),
         pa.field("bstart", pa.int64(), nullable=False),
         pa.field("bend", pa.int64(), nullable=False),
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
-        pa.field("end_line", pa.int64(), nullable=False),
-        pa.field("end_col", pa.int64(), nullable=False),
-        pa.field("node_kind", pa.string_view(), nullable=False),
-    ]
-)
-
-
-schema_nodes = pa.schema(
-    [
-        pa.field("file_id", pa.string(), nullable=False),
-        pa.field("ast_node_id", pa.int64(), nullable=True),
-        pa.field("scope_id", pa.int64(), nullable=True),
-        pa.field("node_kind", pa.string_view(), nullable=False),
-        pa.field("bstart", pa.int64(), nullable=False),
-        pa.field("bend", pa.int64(), nullable=False),
-        pa.field("line", pa.int64(), nullable=False),
-        pa.field("col", pa.int64(), nullable=False),
-        pa.field("end_line", pa.int64(), nullable=False),
-        pa.field("end_col", pa.int64(), nullable=False),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("qualname", pa.string(), nullable=True),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("qualname", pa.string_view(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
 
 
-schema_owner_ids = pa.schema(
+schema_name_references = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("resolution", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_name_rows = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
-        pa.field("owner_node_id", pa.int64(), nullable=False),
-        pa.field("owner_cpg_id", pa.string_view(), nullable=True),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("head_kind", pa.string(), nullable=False),
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("context", pa.string(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_own_class_order = pa.schema(
+    [
+        pa.field("class", pa.string(), nullable=False),
+        pa.field("ancestor", pa.string(), nullable=False),
+        pa.field("rank", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_own_globals = pa.schema(
+    [
+        pa.field("module", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("origin", pa.string(), nullable=False),
     ]
 )
 
@@ -722,7 +1588,96 @@ schema_parameter_nodes = pa.schema(
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
-        pa.field("detail", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_plain_flows = pa.schema(
+    [
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string(), nullable=True),
+        pa.field("src_ns", pa.string(), nullable=True),
+        pa.field("src_name", pa.string(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_positional_arguments = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("function", pa.string(), nullable=False),
+        pa.field("param", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_public_bindings = pa.schema(
+    [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=False)]
+)
+
+
+schema_reference_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("resolution", pa.string_view(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+    ]
+)
+
+
+schema_resolved_calls = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.int64(), nullable=False),
+        pa.field("caller", pa.string(), nullable=False),
+        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+    ]
+)
+
+
+schema_resolved_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("resolution", pa.string_view(), nullable=True),
+        pa.field("confidence", pa.float64(), nullable=True),
+    ]
+)
+
+
+schema_return_steps_1 = pa.schema(
+    [
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string_view(), nullable=False),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_return_steps_2 = pa.schema(
+    [
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string_view(), nullable=False),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
     ]
 )
 
@@ -745,7 +1700,7 @@ schema_scope_nodes = pa.schema(
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=False),
-        pa.field("detail", pa.string(), nullable=False),
+        pa.field("qualname", pa.string(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
@@ -783,6 +1738,118 @@ schema_scope_rows = pa.schema(
 )
 
 
+schema_slots_1 = pa.schema(
+    [pa.field("ns", pa.string_view(), nullable=False), pa.field("name", pa.string(), nullable=True)]
+)
+
+
+schema_slots_2 = pa.schema(
+    [pa.field("ns", pa.string_view(), nullable=False), pa.field("name", pa.string(), nullable=True)]
+)
+
+
+schema_star_exports = pa.schema(
+    [
+        pa.field("module", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("origin", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_star_flows = pa.schema(
+    [
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string(), nullable=True),
+        pa.field("src_ns", pa.string(), nullable=True),
+        pa.field("src_name", pa.string(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_star_imports = pa.schema(
+    [
+        pa.field("importer", pa.string(), nullable=False),
+        pa.field("exporter", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_starts_1 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("next", pa.int64(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_starts_2 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("next", pa.int64(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_steps_1 = pa.schema(
+    [
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string(), nullable=True),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_steps_2 = pa.schema(
+    [
+        pa.field("value", pa.string_view(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string(), nullable=True),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_super_members = pa.schema(
+    [
+        pa.field("class", pa.string(), nullable=True),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("owner", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_super_steps = pa.schema(
+    [
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("step", pa.string(), nullable=True),
+        pa.field("result", pa.string(), nullable=True),
+        pa.field("result_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
 schema_symbol_edges = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
@@ -801,7 +1868,7 @@ schema_symbol_nodes = pa.schema(
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=False),
-        pa.field("detail", pa.string_view(), nullable=True),
+        pa.field("qualname", pa.string_view(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
@@ -816,10 +1883,6 @@ schema_symbol_rows = pa.schema(
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=False),
-        pa.field("is_parameter", pa.bool_(), nullable=False),
-        pa.field("is_imported", pa.bool_(), nullable=False),
-        pa.field("is_global", pa.bool_(), nullable=False),
-        pa.field("is_free", pa.bool_(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
@@ -843,7 +1906,7 @@ schema_syntax_detail_nodes = pa.schema(
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=True),
-        pa.field("detail", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
@@ -859,8 +1922,87 @@ schema_syntax_details = pa.schema(
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=True),
-        pa.field("detail", pa.string(), nullable=True),
+        pa.field("qualname", pa.string(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_syntax_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("resolution", pa.string_view(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+    ]
+)
+
+
+schema_target_ids = pa.schema(
+    [
+        pa.field("fqn", pa.string(), nullable=True),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_tree_classes = pa.schema([pa.field("class", pa.string(), nullable=False)])
+
+
+schema_tree_modules = pa.schema(
+    [
+        pa.field("module", pa.string(), nullable=False),
+        pa.field("parent", pa.string_view(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_values_1 = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_values_2 = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_var_starts_1 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("next", pa.int64(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_var_starts_2 = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("next", pa.int64(), nullable=False),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
     ]
 )
 
@@ -885,6 +2027,16 @@ DATASET_SCHEMAS = MappingProxyType(
         "bytecode_exceptions": schema_bytecode_exceptions,
         "bytecode_instructions": schema_bytecode_instructions,
         "line_index": schema_line_index,
+        "py_bases": schema_py_bases,
+        "py_call_args": schema_py_call_args,
+        "py_calls": schema_py_calls,
+        "py_flows": schema_py_flows,
+        "py_imports": schema_py_imports,
+        "py_name_uses": schema_py_name_uses,
+        "py_params": schema_py_params,
+        "py_ref_steps": schema_py_ref_steps,
+        "py_refs": schema_py_refs,
+        "py_scopes": schema_py_scopes,
         "source_files": schema_source_files,
         "symtable_errors": schema_symtable_errors,
         "symtable_scopes": schema_symtable_scopes,
@@ -896,41 +2048,138 @@ DATASET_SCHEMAS = MappingProxyType(
 
 VIEW_SCHEMAS = MappingProxyType(
     {
+        "argument_chain_values": schema_argument_chain_values,
+        "argument_flows": schema_argument_flows,
+        "argument_values": schema_argument_values,
+        "assigned_flows": schema_assigned_flows,
+        "attribute_nodes": schema_attribute_nodes,
+        "base_lists": schema_base_lists,
+        "base_values": schema_base_values,
+        "base_values_1": schema_base_values_1,
+        "base_values_2": schema_base_values_2,
+        "block_edges": schema_block_edges,
+        "block_nodes": schema_block_nodes,
+        "block_owner_edges": schema_block_owner_edges,
+        "block_rows": schema_block_rows,
+        "bound_arguments": schema_bound_arguments,
+        "builtin_names": schema_builtin_names,
+        "builtin_references": schema_builtin_references,
+        "call_edges": schema_call_edges,
+        "call_graph": schema_call_graph,
         "call_nodes": schema_call_nodes,
-        "class_ids": schema_class_ids,
-        "class_nodes": schema_class_nodes,
+        "call_targets_1": schema_call_targets_1,
+        "call_targets_2": schema_call_targets_2,
+        "chain_flow_values": schema_chain_flow_values,
+        "chain_results_1": schema_chain_results_1,
+        "chain_results_2": schema_chain_results_2,
+        "chain_values_1": schema_chain_values_1,
+        "chain_values_2": schema_chain_values_2,
+        "class_ancestors": schema_class_ancestors,
+        "class_bases": schema_class_bases,
+        "class_mros": schema_class_mros,
+        "class_order": schema_class_order,
+        "class_steps_1": schema_class_steps_1,
+        "class_steps_2": schema_class_steps_2,
+        "complete_chains_1": schema_complete_chains_1,
+        "complete_chains_2": schema_complete_chains_2,
+        "construct_steps": schema_construct_steps,
+        "constructor_calls": schema_constructor_calls,
+        "constructor_targets_1": schema_constructor_targets_1,
         "contained_detail_edges": schema_contained_detail_edges,
-        "cpg_detail_edges": schema_cpg_detail_edges,
-        "cpg_detail_nodes": schema_cpg_detail_nodes,
         "cpg_edges": schema_cpg_edges,
         "cpg_nodes": schema_cpg_nodes,
         "decorator_edges": schema_decorator_edges,
         "decorator_nodes": schema_decorator_nodes,
         "definition_containment": schema_definition_containment,
-        "definition_rows": schema_definition_rows,
+        "definition_ids": schema_definition_ids,
+        "definition_nodes": schema_definition_nodes,
+        "definition_targets": schema_definition_targets,
+        "diagnostic_edges": schema_diagnostic_edges,
+        "diagnostic_nodes": schema_diagnostic_nodes,
+        "diagnostic_rows": schema_diagnostic_rows,
         "diagnostics": schema_diagnostics,
+        "direct_calls": schema_direct_calls,
         "docstring_edges": schema_docstring_edges,
         "docstring_nodes": schema_docstring_nodes,
+        "external_callees": schema_external_callees,
+        "external_chains_1": schema_external_chains_1,
+        "external_chains_2": schema_external_chains_2,
+        "external_imports": schema_external_imports,
+        "external_module_imports": schema_external_module_imports,
+        "external_modules": schema_external_modules,
+        "external_nodes": schema_external_nodes,
+        "external_targets": schema_external_targets,
         "file_containment": schema_file_containment,
         "file_nodes": schema_file_nodes,
-        "function_ids": schema_function_ids,
-        "function_nodes": schema_function_nodes,
+        "fixed_starts": schema_fixed_starts,
+        "flow_bindings": schema_flow_bindings,
+        "flows_1": schema_flows_1,
+        "flows_2": schema_flows_2,
+        "function_call_edges": schema_function_call_edges,
+        "function_targets_1": schema_function_targets_1,
+        "head_values": schema_head_values,
+        "hierarchy_entries": schema_hierarchy_entries,
+        "import_bindings": schema_import_bindings,
+        "import_edges": schema_import_edges,
         "import_nodes": schema_import_nodes,
-        "module_ids": schema_module_ids,
-        "module_nodes": schema_module_nodes,
-        "nodes": schema_nodes,
-        "owner_ids": schema_owner_ids,
+        "imported_flows": schema_imported_flows,
+        "imported_modules": schema_imported_modules,
+        "inheritance_edges": schema_inheritance_edges,
+        "instance_calls": schema_instance_calls,
+        "instance_steps_1": schema_instance_steps_1,
+        "instance_steps_2": schema_instance_steps_2,
+        "invoked_1": schema_invoked_1,
+        "keyword_arguments": schema_keyword_arguments,
+        "known_values": schema_known_values,
+        "members_1": schema_members_1,
+        "members_2": schema_members_2,
+        "module_imports": schema_module_imports,
+        "module_steps_1": schema_module_steps_1,
+        "module_steps_2": schema_module_steps_2,
+        "module_values": schema_module_values,
+        "name_nodes": schema_name_nodes,
+        "name_references": schema_name_references,
+        "name_rows": schema_name_rows,
+        "own_class_order": schema_own_class_order,
+        "own_globals": schema_own_globals,
         "parameter_edges": schema_parameter_edges,
         "parameter_nodes": schema_parameter_nodes,
+        "plain_flows": schema_plain_flows,
+        "positional_arguments": schema_positional_arguments,
+        "public_bindings": schema_public_bindings,
+        "reference_edges": schema_reference_edges,
+        "resolved_calls": schema_resolved_calls,
+        "resolved_edges": schema_resolved_edges,
+        "return_steps_1": schema_return_steps_1,
+        "return_steps_2": schema_return_steps_2,
         "scope_nesting_edges": schema_scope_nesting_edges,
         "scope_nodes": schema_scope_nodes,
         "scope_owner_edges": schema_scope_owner_edges,
         "scope_rows": schema_scope_rows,
+        "slots_1": schema_slots_1,
+        "slots_2": schema_slots_2,
+        "star_exports": schema_star_exports,
+        "star_flows": schema_star_flows,
+        "star_imports": schema_star_imports,
+        "starts_1": schema_starts_1,
+        "starts_2": schema_starts_2,
+        "steps_1": schema_steps_1,
+        "steps_2": schema_steps_2,
+        "super_members": schema_super_members,
+        "super_steps": schema_super_steps,
         "symbol_edges": schema_symbol_edges,
         "symbol_nodes": schema_symbol_nodes,
         "symbol_rows": schema_symbol_rows,
         "syntax_detail_edges": schema_syntax_detail_edges,
         "syntax_detail_nodes": schema_syntax_detail_nodes,
         "syntax_details": schema_syntax_details,
+        "syntax_edges": schema_syntax_edges,
+        "target_ids": schema_target_ids,
+        "tree_classes": schema_tree_classes,
+        "tree_modules": schema_tree_modules,
+        "values_1": schema_values_1,
+        "values_2": schema_values_2,
+        "var_starts_1": schema_var_starts_1,
+        "var_starts_2": schema_var_starts_2,
     }
 )

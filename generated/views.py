@@ -6,8 +6,314 @@ from datafusion import DataFrame, SessionContext, col, lit
 from datafusion import functions as f
 
 
+def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
+    """View `argument_chain_values` (resolve.sem:313).
+
+    Chains passed as arguments, by their round-1 values."""
+    df = ctx.table("bound_arguments").alias("a")
+    df = df.join_on(
+        ctx.table("chain_results_1").alias("r"),
+        ((col("a.file_id") == col("r.file_id")) & (col("a.ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.select(
+        col("a.function").alias("ns"),
+        col("a.param").alias("name"),
+        col("r.value").alias("value"),
+        col("r.value_kind").alias("value_kind"),
+        lit("parameter").alias("how"),
+    )
+    return df
+
+
+def build_argument_flows(ctx: SessionContext) -> DataFrame:
+    """View `argument_flows` (resolve.sem:318).
+
+    A variable passed as an argument flows into the parameter."""
+    df = ctx.table("bound_arguments").alias("a")
+    df = df.join_on(
+        ctx.table("py_refs").alias("r"),
+        ((col("a.file_id") == col("r.file_id")) & (col("a.ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.filter(((col("r.step_count") == lit(0)) & (col("r.head_kind") == lit("var"))))
+    df = df.select(
+        col("a.function").alias("dst_ns"),
+        col("a.param").alias("dst_name"),
+        col("r.head_ns").alias("src_ns"),
+        col("r.head_name").alias("src_name"),
+        lit("parameter").alias("how"),
+    )
+    return df
+
+
+def build_argument_values(ctx: SessionContext) -> DataFrame:
+    """View `argument_values` (resolve.sem:307).
+
+    Known values passed as arguments (a decorated function passed to its decorator)."""
+    df = ctx.table("bound_arguments")
+    df = df.filter(col("value").is_not_null())
+    df = df.select(
+        col("function").alias("ns"),
+        col("param").alias("name"),
+        f.coalesce(col("value"), lit("")).alias("value"),
+        f.coalesce(col("value_kind"), lit("")).alias("value_kind"),
+        lit("parameter").alias("how"),
+    )
+    return df
+
+
+def build_assigned_flows(ctx: SessionContext) -> DataFrame:
+    """View `assigned_flows` (resolve.sem:64).
+
+    `x = y`: a variable flows into another."""
+    df = ctx.table("py_flows").alias("f")
+    df = df.join_on(
+        ctx.table("py_refs").alias("r"),
+        ((col("f.file_id") == col("r.file_id")) & (col("f.src_ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.filter(((col("r.step_count") == lit(0)) & (col("r.head_kind") == lit("var"))))
+    df = df.select(
+        col("f.dst_ns").alias("dst_ns"),
+        col("f.dst_name").alias("dst_name"),
+        col("r.head_ns").alias("src_ns"),
+        col("r.head_name").alias("src_name"),
+        lit("assignment").alias("how"),
+    )
+    return df
+
+
+def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
+    """View `attribute_nodes` (cpg.sem:101)."""
+    df = ctx.table("ast_attributes")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("scope_id").alias("owner_node_id"),
+        lit("ATTRIBUTE").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("attr").alias("name"),
+        col("base").alias("qualname"),
+    )
+    return df
+
+
+def build_base_lists(ctx: SessionContext) -> DataFrame:
+    """View `base_lists` (resolve.sem:236)."""
+    df = ctx.table("class_bases")
+    df = df.aggregate(
+        [col("class").alias("class")],
+        [
+            f.array_agg(
+                col("base"), order_by=[col("position").sort(ascending=True, nulls_first=False)]
+            ).alias("bases")
+        ],
+    )
+    return df
+
+
+def build_base_values(ctx: SessionContext) -> DataFrame:
+    """View `base_values` (resolve.sem:59)."""
+    df = ctx.table("module_values")
+    df = df.union_by_name(ctx.table("known_values"))
+    df = df.union_by_name(ctx.table("head_values"))
+    df = df.union_by_name(ctx.table("imported_modules"))
+    df = df.union_by_name(ctx.table("external_imports"))
+    return df
+
+
+def build_base_values_1(ctx: SessionContext) -> DataFrame:
+    """View `base_values_1` (resolve.sem:128)."""
+    df = ctx.table("module_values")
+    df = df.union_by_name(ctx.table("known_values"))
+    df = df.union_by_name(ctx.table("head_values"))
+    df = df.union_by_name(ctx.table("imported_modules"))
+    df = df.union_by_name(ctx.table("external_imports"))
+    return df
+
+
+def build_base_values_2(ctx: SessionContext) -> DataFrame:
+    """View `base_values_2` (resolve.sem:324)."""
+    df = ctx.table("base_values_1")
+    df = df.union_by_name(ctx.table("chain_flow_values"))
+    df = df.union_by_name(ctx.table("argument_values"))
+    df = df.union_by_name(ctx.table("argument_chain_values"))
+    return df
+
+
+def build_block_edges(ctx: SessionContext) -> DataFrame:
+    """View `block_edges` (cpg.sem:192).
+
+    Control passes from one block to another: falling through, jumping, or raising to a handler."""
+    df = ctx.table("bytecode_edges").alias("e")
+    df = df.join_on(
+        ctx.table("block_rows").alias("s"),
+        (
+            ((col("e.file_id") == col("s.file_id")) & (col("e.code_id") == col("s.code_id")))
+            & (col("e.src_block") == col("s.block_id"))
+        ),
+        how="inner",
+    )
+    df = df.join_on(
+        ctx.table("block_rows").alias("d"),
+        (
+            ((col("e.file_id") == col("d.file_id")) & (col("e.code_id") == col("d.code_id")))
+            & (col("e.dst_block") == col("d.block_id"))
+        ),
+        how="inner",
+    )
+    df = df.select(
+        col("s.cpg_id").alias("src"), col("d.cpg_id").alias("dst"), lit("FLOWS_TO").alias("kind")
+    )
+    return df
+
+
+def build_block_nodes(ctx: SessionContext) -> DataFrame:
+    """View `block_nodes` (cpg.sem:187)."""
+    df = ctx.table("block_rows")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        lit("BLOCK").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        f.arrow_cast(lit(None), "Int64").alias("col"),
+        f.arrow_cast(col("block_id"), "Utf8").alias("name"),
+        col("qualname").alias("qualname"),
+        col("cpg_id").alias("cpg_id"),
+    )
+    return df
+
+
+def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
+    """View `block_owner_edges` (cpg.sem:198).
+
+    A definition's code starts at its first block."""
+    df = ctx.table("block_rows").alias("b")
+    df = df.filter((col("b.block_id") == lit(0)))
+    df = df.join_on(
+        ctx.table("definition_ids").alias("o"),
+        ((col("b.file_id") == col("o.file_id")) & (col("b.qualname") == col("o.fqn"))),
+        how="inner",
+    )
+    df = df.select(
+        col("o.cpg_id").alias("src"), col("b.cpg_id").alias("dst"), lit("HAS_BLOCK").alias("kind")
+    )
+    return df
+
+
+def build_block_rows(ctx: SessionContext) -> DataFrame:
+    """View `block_rows` (cpg.sem:181)."""
+    df = ctx.table("bytecode_blocks").alias("b")
+    df = df.join_on(
+        ctx.table("bytecode_code_objects").alias("c"),
+        ((col("b.file_id") == col("c.file_id")) & (col("b.code_id") == col("c.code_id"))),
+        how="inner",
+    )
+    df = df.select(
+        col("b.file_id").alias("file_id"),
+        col("b.code_id").alias("code_id"),
+        col("b.block_id").alias("block_id"),
+        col("c.qualname").alias("qualname"),
+        col("b.bstart").alias("bstart"),
+        col("b.bend").alias("bend"),
+        col("b.line").alias("line"),
+        f.concat_ws(
+            ":",
+            col("b.file_id"),
+            lit("code"),
+            col("b.code_id"),
+            lit("block"),
+            col("b.block_id"),
+            lit("BLOCK"),
+        ).alias("cpg_id"),
+    )
+    return df
+
+
+def build_bound_arguments(ctx: SessionContext) -> DataFrame:
+    """View `bound_arguments` (resolve.sem:304)."""
+    df = ctx.table("positional_arguments")
+    df = df.union_by_name(ctx.table("keyword_arguments"))
+    return df
+
+
+def build_builtin_names(ctx: SessionContext) -> DataFrame:
+    """View `builtin_names` (cpg.sem:230)."""
+    df = ctx.table("py_name_uses")
+    df = df.filter((col("head_kind") == lit("builtin")))
+    df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
+    return df
+
+
+def build_builtin_references(ctx: SessionContext) -> DataFrame:
+    """View `builtin_references` (cpg.sem:297)."""
+    df = ctx.table("name_rows")
+    df = df.filter((col("head_kind") == lit("builtin")))
+    df = df.select(
+        col("cpg_id").alias("src"),
+        f.concat(lit("external:<builtin>."), col("name")).alias("dst"),
+        lit("builtin").alias("resolution"),
+    )
+    return df
+
+
+def build_call_edges(ctx: SessionContext) -> DataFrame:
+    """View `call_edges` (cpg.sem:251).
+
+    A call site calls what it resolves to; a decorator is called with the function it decorates."""
+    df = ctx.table("resolved_calls").alias("c")
+    df = df.join_on(
+        ctx.table("py_calls").alias("p"),
+        ((col("c.file_id") == col("p.file_id")) & (col("c.call_id") == col("p.call_id"))),
+        how="inner",
+    )
+    df = df.join_on(
+        ctx.table("target_ids").alias("t"), (col("c.callee") == col("t.fqn")), how="inner"
+    )
+    df = df.select(
+        f.concat_ws(
+            ":",
+            col("p.file_id"),
+            col("p.bstart"),
+            col("p.bend"),
+            f.when(col("p.is_decorator"), lit("DECORATOR")).otherwise(lit("CALL")),
+        ).alias("src"),
+        col("t.cpg_id").alias("dst"),
+        lit("CALLS").alias("kind"),
+        col("c.how").alias("resolution"),
+        col("c.confidence").alias("confidence"),
+    )
+    return df
+
+
+def build_call_graph(ctx: SessionContext) -> DataFrame:
+    """Output `call_graph` (resolve.sem:447).
+
+    The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
+    """
+    df = ctx.table("resolved_calls")
+    df = df.aggregate(
+        [col("caller").alias("caller"), col("callee").alias("callee")],
+        [
+            f.max(col("confidence")).alias("confidence"),
+            f.first_value(
+                col("how"),
+                order_by=[
+                    col("confidence").sort(ascending=False, nulls_first=False),
+                    col("how").sort(ascending=True, nulls_first=False),
+                ],
+            ).alias("resolution"),
+        ],
+    )
+    return df
+
+
 def build_call_nodes(ctx: SessionContext) -> DataFrame:
-    """View `call_nodes` (cpg.sem:81)."""
+    """View `call_nodes` (cpg.sem:85)."""
     df = ctx.table("ast_calls")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -18,94 +324,334 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
         col("line").alias("line"),
         col("col").alias("col"),
         col("callee").alias("name"),
-        col("callee_kind").alias("detail"),
+        col("callee_kind").alias("qualname"),
     )
     return df
 
 
-def build_class_ids(ctx: SessionContext) -> DataFrame:
-    """View `class_ids` (cpg.sem:65)."""
-    df = ctx.table("ast_definitions")
-    df = df.filter((col("kind") == lit("class")))
+def build_call_targets_1(ctx: SessionContext) -> DataFrame:
+    """View `call_targets_1` (resolve.sem:217).
+
+    Call sites and the functions, classes, external and builtin names they reach."""
+    df = ctx.table("py_calls").alias("c")
+    df = df.join_on(
+        ctx.table("chain_results_1").alias("r"),
+        ((col("c.file_id") == col("r.file_id")) & (col("c.callee_ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
     df = df.select(
-        col("file_id").alias("file_id"),
-        col("node_id").alias("owner_node_id"),
-        f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("CLASS")).alias(
-            "owner_cpg_id"
-        ),
+        col("c.file_id").alias("file_id"),
+        col("c.call_id").alias("call_id"),
+        col("c.caller_fqn").alias("caller"),
+        col("r.value").alias("callee"),
+        col("r.value_kind").alias("callee_kind"),
+        col("r.bound").alias("bound"),
+        col("r.how").alias("how"),
     )
     return df
 
 
-def build_class_nodes(ctx: SessionContext) -> DataFrame:
-    """View `class_nodes` (cpg.sem:13)."""
-    df = ctx.table("ast_nodes")
-    df = df.filter((col("kind") == lit("ClassDef")))
-    df = df.with_column("node_kind", lit("CLASS"))
+def build_call_targets_2(ctx: SessionContext) -> DataFrame:
+    """View `call_targets_2` (resolve.sem:410).
+
+    Call sites and the functions, classes, external and builtin names they reach."""
+    df = ctx.table("py_calls").alias("c")
+    df = df.join_on(
+        ctx.table("chain_results_2").alias("r"),
+        ((col("c.file_id") == col("r.file_id")) & (col("c.callee_ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.select(
+        col("c.file_id").alias("file_id"),
+        col("c.call_id").alias("call_id"),
+        col("c.caller_fqn").alias("caller"),
+        col("r.value").alias("callee"),
+        col("r.value_kind").alias("callee_kind"),
+        col("r.bound").alias("bound"),
+        col("r.how").alias("how"),
+    )
+    return df
+
+
+def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
+    """View `chain_flow_values` (resolve.sem:269).
+
+    `x = a.b()`: values of chains with steps."""
+    df = ctx.table("py_flows").alias("f")
+    df = df.join_on(
+        ctx.table("chain_results_1").alias("r"),
+        ((col("f.file_id") == col("r.file_id")) & (col("f.src_ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.select(
+        col("f.dst_ns").alias("ns"),
+        col("f.dst_name").alias("name"),
+        col("r.value").alias("value"),
+        col("r.value_kind").alias("value_kind"),
+        col("r.how").alias("how"),
+    )
+    return df
+
+
+def build_chain_results_1(ctx: SessionContext) -> DataFrame:
+    """View `chain_results_1` (resolve.sem:214).
+
+    The values of each chain."""
+    df = ctx.table("complete_chains_1")
+    df = df.union_by_name(ctx.table("external_chains_1"))
+    return df
+
+
+def build_chain_results_2(ctx: SessionContext) -> DataFrame:
+    """View `chain_results_2` (resolve.sem:407).
+
+    The values of each chain."""
+    df = ctx.table("complete_chains_2")
+    df = df.union_by_name(ctx.table("external_chains_2"))
+    return df
+
+
+def build_chain_values_1(ctx: SessionContext) -> DataFrame:
+    """View `chain_values_1` (resolve.sem:191)."""
+    df = ctx.sql(
+        'WITH RECURSIVE "chain_values_1" AS (SELECT "file_id" AS "file_id", "ref_id" AS "ref_id", "next" AS "next", "value" AS "value", "value_kind" AS "value_kind", "bound" AS "bound", "how" AS "how" FROM "starts_1" UNION SELECT "c"."file_id" AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", "d"."result" AS "value", "d"."result_kind" AS "value_kind", "d"."bound" AS "bound", "d"."how" AS "how" FROM "chain_values_1" AS "c" JOIN "py_ref_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
+    )
+    return df
+
+
+def build_chain_values_2(ctx: SessionContext) -> DataFrame:
+    """View `chain_values_2` (resolve.sem:384)."""
+    df = ctx.sql(
+        'WITH RECURSIVE "chain_values_2" AS (SELECT "file_id" AS "file_id", "ref_id" AS "ref_id", "next" AS "next", "value" AS "value", "value_kind" AS "value_kind", "bound" AS "bound", "how" AS "how" FROM "starts_2" UNION SELECT "c"."file_id" AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", "d"."result" AS "value", "d"."result_kind" AS "value_kind", "d"."bound" AS "bound", "d"."how" AS "how" FROM "chain_values_2" AS "c" JOIN "py_ref_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
+    )
+    return df
+
+
+def build_class_ancestors(ctx: SessionContext) -> DataFrame:
+    """View `class_ancestors` (resolve.sem:230)."""
+    df = ctx.sql(
+        'WITH RECURSIVE "class_ancestors" AS (SELECT "class" AS "class", "class" AS "ancestor" FROM "tree_classes" UNION SELECT "a"."class" AS "class", "b"."base" AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
+    )
+    return df
+
+
+def build_class_bases(ctx: SessionContext) -> DataFrame:
+    """View `class_bases` (resolve.sem:224)."""
+    df = ctx.table("py_bases").alias("b")
+    df = df.join_on(
+        ctx.table("chain_results_1").alias("r"),
+        ((col("b.file_id") == col("r.file_id")) & (col("b.ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.filter((col("r.value_kind") == lit("class")))
+    df = df.select(
+        col("b.class_fqn").alias("class"),
+        col("b.position").alias("position"),
+        col("r.value").alias("base"),
+    )
+    df = df.distinct()
+    return df
+
+
+def build_class_mros(ctx: SessionContext) -> DataFrame:
+    """View `class_mros` (resolve.sem:244).
+
+    Each class's MRO by C3, as a comma-separated list that starts with the class."""
+    df = ctx.table("hierarchy_entries")
+    df = df.aggregate(
+        [col("class").alias("class")],
+        [
+            f.array_agg(
+                col("entry"), order_by=[col("entry").sort(ascending=True, nulls_first=False)]
+            ).alias("entries")
+        ],
+    )
+    df = df.select(
+        col("class").alias("class"), ctx.udf("c3_mro")(col("class"), col("entries")).alias("mro")
+    )
+    return df
+
+
+def build_class_order(ctx: SessionContext) -> DataFrame:
+    """View `class_order` (resolve.sem:249).
+
+    (class, ancestor, rank): 1 for the class itself, then the MRO's order."""
+    df = ctx.table("class_ancestors").alias("a")
+    df = df.join_on(
+        ctx.table("class_mros").alias("m"), (col("a.class") == col("m.class")), how="inner"
+    )
+    df = df.select(
+        col("a.class").alias("class"),
+        col("a.ancestor").alias("ancestor"),
+        f.strpos(
+            f.concat(f.concat(lit(","), col("m.mro")), lit(",")),
+            f.concat(f.concat(lit(","), col("a.ancestor")), lit(",")),
+        ).alias("rank"),
+    )
+    return df
+
+
+def build_class_steps_1(ctx: SessionContext) -> DataFrame:
+    """View `class_steps_1` (resolve.sem:168).
+
+    An attribute of a class, looked up through the MRO."""
+    df = ctx.table("members_1").alias("c")
+    df = df.join_on(
+        ctx.table("values_1").alias("v"),
+        ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
+        how="inner",
+    )
+    df = df.select(
+        col("c.class").alias("value"),
+        lit("class").alias("value_kind"),
+        col("c.name").alias("step"),
+        col("v.value").alias("result"),
+        col("v.value_kind").alias("result_kind"),
+        lit(False).alias("bound"),
+        f.when((col("c.rank") == lit(1)), lit("scope")).otherwise(lit("mro")).alias("how"),
+    )
+    return df
+
+
+def build_class_steps_2(ctx: SessionContext) -> DataFrame:
+    """View `class_steps_2` (resolve.sem:361).
+
+    An attribute of a class, looked up through the MRO."""
+    df = ctx.table("members_2").alias("c")
+    df = df.join_on(
+        ctx.table("values_2").alias("v"),
+        ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
+        how="inner",
+    )
+    df = df.select(
+        col("c.class").alias("value"),
+        lit("class").alias("value_kind"),
+        col("c.name").alias("step"),
+        col("v.value").alias("result"),
+        col("v.value_kind").alias("result_kind"),
+        lit(False).alias("bound"),
+        f.when((col("c.rank") == lit(1)), lit("scope")).otherwise(lit("mro")).alias("how"),
+    )
+    return df
+
+
+def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
+    """View `complete_chains_1` (resolve.sem:200).
+
+    Chains whose every step was taken."""
+    df = ctx.table("chain_values_1").alias("c")
+    df = df.join_on(
+        ctx.table("py_refs").alias("r"),
+        ((col("c.file_id") == col("r.file_id")) & (col("c.ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.filter((col("c.next") == (col("r.step_count") + lit(1))))
+    df = df.select(
+        col("c.file_id").alias("file_id"),
+        col("c.ref_id").alias("ref_id"),
+        col("c.value").alias("value"),
+        col("c.value_kind").alias("value_kind"),
+        col("c.bound").alias("bound"),
+        col("c.how").alias("how"),
+    )
+    return df
+
+
+def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
+    """View `complete_chains_2` (resolve.sem:393).
+
+    Chains whose every step was taken."""
+    df = ctx.table("chain_values_2").alias("c")
+    df = df.join_on(
+        ctx.table("py_refs").alias("r"),
+        ((col("c.file_id") == col("r.file_id")) & (col("c.ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.filter((col("c.next") == (col("r.step_count") + lit(1))))
+    df = df.select(
+        col("c.file_id").alias("file_id"),
+        col("c.ref_id").alias("ref_id"),
+        col("c.value").alias("value"),
+        col("c.value_kind").alias("value_kind"),
+        col("c.bound").alias("bound"),
+        col("c.how").alias("how"),
+    )
+    return df
+
+
+def build_construct_steps(ctx: SessionContext) -> DataFrame:
+    """View `construct_steps` (resolve.sem:115).
+
+    Calling a class gives an instance."""
+    df = ctx.table("tree_classes")
+    df = df.select(
+        col("class").alias("value"),
+        lit("class").alias("value_kind"),
+        lit("()").alias("step"),
+        col("class").alias("result"),
+        lit("instance").alias("result_kind"),
+        lit(False).alias("bound"),
+        lit("scope").alias("how"),
+    )
+    return df
+
+
+def build_constructor_calls(ctx: SessionContext) -> DataFrame:
+    """View `constructor_calls` (resolve.sem:423).
+
+    A call of a class runs its __init__, found through the MRO."""
+    df = ctx.table("call_targets_2").alias("t")
+    df = df.filter((col("t.callee_kind") == lit("class")))
+    df = df.join_on(
+        ctx.table("class_steps_2").alias("s"), (col("t.callee") == col("s.value")), how="inner"
+    )
+    df = df.filter(((col("s.step") == lit("__init__")) & (col("s.result_kind") == lit("function"))))
+    df = df.select(
+        col("t.file_id").alias("file_id"),
+        col("t.call_id").alias("call_id"),
+        col("t.caller").alias("caller"),
+        col("s.result").alias("callee"),
+        lit("function").alias("callee_kind"),
+        lit("constructor").alias("how"),
+    )
+    return df
+
+
+def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
+    """View `constructor_targets_1` (resolve.sem:274).
+
+    Calls of a class run its __init__ (found through the MRO) with the new instance as self."""
+    df = ctx.table("call_targets_1").alias("t")
+    df = df.filter((col("t.callee_kind") == lit("class")))
+    df = df.join_on(
+        ctx.table("class_steps_1").alias("s"), (col("t.callee") == col("s.value")), how="inner"
+    )
+    df = df.filter(((col("s.step") == lit("__init__")) & (col("s.result_kind") == lit("function"))))
+    df = df.select(
+        col("t.file_id").alias("file_id"),
+        col("t.call_id").alias("call_id"),
+        col("s.result").alias("function"),
+        lit(1).alias("offset"),
+    )
     return df
 
 
 def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `contained_detail_edges` (cpg.sem:112)."""
+    """View `contained_detail_edges` (cpg.sem:120)."""
     df = ctx.table("syntax_detail_edges")
-    df = df.filter(f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT")], negated=False))
+    df = df.filter(
+        f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT"), lit("ATTRIBUTE")], negated=False)
+    )
     df = df.select(col("src").alias("src"), col("dst").alias("dst"), lit("CONTAINS").alias("kind"))
     return df
 
 
-def build_cpg_detail_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_detail_edges` (cpg.sem:167).
-
-    Edges to and between detail nodes, resolved from syntax and the compiler's symbol table alone.
-    """
-    df = ctx.table("parameter_edges")
-    df = df.union_by_name(ctx.table("contained_detail_edges"))
-    df = df.union_by_name(ctx.table("decorator_edges"))
-    df = df.union_by_name(ctx.table("docstring_edges"))
-    df = df.union_by_name(ctx.table("scope_nesting_edges"))
-    df = df.union_by_name(ctx.table("scope_owner_edges"))
-    df = df.union_by_name(ctx.table("symbol_edges"))
-    df = df.with_column("resolution", lit("syntax"))
-    df = df.with_column("confidence", lit(1.0))
-    df = df.select(
-        f.concat_ws("|", col("src"), col("kind"), col("dst")).alias("edge_id"),
-        col("kind").alias("kind"),
-        col("src").alias("src"),
-        col("dst").alias("dst"),
-        col("resolution").alias("resolution"),
-        col("confidence").alias("confidence"),
-    )
-    return df
-
-
-def build_cpg_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_detail_nodes` (cpg.sem:163)."""
-    df = ctx.table("syntax_detail_nodes")
-    df = df.union_by_name(ctx.table("scope_nodes"))
-    df = df.union_by_name(ctx.table("symbol_nodes"))
-    df = df.select(
-        col("cpg_id").alias("node_id"),
-        col("node_kind").alias("kind"),
-        col("file_id").alias("file"),
-        col("bstart").alias("bstart"),
-        col("bend").alias("bend"),
-        col("line").alias("line"),
-        col("col").alias("col"),
-        col("name").alias("name"),
-        col("detail").alias("detail"),
-    )
-    return df
-
-
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:47).
+    """Output `cpg_edges` (cpg.sem:319).
 
     CPG edges with how each was resolved and how sure we are."""
-    df = ctx.table("definition_containment")
-    df = df.union_by_name(ctx.table("file_containment"))
-    df = df.with_column("kind", lit("CONTAINS"))
-    df = df.with_column("resolution", lit("syntax"))
-    df = df.with_column("confidence", lit(1.0))
+    df = ctx.table("syntax_edges")
+    df = df.union_by_name(ctx.table("resolved_edges"))
     df = df.select(
         f.concat_ws("|", col("src"), col("kind"), col("dst")).alias("edge_id"),
         col("kind").alias("kind"),
@@ -118,10 +664,18 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:42).
+    """Output `cpg_nodes` (cpg.sem:313).
 
     CPG nodes, keyed by span."""
-    df = ctx.table("nodes")
+    df = ctx.table("file_nodes")
+    df = df.union_by_name(ctx.table("definition_nodes"))
+    df = df.union_by_name(ctx.table("syntax_detail_nodes"))
+    df = df.union_by_name(ctx.table("name_nodes"))
+    df = df.union_by_name(ctx.table("scope_nodes"))
+    df = df.union_by_name(ctx.table("symbol_nodes"))
+    df = df.union_by_name(ctx.table("block_nodes"))
+    df = df.union_by_name(ctx.table("diagnostic_nodes"))
+    df = df.union_by_name(ctx.table("external_nodes"))
     df = df.select(
         col("cpg_id").alias("node_id"),
         col("node_kind").alias("kind"),
@@ -130,8 +684,6 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
         col("bend").alias("bend"),
         col("line").alias("line"),
         col("col").alias("col"),
-        col("end_line").alias("end_line"),
-        col("end_col").alias("end_col"),
         col("name").alias("name"),
         col("qualname").alias("qualified_name"),
     )
@@ -139,7 +691,7 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_edges(ctx: SessionContext) -> DataFrame:
-    """View `decorator_edges` (cpg.sem:116)."""
+    """View `decorator_edges` (cpg.sem:124)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DECORATOR")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
@@ -147,7 +699,7 @@ def build_decorator_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
-    """View `decorator_nodes` (cpg.sem:89)."""
+    """View `decorator_nodes` (cpg.sem:93)."""
     df = ctx.table("ast_decorators")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -158,58 +710,119 @@ def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
         col("line").alias("line"),
         col("col").alias("col"),
         col("expression").alias("name"),
-        col("expression").alias("detail"),
+        col("expression").alias("qualname"),
     )
     return df
 
 
 def build_definition_containment(ctx: SessionContext) -> DataFrame:
-    """View `definition_containment` (cpg.sem:31).
+    """View `definition_containment` (cpg.sem:68).
 
-    A definition is contained by the nearest enclosing module, class or function."""
-    df = ctx.table("nodes").alias("child")
+    A definition is contained by the module, class or function it is defined in."""
+    df = ctx.table("definition_ids").alias("child")
+    df = df.filter((col("child.kind") != lit("module")))
     df = df.join_on(
-        ctx.table("nodes").alias("parent"),
+        ctx.table("definition_ids").alias("parent"),
         (
             (col("child.file_id") == col("parent.file_id"))
-            & (col("child.scope_id") == col("parent.ast_node_id"))
+            & (col("child.parent_fqn") == col("parent.fqn"))
         ),
         how="inner",
     )
-    df = df.select(col("parent.cpg_id").alias("src"), col("child.cpg_id").alias("dst"))
+    df = df.select(
+        col("parent.cpg_id").alias("src"),
+        col("child.cpg_id").alias("dst"),
+        lit("CONTAINS").alias("kind"),
+    )
     return df
 
 
-def build_definition_rows(ctx: SessionContext) -> DataFrame:
-    """View `definition_rows` (cpg.sem:22).
+def build_definition_ids(ctx: SessionContext) -> DataFrame:
+    """View `definition_ids` (cpg.sem:60).
 
-    Modules, classes and functions with the columns every node row carries."""
-    df = ctx.table("module_nodes")
-    df = df.union_by_name(ctx.table("class_nodes"))
-    df = df.union_by_name(ctx.table("function_nodes"))
+    Modules, classes, functions and lambdas, named by their dotted path in the tree."""
+    df = ctx.table("py_scopes")
+    df = df.with_column(
+        "node_kind",
+        f.when((col("kind") == lit("module")), lit("MODULE"))
+        .when((col("kind") == lit("class")), lit("CLASS"))
+        .when((col("kind") == lit("lambda")), lit("LAMBDA"))
+        .otherwise(lit("FUNCTION")),
+    )
+    df = df.with_column(
+        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))
+    )
+    return df
+
+
+def build_definition_nodes(ctx: SessionContext) -> DataFrame:
+    """View `definition_nodes` (cpg.sem:64)."""
+    df = ctx.table("definition_ids")
     df = df.select(
         col("file_id").alias("file_id"),
-        col("node_id").alias("ast_node_id"),
-        col("scope_id").alias("scope_id"),
         col("node_kind").alias("node_kind"),
         col("bstart").alias("bstart"),
         col("bend").alias("bend"),
         col("line").alias("line"),
         col("col").alias("col"),
-        col("end_line").alias("end_line"),
-        col("end_col").alias("end_col"),
         col("name").alias("name"),
-        col("qualname").alias("qualname"),
+        col("fqn").alias("qualname"),
+        col("cpg_id").alias("cpg_id"),
     )
     return df
 
 
-def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:52).
+def build_definition_targets(ctx: SessionContext) -> DataFrame:
+    """View `definition_targets` (cpg.sem:241)."""
+    df = ctx.table("definition_ids")
+    df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
+    return df
 
-    Files that could not be read, parsed or given a symbol table, with the reason."""
+
+def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
+    """View `diagnostic_edges` (cpg.sem:213).
+
+    A file reports what went wrong with it."""
+    df = ctx.table("diagnostic_rows").alias("d")
+    df = df.join_on(
+        ctx.table("file_nodes").alias("f"), (col("d.file_id") == col("f.file_id")), how="inner"
+    )
+    df = df.select(
+        col("f.cpg_id").alias("src"), col("d.cpg_id").alias("dst"), lit("REPORTS").alias("kind")
+    )
+    return df
+
+
+def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
+    """View `diagnostic_nodes` (cpg.sem:208)."""
+    df = ctx.table("diagnostic_rows")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        lit("DIAGNOSTIC").alias("node_kind"),
+        f.arrow_cast(lit(None), "Int64").alias("bstart"),
+        f.arrow_cast(lit(None), "Int64").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("code").alias("name"),
+        col("message").alias("qualname"),
+        col("cpg_id").alias("cpg_id"),
+    )
+    return df
+
+
+def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
+    """View `diagnostic_rows` (cpg.sem:205)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
+    df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
+    return df
+
+
+def build_diagnostics(ctx: SessionContext) -> DataFrame:
+    """Output `diagnostics` (cpg.sem:218).
+
+    Files that could not be read, parsed or given a symbol table, with the reason."""
+    df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file"),
         col("code").alias("code"),
@@ -220,8 +833,29 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_direct_calls(ctx: SessionContext) -> DataFrame:
+    """View `direct_calls` (resolve.sem:418).
+
+    Calls of functions, and of external and builtin names."""
+    df = ctx.table("call_targets_2")
+    df = df.filter(
+        f.in_list(
+            col("callee_kind"), [lit("function"), lit("external"), lit("builtin")], negated=False
+        )
+    )
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("call_id").alias("call_id"),
+        col("caller").alias("caller"),
+        col("callee").alias("callee"),
+        col("callee_kind").alias("callee_kind"),
+        col("how").alias("how"),
+    )
+    return df
+
+
 def build_docstring_edges(ctx: SessionContext) -> DataFrame:
-    """View `docstring_edges` (cpg.sem:120)."""
+    """View `docstring_edges` (cpg.sem:128)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DOCSTRING")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
@@ -229,7 +863,7 @@ def build_docstring_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
-    """View `docstring_nodes` (cpg.sem:93)."""
+    """View `docstring_nodes` (cpg.sem:97)."""
     df = ctx.table("ast_docstrings")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -240,77 +874,352 @@ def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
         col("line").alias("line"),
         col("col").alias("col"),
         col("owner_kind").alias("name"),
-        col("owner_kind").alias("detail"),
+        col("owner_kind").alias("qualname"),
     )
+    return df
+
+
+def build_external_callees(ctx: SessionContext) -> DataFrame:
+    """View `external_callees` (cpg.sem:223)."""
+    df = ctx.table("resolved_calls")
+    df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
+    df = df.select(col("callee").alias("name"))
+    return df
+
+
+def build_external_chains_1(ctx: SessionContext) -> DataFrame:
+    """View `external_chains_1` (resolve.sem:207).
+
+    An external or builtin head with attributes after it names an external value: `os.path.join`."""
+    df = ctx.table("starts_1").alias("c")
+    df = df.join_on(
+        ctx.table("py_refs").alias("r"),
+        ((col("c.file_id") == col("r.file_id")) & (col("c.ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.filter(
+        (
+            (
+                f.in_list(col("c.value_kind"), [lit("external"), lit("builtin")], negated=False)
+                & (col("r.step_count") > lit(0))
+            )
+            & col("r.tail").is_not_null()
+        )
+    )
+    df = df.select(
+        col("c.file_id").alias("file_id"),
+        col("c.ref_id").alias("ref_id"),
+        f.concat(col("c.value"), f.coalesce(col("r.tail"), lit(""))).alias("value"),
+        col("c.value_kind").alias("value_kind"),
+        lit(False).alias("bound"),
+        col("c.how").alias("how"),
+    )
+    return df
+
+
+def build_external_chains_2(ctx: SessionContext) -> DataFrame:
+    """View `external_chains_2` (resolve.sem:400).
+
+    An external or builtin head with attributes after it names an external value: `os.path.join`."""
+    df = ctx.table("starts_2").alias("c")
+    df = df.join_on(
+        ctx.table("py_refs").alias("r"),
+        ((col("c.file_id") == col("r.file_id")) & (col("c.ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.filter(
+        (
+            (
+                f.in_list(col("c.value_kind"), [lit("external"), lit("builtin")], negated=False)
+                & (col("r.step_count") > lit(0))
+            )
+            & col("r.tail").is_not_null()
+        )
+    )
+    df = df.select(
+        col("c.file_id").alias("file_id"),
+        col("c.ref_id").alias("ref_id"),
+        f.concat(col("c.value"), f.coalesce(col("r.tail"), lit(""))).alias("value"),
+        col("c.value_kind").alias("value_kind"),
+        lit(False).alias("bound"),
+        col("c.how").alias("how"),
+    )
+    return df
+
+
+def build_external_imports(ctx: SessionContext) -> DataFrame:
+    """View `external_imports` (resolve.sem:52).
+
+    Imports of modules that are not in the tree name external values: `os.path`, `numpy.array`."""
+    df = ctx.table("py_imports")
+    df = df.filter((~col("is_star")))
+    df = df.with_column("source_module", f.coalesce(col("from_module"), col("target")))
+    df = df.join_on(
+        ctx.table("tree_modules").alias("m"), (col("source_module") == col("m.module")), how="anti"
+    )
+    df = df.select(
+        col("dst_ns").alias("ns"),
+        f.coalesce(col("dst_name"), lit("")).alias("name"),
+        f.coalesce(col("target"), lit("")).alias("value"),
+        lit("external").alias("value_kind"),
+        lit("import").alias("how"),
+    )
+    return df
+
+
+def build_external_module_imports(ctx: SessionContext) -> DataFrame:
+    """View `external_module_imports` (cpg.sem:279)."""
+    df = ctx.table("external_imports").alias("x")
+    df = df.join_on(
+        ctx.table("py_imports").alias("i"),
+        (
+            (col("x.ns") == col("i.dst_ns"))
+            & (col("x.name") == f.coalesce(col("i.dst_name"), lit("")))
+        ),
+        how="inner",
+    )
+    df = df.join_on(
+        ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
+    )
+    df = df.filter((col("m.kind") == lit("module")))
+    df = df.select(
+        col("m.cpg_id").alias("src"), f.concat(lit("external:"), col("x.value")).alias("dst")
+    )
+    return df
+
+
+def build_external_modules(ctx: SessionContext) -> DataFrame:
+    """View `external_modules` (cpg.sem:227)."""
+    df = ctx.table("external_imports")
+    df = df.select(col("value").alias("name"))
+    return df
+
+
+def build_external_nodes(ctx: SessionContext) -> DataFrame:
+    """View `external_nodes` (cpg.sem:235).
+
+    Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
+    df = ctx.table("external_callees")
+    df = df.union_by_name(ctx.table("external_modules"))
+    df = df.union_by_name(ctx.table("builtin_names"))
+    df = df.distinct()
+    df = df.select(
+        f.arrow_cast(lit(None), "Utf8").alias("file_id"),
+        lit("EXTERNAL").alias("node_kind"),
+        f.arrow_cast(lit(None), "Int64").alias("bstart"),
+        f.arrow_cast(lit(None), "Int64").alias("bend"),
+        f.arrow_cast(lit(None), "Int64").alias("line"),
+        f.arrow_cast(lit(None), "Int64").alias("col"),
+        col("name").alias("name"),
+        col("name").alias("qualname"),
+        f.concat(lit("external:"), col("name")).alias("cpg_id"),
+    )
+    return df
+
+
+def build_external_targets(ctx: SessionContext) -> DataFrame:
+    """View `external_targets` (cpg.sem:244)."""
+    df = ctx.table("external_nodes")
+    df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_file_containment(ctx: SessionContext) -> DataFrame:
-    """View `file_containment` (cpg.sem:36).
+    """View `file_containment` (cpg.sem:74).
 
     A file contains the module parsed from it."""
-    df = ctx.table("nodes").alias("file")
-    df = df.filter((col("file.node_kind") == lit("FILE")))
+    df = ctx.table("file_nodes").alias("file")
     df = df.join_on(
-        ctx.table("nodes").alias("module"),
-        (
-            (col("file.file_id") == col("module.file_id"))
-            & (col("module.node_kind") == lit("MODULE"))
-        ),
+        ctx.table("definition_ids").alias("module"),
+        (col("file.file_id") == col("module.file_id")),
         how="inner",
     )
-    df = df.select(col("file.cpg_id").alias("src"), col("module.cpg_id").alias("dst"))
+    df = df.filter((col("module.kind") == lit("module")))
+    df = df.select(
+        col("file.cpg_id").alias("src"),
+        col("module.cpg_id").alias("dst"),
+        lit("CONTAINS").alias("kind"),
+    )
     return df
 
 
 def build_file_nodes(ctx: SessionContext) -> DataFrame:
-    """View `file_nodes` (cpg.sem:4).
+    """View `file_nodes` (cpg.sem:54).
 
     Files are nodes too, so that a module can be traced to the file it came from."""
     df = ctx.table("source_files")
     df = df.select(
         col("file_id").alias("file_id"),
-        f.arrow_cast(lit(None), "Int64").alias("ast_node_id"),
-        f.arrow_cast(lit(None), "Int64").alias("scope_id"),
         lit("FILE").alias("node_kind"),
         lit(0).alias("bstart"),
         col("size_bytes").alias("bend"),
         lit(1).alias("line"),
         lit(0).alias("col"),
-        col("line_count").alias("end_line"),
-        lit(0).alias("end_col"),
         col("file_id").alias("name"),
         col("file_id").alias("qualname"),
     )
+    df = df.with_column(
+        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))
+    )
     return df
 
 
-def build_function_ids(ctx: SessionContext) -> DataFrame:
-    """View `function_ids` (cpg.sem:70)."""
-    df = ctx.table("ast_definitions")
-    df = df.filter(f.in_list(col("kind"), [lit("function"), lit("async_function")], negated=False))
+def build_fixed_starts(ctx: SessionContext) -> DataFrame:
+    """View `fixed_starts` (resolve.sem:120).
+
+    Chains that start at a builtin, a lambda or `super()`."""
+    df = ctx.table("py_refs")
+    df = df.filter(
+        f.in_list(col("head_kind"), [lit("builtin"), lit("lambda"), lit("super")], negated=False)
+    )
     df = df.select(
         col("file_id").alias("file_id"),
-        col("node_id").alias("owner_node_id"),
-        f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("FUNCTION")).alias(
-            "owner_cpg_id"
-        ),
+        col("ref_id").alias("ref_id"),
+        lit(1).alias("next"),
+        f.when((col("head_kind") == lit("builtin")), f.concat(lit("<builtin>."), col("head_name")))
+        .otherwise(col("head_ns"))
+        .alias("value"),
+        f.when((col("head_kind") == lit("builtin")), lit("builtin"))
+        .when((col("head_kind") == lit("lambda")), lit("function"))
+        .otherwise(lit("super"))
+        .alias("value_kind"),
+        lit(False).alias("bound"),
+        f.when((col("head_kind") == lit("builtin")), lit("builtin"))
+        .otherwise(lit("scope"))
+        .alias("how"),
     )
     return df
 
 
-def build_function_nodes(ctx: SessionContext) -> DataFrame:
-    """View `function_nodes` (cpg.sem:17)."""
-    df = ctx.table("ast_nodes")
-    df = df.filter(
-        f.in_list(col("kind"), [lit("FunctionDef"), lit("AsyncFunctionDef")], negated=False)
+def build_flow_bindings(ctx: SessionContext) -> DataFrame:
+    """View `flow_bindings` (resolve.sem:78)."""
+    df = ctx.table("py_flows")
+    df = df.select(col("dst_ns").alias("ns"), col("dst_name").alias("name"))
+    return df
+
+
+def build_flows_1(ctx: SessionContext) -> DataFrame:
+    """View `flows_1` (resolve.sem:130)."""
+    df = ctx.table("plain_flows")
+    return df
+
+
+def build_flows_2(ctx: SessionContext) -> DataFrame:
+    """View `flows_2` (resolve.sem:327)."""
+    df = ctx.table("plain_flows")
+    df = df.union_by_name(ctx.table("argument_flows"))
+    return df
+
+
+def build_function_call_edges(ctx: SessionContext) -> DataFrame:
+    """View `function_call_edges` (cpg.sem:259).
+
+    The function-level call graph, between definition nodes."""
+    df = ctx.table("call_graph").alias("g")
+    df = df.join_on(
+        ctx.table("definition_targets").alias("s"), (col("g.caller") == col("s.fqn")), how="inner"
     )
-    df = df.with_column("node_kind", lit("FUNCTION"))
+    df = df.join_on(
+        ctx.table("target_ids").alias("t"), (col("g.callee") == col("t.fqn")), how="inner"
+    )
+    df = df.select(
+        col("s.cpg_id").alias("src"),
+        col("t.cpg_id").alias("dst"),
+        lit("CALLS_FUNCTION").alias("kind"),
+        col("g.resolution").alias("resolution"),
+        col("g.confidence").alias("confidence"),
+    )
+    return df
+
+
+def build_function_targets_1(ctx: SessionContext) -> DataFrame:
+    """View `function_targets_1` (resolve.sem:280)."""
+    df = ctx.table("call_targets_1")
+    df = df.filter((col("callee_kind") == lit("function")))
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("call_id").alias("call_id"),
+        col("callee").alias("function"),
+        f.when(col("bound"), lit(1)).otherwise(lit(0)).alias("offset"),
+    )
+    return df
+
+
+def build_head_values(ctx: SessionContext) -> DataFrame:
+    """View `head_values` (resolve.sem:36).
+
+    `f = len`, `g = lambda: ...`: chains that are a builtin or a lambda and nothing more."""
+    df = ctx.table("py_flows").alias("f")
+    df = df.join_on(
+        ctx.table("py_refs").alias("r"),
+        ((col("f.file_id") == col("r.file_id")) & (col("f.src_ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.filter(
+        (
+            (col("r.step_count") == lit(0))
+            & f.in_list(col("r.head_kind"), [lit("builtin"), lit("lambda")], negated=False)
+        )
+    )
+    df = df.select(
+        col("f.dst_ns").alias("ns"),
+        col("f.dst_name").alias("name"),
+        f.when(
+            (col("r.head_kind") == lit("builtin")), f.concat(lit("<builtin>."), col("r.head_name"))
+        )
+        .otherwise(col("r.head_ns"))
+        .alias("value"),
+        f.when((col("r.head_kind") == lit("builtin")), lit("builtin"))
+        .otherwise(lit("function"))
+        .alias("value_kind"),
+        col("f.reason").alias("how"),
+    )
+    return df
+
+
+def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
+    """View `hierarchy_entries` (resolve.sem:239)."""
+    df = ctx.table("class_ancestors").alias("a")
+    df = df.join_on(
+        ctx.table("base_lists").alias("l"), (col("a.ancestor") == col("l.class")), how="left"
+    )
+    df = df.select(
+        col("a.class").alias("class"),
+        f.concat(
+            f.concat(col("a.ancestor"), lit(">")),
+            f.coalesce(f.array_to_string(col("l.bases"), lit(",")), lit("")),
+        ).alias("entry"),
+    )
+    return df
+
+
+def build_import_bindings(ctx: SessionContext) -> DataFrame:
+    """View `import_bindings` (resolve.sem:81)."""
+    df = ctx.table("py_imports")
+    df = df.filter(col("dst_name").is_not_null())
+    df = df.select(col("dst_ns").alias("ns"), f.coalesce(col("dst_name"), lit("")).alias("name"))
+    return df
+
+
+def build_import_edges(ctx: SessionContext) -> DataFrame:
+    """View `import_edges` (cpg.sem:286).
+
+    A module imports the modules of its import statements, in the tree or outside it."""
+    df = ctx.table("module_imports")
+    df = df.union_by_name(ctx.table("external_module_imports"))
+    df = df.distinct()
+    df = df.select(
+        col("src").alias("src"),
+        col("dst").alias("dst"),
+        lit("IMPORTS").alias("kind"),
+        lit("import").alias("resolution"),
+        lit(1.0).alias("confidence"),
+    )
     return df
 
 
 def build_import_nodes(ctx: SessionContext) -> DataFrame:
-    """View `import_nodes` (cpg.sem:85)."""
+    """View `import_nodes` (cpg.sem:89)."""
     df = ctx.table("ast_imports")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -321,59 +1230,395 @@ def build_import_nodes(ctx: SessionContext) -> DataFrame:
         col("line").alias("line"),
         col("col").alias("col"),
         f.coalesce(col("alias"), col("name"), col("module")).alias("name"),
-        col("module").alias("detail"),
+        col("module").alias("qualname"),
     )
     return df
 
 
-def build_module_ids(ctx: SessionContext) -> DataFrame:
-    """View `module_ids` (cpg.sem:60).
+def build_imported_flows(ctx: SessionContext) -> DataFrame:
+    """View `imported_flows` (resolve.sem:71).
 
-    The CPG id of every module, class and function, by its ast node id: what detail rows hang off.
+    `from m import x` reads the global x of module m (which may itself be imported there: re-exports).
     """
-    df = ctx.table("ast_nodes")
-    df = df.filter((col("kind") == lit("Module")))
+    df = ctx.table("py_imports").alias("i")
+    df = df.filter(((~col("i.is_star")) & col("i.imported").is_not_null()))
+    df = df.join_on(
+        ctx.table("tree_modules").alias("m"), (col("i.from_module") == col("m.module")), how="inner"
+    )
+    df = df.join_on(
+        ctx.table("tree_modules").alias("t"), (col("i.target") == col("t.module")), how="anti"
+    )
     df = df.select(
-        col("file_id").alias("file_id"),
-        col("node_id").alias("owner_node_id"),
-        f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("MODULE")).alias(
-            "owner_cpg_id"
+        col("i.dst_ns").alias("dst_ns"),
+        f.coalesce(col("i.dst_name"), lit("")).alias("dst_name"),
+        col("m.module").alias("src_ns"),
+        f.coalesce(col("i.imported"), lit("")).alias("src_name"),
+        lit("import").alias("how"),
+    )
+    return df
+
+
+def build_imported_modules(ctx: SessionContext) -> DataFrame:
+    """View `imported_modules` (resolve.sem:45).
+
+    `import a.b` binds a, `from p import m` binds m: modules of the tree."""
+    df = ctx.table("py_imports").alias("i")
+    df = df.filter((~col("i.is_star")))
+    df = df.join_on(
+        ctx.table("tree_modules").alias("m"), (col("i.target") == col("m.module")), how="inner"
+    )
+    df = df.select(
+        col("i.dst_ns").alias("ns"),
+        f.coalesce(col("i.dst_name"), lit("")).alias("name"),
+        col("m.module").alias("value"),
+        lit("module").alias("value_kind"),
+        lit("import").alias("how"),
+    )
+    return df
+
+
+def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
+    """View `inheritance_edges` (cpg.sem:266).
+
+    A class inherits from each base class it names."""
+    df = ctx.table("class_bases").alias("b")
+    df = df.join_on(
+        ctx.table("definition_targets").alias("c"), (col("b.class") == col("c.fqn")), how="inner"
+    )
+    df = df.join_on(
+        ctx.table("definition_targets").alias("p"), (col("b.base") == col("p.fqn")), how="inner"
+    )
+    df = df.select(
+        col("c.cpg_id").alias("src"),
+        col("p.cpg_id").alias("dst"),
+        lit("INHERITS").alias("kind"),
+        lit("scope").alias("resolution"),
+        lit(1.0).alias("confidence"),
+    )
+    return df
+
+
+def build_instance_calls(ctx: SessionContext) -> DataFrame:
+    """View `instance_calls` (resolve.sem:431).
+
+    A call of an instance runs its class's __call__."""
+    df = ctx.table("call_targets_2").alias("t")
+    df = df.filter((col("t.callee_kind") == lit("instance")))
+    df = df.join_on(
+        ctx.table("instance_steps_2").alias("s"), (col("t.callee") == col("s.value")), how="inner"
+    )
+    df = df.filter(((col("s.step") == lit("__call__")) & (col("s.result_kind") == lit("function"))))
+    df = df.select(
+        col("t.file_id").alias("file_id"),
+        col("t.call_id").alias("call_id"),
+        col("t.caller").alias("caller"),
+        col("s.result").alias("callee"),
+        lit("function").alias("callee_kind"),
+        lit("mro").alias("how"),
+    )
+    return df
+
+
+def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
+    """View `instance_steps_1` (resolve.sem:174).
+
+    An attribute of an instance: a method comes bound (its first parameter is the instance)."""
+    df = ctx.table("members_1").alias("c")
+    df = df.join_on(
+        ctx.table("values_1").alias("v"),
+        ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
+        how="inner",
+    )
+    df = df.select(
+        col("c.class").alias("value"),
+        lit("instance").alias("value_kind"),
+        col("c.name").alias("step"),
+        col("v.value").alias("result"),
+        col("v.value_kind").alias("result_kind"),
+        (col("v.value_kind") == lit("function")).alias("bound"),
+        f.when((col("c.rank") == lit(1)), lit("self")).otherwise(lit("mro")).alias("how"),
+    )
+    return df
+
+
+def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
+    """View `instance_steps_2` (resolve.sem:367).
+
+    An attribute of an instance: a method comes bound (its first parameter is the instance)."""
+    df = ctx.table("members_2").alias("c")
+    df = df.join_on(
+        ctx.table("values_2").alias("v"),
+        ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
+        how="inner",
+    )
+    df = df.select(
+        col("c.class").alias("value"),
+        lit("instance").alias("value_kind"),
+        col("c.name").alias("step"),
+        col("v.value").alias("result"),
+        col("v.value_kind").alias("result_kind"),
+        (col("v.value_kind") == lit("function")).alias("bound"),
+        f.when((col("c.rank") == lit(1)), lit("self")).otherwise(lit("mro")).alias("how"),
+    )
+    return df
+
+
+def build_invoked_1(ctx: SessionContext) -> DataFrame:
+    """View `invoked_1` (resolve.sem:284)."""
+    df = ctx.table("function_targets_1")
+    df = df.union_by_name(ctx.table("constructor_targets_1"))
+    return df
+
+
+def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
+    """View `keyword_arguments` (resolve.sem:296)."""
+    df = ctx.table("py_call_args").alias("a")
+    df = df.filter(col("a.keyword").is_not_null())
+    df = df.join_on(
+        ctx.table("invoked_1").alias("t"),
+        ((col("a.file_id") == col("t.file_id")) & (col("a.call_id") == col("t.call_id"))),
+        how="inner",
+    )
+    df = df.join_on(
+        ctx.table("py_params").alias("p"),
+        ((col("t.function") == col("p.function_fqn")) & (col("a.keyword") == col("p.name"))),
+        how="inner",
+    )
+    df = df.filter(
+        f.in_list(col("p.kind"), [lit("positional"), lit("keyword_only")], negated=False)
+    )
+    df = df.select(
+        col("a.file_id").alias("file_id"),
+        col("p.function_fqn").alias("function"),
+        col("p.name").alias("param"),
+        col("a.ref_id").alias("ref_id"),
+        col("a.value").alias("value"),
+        col("a.value_kind").alias("value_kind"),
+    )
+    return df
+
+
+def build_known_values(ctx: SessionContext) -> DataFrame:
+    """View `known_values` (resolve.sem:30).
+
+    Definitions, self and cls, and values known where they flow."""
+    df = ctx.table("py_flows")
+    df = df.filter(col("src_value").is_not_null())
+    df = df.select(
+        col("dst_ns").alias("ns"),
+        col("dst_name").alias("name"),
+        col("src_value").alias("value"),
+        col("src_kind").alias("value_kind"),
+        f.when((col("reason") == lit("self")), lit("self")).otherwise(lit("scope")).alias("how"),
+    )
+    return df
+
+
+def build_members_1(ctx: SessionContext) -> DataFrame:
+    """View `members_1` (resolve.sem:150).
+
+    The class whose attribute `name` an instance or the class itself finds first in own_class_order.
+    """
+    df = ctx.table("own_class_order").alias("o")
+    df = df.join_on(
+        ctx.table("slots_1").alias("s"), (col("o.ancestor") == col("s.ns")), how="inner"
+    )
+    df = df.with_column(
+        "semc#rank",
+        f.row_number(
+            partition_by=[col("o.class"), col("s.name")],
+            order_by=[col("o.rank").sort(ascending=True, nulls_first=False)],
         ),
     )
-    return df
-
-
-def build_module_nodes(ctx: SessionContext) -> DataFrame:
-    """View `module_nodes` (cpg.sem:9)."""
-    df = ctx.table("ast_nodes")
-    df = df.filter((col("kind") == lit("Module")))
-    df = df.with_column("node_kind", lit("MODULE"))
-    return df
-
-
-def build_nodes(ctx: SessionContext) -> DataFrame:
-    """View `nodes` (cpg.sem:27).
-
-    Every node, with its CPG id: file, span and kind, so decorated definitions on one line stay apart.
-    """
-    df = ctx.table("file_nodes")
-    df = df.union_by_name(ctx.table("definition_rows"))
-    df = df.with_column(
-        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))
+    df = df.filter(col("semc#rank") <= lit(1))
+    df = df.drop("semc#rank")
+    df = df.select(
+        col("o.class").alias("class"),
+        col("s.name").alias("name"),
+        col("o.ancestor").alias("owner"),
+        col("o.rank").alias("rank"),
     )
     return df
 
 
-def build_owner_ids(ctx: SessionContext) -> DataFrame:
-    """View `owner_ids` (cpg.sem:75)."""
-    df = ctx.table("module_ids")
-    df = df.union_by_name(ctx.table("class_ids"))
-    df = df.union_by_name(ctx.table("function_ids"))
+def build_members_2(ctx: SessionContext) -> DataFrame:
+    """View `members_2` (resolve.sem:343).
+
+    The class whose attribute `name` an instance or the class itself finds first in class_order."""
+    df = ctx.table("class_order").alias("o")
+    df = df.join_on(
+        ctx.table("slots_2").alias("s"), (col("o.ancestor") == col("s.ns")), how="inner"
+    )
+    df = df.with_column(
+        "semc#rank",
+        f.row_number(
+            partition_by=[col("o.class"), col("s.name")],
+            order_by=[col("o.rank").sort(ascending=True, nulls_first=False)],
+        ),
+    )
+    df = df.filter(col("semc#rank") <= lit(1))
+    df = df.drop("semc#rank")
+    df = df.select(
+        col("o.class").alias("class"),
+        col("s.name").alias("name"),
+        col("o.ancestor").alias("owner"),
+        col("o.rank").alias("rank"),
+    )
+    return df
+
+
+def build_module_imports(ctx: SessionContext) -> DataFrame:
+    """View `module_imports` (cpg.sem:271)."""
+    df = ctx.table("py_imports").alias("i")
+    df = df.join_on(
+        ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
+    )
+    df = df.filter((col("m.kind") == lit("module")))
+    df = df.with_column("source_module", f.coalesce(col("i.from_module"), col("i.target")))
+    df = df.join_on(
+        ctx.table("tree_modules").alias("t"), (col("source_module") == col("t.module")), how="inner"
+    )
+    df = df.join_on(
+        ctx.table("definition_targets").alias("d"), (col("t.module") == col("d.fqn")), how="inner"
+    )
+    df = df.select(col("m.cpg_id").alias("src"), col("d.cpg_id").alias("dst"))
+    return df
+
+
+def build_module_steps_1(ctx: SessionContext) -> DataFrame:
+    """View `module_steps_1` (resolve.sem:156).
+
+    What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
+    """
+    df = ctx.table("values_1").alias("v")
+    df = df.join_on(
+        ctx.table("tree_modules").alias("m"), (col("v.ns") == col("m.module")), how="inner"
+    )
+    df = df.select(
+        col("v.ns").alias("value"),
+        lit("module").alias("value_kind"),
+        col("v.name").alias("step"),
+        col("v.value").alias("result"),
+        col("v.value_kind").alias("result_kind"),
+        lit(False).alias("bound"),
+        lit("import").alias("how"),
+    )
+    return df
+
+
+def build_module_steps_2(ctx: SessionContext) -> DataFrame:
+    """View `module_steps_2` (resolve.sem:349).
+
+    What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
+    """
+    df = ctx.table("values_2").alias("v")
+    df = df.join_on(
+        ctx.table("tree_modules").alias("m"), (col("v.ns") == col("m.module")), how="inner"
+    )
+    df = df.select(
+        col("v.ns").alias("value"),
+        lit("module").alias("value_kind"),
+        col("v.name").alias("step"),
+        col("v.value").alias("result"),
+        col("v.value_kind").alias("result_kind"),
+        lit(False).alias("bound"),
+        lit("import").alias("how"),
+    )
+    return df
+
+
+def build_module_values(ctx: SessionContext) -> DataFrame:
+    """View `module_values` (resolve.sem:26).
+
+    A module is the attribute of its package under its last name."""
+    df = ctx.table("tree_modules")
+    df = df.select(
+        col("parent").alias("ns"),
+        col("name").alias("name"),
+        col("module").alias("value"),
+        lit("module").alias("value_kind"),
+        lit("import").alias("how"),
+    )
+    return df
+
+
+def build_name_nodes(ctx: SessionContext) -> DataFrame:
+    """View `name_nodes` (cpg.sem:139)."""
+    df = ctx.table("name_rows")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        lit("NAME").alias("node_kind"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
+        col("line").alias("line"),
+        col("col").alias("col"),
+        col("name").alias("name"),
+        f.concat(f.concat(col("ns"), lit(".")), col("name")).alias("qualname"),
+        col("cpg_id").alias("cpg_id"),
+    )
+    return df
+
+
+def build_name_references(ctx: SessionContext) -> DataFrame:
+    """View `name_references` (cpg.sem:291).
+
+    A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
+    df = ctx.table("name_rows").alias("n")
+    df = df.join_on(
+        ctx.table("values_2").alias("v"),
+        ((col("n.ns") == col("v.ns")) & (col("n.name") == col("v.name"))),
+        how="inner",
+    )
+    df = df.filter(
+        f.in_list(
+            col("v.value_kind"), [lit("module"), lit("class"), lit("function")], negated=False
+        )
+    )
+    df = df.join_on(
+        ctx.table("definition_targets").alias("t"), (col("v.value") == col("t.fqn")), how="inner"
+    )
+    df = df.select(
+        col("n.cpg_id").alias("src"), col("t.cpg_id").alias("dst"), col("v.how").alias("resolution")
+    )
+    return df
+
+
+def build_name_rows(ctx: SessionContext) -> DataFrame:
+    """View `name_rows` (cpg.sem:136).
+
+    Every name read, bound or deleted, with the namespace that binds it."""
+    df = ctx.table("py_name_uses")
+    df = df.with_column(
+        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("NAME"))
+    )
+    return df
+
+
+def build_own_class_order(ctx: SessionContext) -> DataFrame:
+    """View `own_class_order` (resolve.sem:133).
+
+    In round 1 a class sees only its own attributes."""
+    df = ctx.table("tree_classes")
+    df = df.select(
+        col("class").alias("class"), col("class").alias("ancestor"), lit(1).alias("rank")
+    )
+    return df
+
+
+def build_own_globals(ctx: SessionContext) -> DataFrame:
+    """View `own_globals` (resolve.sem:90)."""
+    df = ctx.table("public_bindings").alias("b")
+    df = df.join_on(
+        ctx.table("tree_modules").alias("m"), (col("b.ns") == col("m.module")), how="inner"
+    )
+    df = df.select(
+        col("b.ns").alias("module"), col("b.name").alias("name"), col("b.ns").alias("origin")
+    )
     return df
 
 
 def build_parameter_edges(ctx: SessionContext) -> DataFrame:
-    """View `parameter_edges` (cpg.sem:108)."""
+    """View `parameter_edges` (cpg.sem:116)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("PARAMETER")))
     df = df.select(
@@ -383,7 +1628,7 @@ def build_parameter_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
-    """View `parameter_nodes` (cpg.sem:77)."""
+    """View `parameter_nodes` (cpg.sem:81)."""
     df = ctx.table("ast_parameters")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -394,13 +1639,154 @@ def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
         col("line").alias("line"),
         col("col").alias("col"),
         col("name").alias("name"),
-        col("kind").alias("detail"),
+        col("kind").alias("qualname"),
+    )
+    return df
+
+
+def build_plain_flows(ctx: SessionContext) -> DataFrame:
+    """View `plain_flows` (resolve.sem:112)."""
+    df = ctx.table("assigned_flows")
+    df = df.union_by_name(ctx.table("imported_flows"))
+    df = df.union_by_name(ctx.table("star_flows"))
+    return df
+
+
+def build_positional_arguments(ctx: SessionContext) -> DataFrame:
+    """View `positional_arguments` (resolve.sem:287).
+
+    Each argument with the parameter it binds: by position (after self for bound methods) or by keyword.
+    """
+    df = ctx.table("py_call_args").alias("a")
+    df = df.filter(col("a.position").is_not_null())
+    df = df.join_on(
+        ctx.table("invoked_1").alias("t"),
+        ((col("a.file_id") == col("t.file_id")) & (col("a.call_id") == col("t.call_id"))),
+        how="inner",
+    )
+    df = df.with_column("slot", (col("a.position") + col("t.offset")))
+    df = df.join_on(
+        ctx.table("py_params").alias("p"),
+        ((col("t.function") == col("p.function_fqn")) & (col("slot") == col("p.position"))),
+        how="inner",
+    )
+    df = df.filter((col("p.kind") == lit("positional")))
+    df = df.select(
+        col("a.file_id").alias("file_id"),
+        col("p.function_fqn").alias("function"),
+        col("p.name").alias("param"),
+        col("a.ref_id").alias("ref_id"),
+        col("a.value").alias("value"),
+        col("a.value_kind").alias("value_kind"),
+    )
+    return df
+
+
+def build_public_bindings(ctx: SessionContext) -> DataFrame:
+    """View `public_bindings` (resolve.sem:86).
+
+    The public names each module binds itself."""
+    df = ctx.table("flow_bindings")
+    df = df.union_by_name(ctx.table("import_bindings"))
+    df = df.filter((~f.starts_with(col("name"), lit("_"))))
+    df = df.distinct()
+    return df
+
+
+def build_reference_edges(ctx: SessionContext) -> DataFrame:
+    """View `reference_edges` (cpg.sem:301)."""
+    df = ctx.table("name_references")
+    df = df.union_by_name(ctx.table("builtin_references"))
+    df = df.distinct()
+    df = df.select(
+        col("src").alias("src"),
+        col("dst").alias("dst"),
+        lit("REFERS_TO").alias("kind"),
+        col("resolution").alias("resolution"),
+        f.when(
+            f.in_list(
+                col("resolution"), [lit("scope"), lit("builtin"), lit("import")], negated=False
+            ),
+            lit(1.0),
+        )
+        .otherwise(lit(0.8))
+        .alias("confidence"),
+    )
+    return df
+
+
+def build_resolved_calls(ctx: SessionContext) -> DataFrame:
+    """View `resolved_calls` (resolve.sem:439).
+
+    Every call site with each callee it may reach, how that was found, and how sure it is."""
+    df = ctx.table("direct_calls")
+    df = df.union_by_name(ctx.table("constructor_calls"))
+    df = df.union_by_name(ctx.table("instance_calls"))
+    df = df.with_column(
+        "confidence",
+        f.when(
+            f.in_list(col("how"), [lit("scope"), lit("builtin"), lit("import")], negated=False),
+            lit(1.0),
+        )
+        .when(
+            f.in_list(col("how"), [lit("self"), lit("mro"), lit("constructor")], negated=False),
+            lit(0.9),
+        )
+        .when((col("how") == lit("assignment")), lit(0.8))
+        .when((col("how") == lit("return")), lit(0.7))
+        .otherwise(lit(0.6)),
+    )
+    return df
+
+
+def build_resolved_edges(ctx: SessionContext) -> DataFrame:
+    """View `resolved_edges` (cpg.sem:306)."""
+    df = ctx.table("call_edges")
+    df = df.union_by_name(ctx.table("function_call_edges"))
+    df = df.union_by_name(ctx.table("inheritance_edges"))
+    df = df.union_by_name(ctx.table("import_edges"))
+    df = df.union_by_name(ctx.table("reference_edges"))
+    return df
+
+
+def build_return_steps_1(ctx: SessionContext) -> DataFrame:
+    """View `return_steps_1` (resolve.sem:162).
+
+    Calling a function gives what it returns."""
+    df = ctx.table("values_1")
+    df = df.filter((col("name") == lit("<return>")))
+    df = df.select(
+        col("ns").alias("value"),
+        lit("function").alias("value_kind"),
+        lit("()").alias("step"),
+        col("value").alias("result"),
+        col("value_kind").alias("result_kind"),
+        lit(False).alias("bound"),
+        lit("return").alias("how"),
+    )
+    return df
+
+
+def build_return_steps_2(ctx: SessionContext) -> DataFrame:
+    """View `return_steps_2` (resolve.sem:355).
+
+    Calling a function gives what it returns."""
+    df = ctx.table("values_2")
+    df = df.filter((col("name") == lit("<return>")))
+    df = df.select(
+        col("ns").alias("value"),
+        lit("function").alias("value_kind"),
+        lit("()").alias("step"),
+        col("value").alias("result"),
+        col("value_kind").alias("result_kind"),
+        lit(False).alias("bound"),
+        lit("return").alias("how"),
     )
     return df
 
 
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:133).
+    """View `scope_nesting_edges` (cpg.sem:154).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -421,7 +1807,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:129)."""
+    """View `scope_nodes` (cpg.sem:150)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -431,32 +1817,30 @@ def build_scope_nodes(ctx: SessionContext) -> DataFrame:
         col("line").alias("line"),
         col("col").alias("col"),
         col("name").alias("name"),
-        col("kind").alias("detail"),
+        col("qualname").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
     return df
 
 
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:139).
+    """View `scope_owner_edges` (cpg.sem:160).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
     df = df.join_on(
-        ctx.table("owner_ids").alias("o"),
-        ((col("s.file_id") == col("o.file_id")) & (col("s.node_id") == col("o.owner_node_id"))),
+        ctx.table("definition_ids").alias("o"),
+        ((col("s.file_id") == col("o.file_id")) & (col("s.node_id") == col("o.node_id"))),
         how="inner",
     )
     df = df.select(
-        col("o.owner_cpg_id").alias("src"),
-        col("s.cpg_id").alias("dst"),
-        lit("HAS_SCOPE").alias("kind"),
+        col("o.cpg_id").alias("src"), col("s.cpg_id").alias("dst"), lit("HAS_SCOPE").alias("kind")
     )
     return df
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:125).
+    """View `scope_rows` (cpg.sem:146).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
     """
@@ -468,8 +1852,148 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_slots_1(ctx: SessionContext) -> DataFrame:
+    """View `slots_1` (resolve.sem:145).
+
+    Every variable that holds something: a class attribute is found where it is bound."""
+    df = ctx.table("values_1")
+    df = df.select(col("ns").alias("ns"), col("name").alias("name"))
+    df = df.distinct()
+    return df
+
+
+def build_slots_2(ctx: SessionContext) -> DataFrame:
+    """View `slots_2` (resolve.sem:338).
+
+    Every variable that holds something: a class attribute is found where it is bound."""
+    df = ctx.table("values_2")
+    df = df.select(col("ns").alias("ns"), col("name").alias("name"))
+    df = df.distinct()
+    return df
+
+
+def build_star_exports(ctx: SessionContext) -> DataFrame:
+    """View `star_exports` (resolve.sem:101).
+
+    What a star import brings in, through chains of star imports: (module, name, module that binds it).
+    """
+    df = ctx.sql(
+        'WITH RECURSIVE "star_exports" AS (SELECT "module" AS "module", "name" AS "name", "origin" AS "origin" FROM "own_globals" UNION SELECT "s"."importer" AS "module", "e"."name" AS "name", "e"."origin" AS "origin" FROM "star_exports" AS "e" JOIN "star_imports" AS "s" ON ("e"."module" = "s"."exporter")) SELECT "module", "name", "origin" FROM "star_exports"'
+    )
+    return df
+
+
+def build_star_flows(ctx: SessionContext) -> DataFrame:
+    """View `star_flows` (resolve.sem:107)."""
+    df = ctx.table("star_imports").alias("s")
+    df = df.join_on(
+        ctx.table("star_exports").alias("e"), (col("s.exporter") == col("e.module")), how="inner"
+    )
+    df = df.select(
+        col("s.importer").alias("dst_ns"),
+        col("e.name").alias("dst_name"),
+        col("e.origin").alias("src_ns"),
+        col("e.name").alias("src_name"),
+        lit("import").alias("how"),
+    )
+    df = df.distinct()
+    return df
+
+
+def build_star_imports(ctx: SessionContext) -> DataFrame:
+    """View `star_imports` (resolve.sem:95).
+
+    `from m import *` imports, between modules of the tree."""
+    df = ctx.table("py_imports").alias("i")
+    df = df.filter(col("i.is_star"))
+    df = df.join_on(
+        ctx.table("tree_modules").alias("m"), (col("i.from_module") == col("m.module")), how="inner"
+    )
+    df = df.select(col("i.dst_ns").alias("importer"), col("m.module").alias("exporter"))
+    return df
+
+
+def build_starts_1(ctx: SessionContext) -> DataFrame:
+    """View `starts_1` (resolve.sem:189)."""
+    df = ctx.table("var_starts_1")
+    df = df.union_by_name(ctx.table("fixed_starts"))
+    return df
+
+
+def build_starts_2(ctx: SessionContext) -> DataFrame:
+    """View `starts_2` (resolve.sem:382)."""
+    df = ctx.table("var_starts_2")
+    df = df.union_by_name(ctx.table("fixed_starts"))
+    return df
+
+
+def build_steps_1(ctx: SessionContext) -> DataFrame:
+    """View `steps_1` (resolve.sem:180)."""
+    df = ctx.table("module_steps_1")
+    df = df.union_by_name(ctx.table("return_steps_1"))
+    df = df.union_by_name(ctx.table("construct_steps"))
+    df = df.union_by_name(ctx.table("class_steps_1"))
+    df = df.union_by_name(ctx.table("instance_steps_1"))
+    return df
+
+
+def build_steps_2(ctx: SessionContext) -> DataFrame:
+    """View `steps_2` (resolve.sem:373)."""
+    df = ctx.table("module_steps_2")
+    df = df.union_by_name(ctx.table("return_steps_2"))
+    df = df.union_by_name(ctx.table("construct_steps"))
+    df = df.union_by_name(ctx.table("class_steps_2"))
+    df = df.union_by_name(ctx.table("instance_steps_2"))
+    df = df.union_by_name(ctx.table("super_steps"))
+    return df
+
+
+def build_super_members(ctx: SessionContext) -> DataFrame:
+    """View `super_members` (resolve.sem:255).
+
+    `super().m` in a method of C finds m in the classes after C in C's MRO."""
+    df = ctx.table("class_order").alias("o")
+    df = df.filter((col("o.class") != col("o.ancestor")))
+    df = df.join_on(
+        ctx.table("slots_2").alias("s"), (col("o.ancestor") == col("s.ns")), how="inner"
+    )
+    df = df.with_column(
+        "semc#rank",
+        f.row_number(
+            partition_by=[col("o.class"), col("s.name")],
+            order_by=[col("o.rank").sort(ascending=True, nulls_first=False)],
+        ),
+    )
+    df = df.filter(col("semc#rank") <= lit(1))
+    df = df.drop("semc#rank")
+    df = df.select(
+        col("o.class").alias("class"), col("s.name").alias("name"), col("o.ancestor").alias("owner")
+    )
+    return df
+
+
+def build_super_steps(ctx: SessionContext) -> DataFrame:
+    """View `super_steps` (resolve.sem:261)."""
+    df = ctx.table("super_members").alias("c")
+    df = df.join_on(
+        ctx.table("values_2").alias("v"),
+        ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
+        how="inner",
+    )
+    df = df.select(
+        col("c.class").alias("value"),
+        lit("super").alias("value_kind"),
+        col("c.name").alias("step"),
+        col("v.value").alias("result"),
+        col("v.value_kind").alias("result_kind"),
+        (col("v.value_kind") == lit("function")).alias("bound"),
+        lit("mro").alias("how"),
+    )
+    return df
+
+
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:156).
+    """View `symbol_edges` (cpg.sem:176).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -480,7 +2004,7 @@ def build_symbol_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:151).
+    """View `symbol_nodes` (cpg.sem:171).
 
     Symbols sit at the start of their scope, zero width; the id carries the name."""
     df = ctx.table("symbol_rows")
@@ -492,14 +2016,14 @@ def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
         col("line").alias("line"),
         col("col").alias("col"),
         col("name").alias("name"),
-        col("scope_cpg_id").alias("detail"),
+        col("scope_cpg_id").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
     return df
 
 
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:143)."""
+    """View `symbol_rows` (cpg.sem:164)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -514,10 +2038,6 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
         col("s.line").alias("line"),
         col("s.col").alias("col"),
         col("sym.name").alias("name"),
-        col("sym.is_parameter").alias("is_parameter"),
-        col("sym.is_imported").alias("is_imported"),
-        col("sym.is_global").alias("is_global"),
-        col("sym.is_free").alias("is_free"),
     )
     df = df.with_column(
         "cpg_id",
@@ -527,21 +2047,18 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_edges` (cpg.sem:104).
+    """View `syntax_detail_edges` (cpg.sem:112).
 
-    A function has its parameters; a module, class or function contains its calls and imports; a decorator
+    A function has its parameters; a definition contains its calls, imports and attribute accesses; a decorator
     decorates its definition; a docstring documents its owner."""
     df = ctx.table("syntax_details").alias("d")
     df = df.join_on(
-        ctx.table("owner_ids").alias("o"),
-        (
-            (col("d.file_id") == col("o.file_id"))
-            & (col("d.owner_node_id") == col("o.owner_node_id"))
-        ),
+        ctx.table("definition_ids").alias("o"),
+        ((col("d.file_id") == col("o.file_id")) & (col("d.owner_node_id") == col("o.node_id"))),
         how="inner",
     )
     df = df.select(
-        col("o.owner_cpg_id").alias("src"),
+        col("o.cpg_id").alias("src"),
         col("d.cpg_id").alias("dst"),
         col("d.node_kind").alias("node_kind"),
     )
@@ -549,9 +2066,7 @@ def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_nodes` (cpg.sem:160).
-
-    Detail nodes: PARAMETER, CALL, IMPORT, DECORATOR, DOCSTRING, SCOPE and SYMBOL."""
+    """View `syntax_detail_nodes` (cpg.sem:132)."""
     df = ctx.table("syntax_details")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -561,14 +2076,14 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
         col("line").alias("line"),
         col("col").alias("col"),
         col("name").alias("name"),
-        col("detail").alias("detail"),
+        col("qualname").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
     return df
 
 
 def build_syntax_details(ctx: SessionContext) -> DataFrame:
-    """View `syntax_details` (cpg.sem:98).
+    """View `syntax_details` (cpg.sem:106).
 
     Syntax detail rows, each with the module, class or function it belongs to."""
     df = ctx.table("parameter_nodes")
@@ -576,7 +2091,122 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
     df = df.union_by_name(ctx.table("import_nodes"))
     df = df.union_by_name(ctx.table("decorator_nodes"))
     df = df.union_by_name(ctx.table("docstring_nodes"))
+    df = df.union_by_name(ctx.table("attribute_nodes"))
     df = df.with_column(
         "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))
+    )
+    return df
+
+
+def build_syntax_edges(ctx: SessionContext) -> DataFrame:
+    """View `syntax_edges` (cpg.sem:308)."""
+    df = ctx.table("definition_containment")
+    df = df.union_by_name(ctx.table("file_containment"))
+    df = df.union_by_name(ctx.table("parameter_edges"))
+    df = df.union_by_name(ctx.table("contained_detail_edges"))
+    df = df.union_by_name(ctx.table("decorator_edges"))
+    df = df.union_by_name(ctx.table("docstring_edges"))
+    df = df.union_by_name(ctx.table("scope_nesting_edges"))
+    df = df.union_by_name(ctx.table("scope_owner_edges"))
+    df = df.union_by_name(ctx.table("symbol_edges"))
+    df = df.union_by_name(ctx.table("block_edges"))
+    df = df.union_by_name(ctx.table("block_owner_edges"))
+    df = df.union_by_name(ctx.table("diagnostic_edges"))
+    df = df.with_column("resolution", lit("syntax"))
+    df = df.with_column("confidence", lit(1.0))
+    return df
+
+
+def build_target_ids(ctx: SessionContext) -> DataFrame:
+    """View `target_ids` (cpg.sem:248).
+
+    The CPG node of every name a resolution can reach."""
+    df = ctx.table("definition_targets")
+    df = df.union_by_name(ctx.table("external_targets"))
+    return df
+
+
+def build_tree_classes(ctx: SessionContext) -> DataFrame:
+    """View `tree_classes` (resolve.sem:19).
+
+    Classes of the tree."""
+    df = ctx.table("py_scopes")
+    df = df.filter((col("kind") == lit("class")))
+    df = df.select(col("fqn").alias("class"))
+    return df
+
+
+def build_tree_modules(ctx: SessionContext) -> DataFrame:
+    """View `tree_modules` (resolve.sem:14).
+
+    Modules of the tree by their dotted names."""
+    df = ctx.table("py_scopes")
+    df = df.filter((col("kind") == lit("module")))
+    df = df.select(
+        col("fqn").alias("module"),
+        f.coalesce(col("parent_fqn"), lit("")).alias("parent"),
+        col("name").alias("name"),
+    )
+    return df
+
+
+def build_values_1(ctx: SessionContext) -> DataFrame:
+    """View `values_1` (resolve.sem:138)."""
+    df = ctx.sql(
+        'WITH RECURSIVE "values_1" AS (SELECT "ns" AS "ns", "name" AS "name", "value" AS "value", "value_kind" AS "value_kind", "how" AS "how" FROM "base_values_1" UNION SELECT "f"."dst_ns" AS "ns", "f"."dst_name" AS "name", "v"."value" AS "value", "v"."value_kind" AS "value_kind", "f"."how" AS "how" FROM "values_1" AS "v" JOIN "flows_1" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_1"'
+    )
+    return df
+
+
+def build_values_2(ctx: SessionContext) -> DataFrame:
+    """View `values_2` (resolve.sem:331)."""
+    df = ctx.sql(
+        'WITH RECURSIVE "values_2" AS (SELECT "ns" AS "ns", "name" AS "name", "value" AS "value", "value_kind" AS "value_kind", "how" AS "how" FROM "base_values_2" UNION SELECT "f"."dst_ns" AS "ns", "f"."dst_name" AS "name", "v"."value" AS "value", "v"."value_kind" AS "value_kind", "f"."how" AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
+    )
+    return df
+
+
+def build_var_starts_1(ctx: SessionContext) -> DataFrame:
+    """View `var_starts_1` (resolve.sem:183).
+
+    Where each chain starts: the values of its head variable."""
+    df = ctx.table("py_refs").alias("r")
+    df = df.filter((col("r.head_kind") == lit("var")))
+    df = df.join_on(
+        ctx.table("values_1").alias("v"),
+        ((col("r.head_ns") == col("v.ns")) & (col("r.head_name") == col("v.name"))),
+        how="inner",
+    )
+    df = df.select(
+        col("r.file_id").alias("file_id"),
+        col("r.ref_id").alias("ref_id"),
+        lit(1).alias("next"),
+        col("v.value").alias("value"),
+        col("v.value_kind").alias("value_kind"),
+        lit(False).alias("bound"),
+        col("v.how").alias("how"),
+    )
+    return df
+
+
+def build_var_starts_2(ctx: SessionContext) -> DataFrame:
+    """View `var_starts_2` (resolve.sem:376).
+
+    Where each chain starts: the values of its head variable."""
+    df = ctx.table("py_refs").alias("r")
+    df = df.filter((col("r.head_kind") == lit("var")))
+    df = df.join_on(
+        ctx.table("values_2").alias("v"),
+        ((col("r.head_ns") == col("v.ns")) & (col("r.head_name") == col("v.name"))),
+        how="inner",
+    )
+    df = df.select(
+        col("r.file_id").alias("file_id"),
+        col("r.ref_id").alias("ref_id"),
+        lit(1).alias("next"),
+        col("v.value").alias("value"),
+        col("v.value_kind").alias("value_kind"),
+        lit(False).alias("bound"),
+        col("v.how").alias("how"),
     )
     return df

@@ -9,3 +9,4 @@ if __name__ == "__main__":
     for item in items:
         print(item.describe())
     print("largest:", largest(items).describe())
+    print("smallest first:", [s.describe() for s in sorted(items, key=lambda s: s.area())])

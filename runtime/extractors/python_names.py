@@ -1,0 +1,387 @@
+"""The name-flow extractor: per file, the facts name and call resolution is computed from in the specs.
+
+Everything here is local to one file and follows Python's own rules (`_scoping`): which namespace each name
+binds or reads, what each assignment, return, default and decorator flows into which variable, the chains of
+attribute accesses and calls that each interesting expression is made of, call sites with their arguments,
+class bases and imports with relative module names made absolute. What crosses files (imports, attribute
+lookup through the MRO, values flowing between functions) is left to the relational views of specs/.
+
+A variable is a pair (namespace, name): the namespace is a module, class, function, lambda or comprehension
+by its dotted name; a class's attributes, the attributes its methods set on `self`, and a module's globals
+are variables like any other. `<return>` is the variable a function's return values flow into.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Mapping
+
+from runtime.extractors._scoping import Scope, Scopes
+from runtime.extractors._syntax import parse, walk
+from runtime.source import SourceFile
+
+SPAN = ("bstart", "bend", "line", "col")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "py_scopes": ("file_id", "node_id", "kind", "name", "fqn", "parent_fqn", "class_fqn", "first_param",
+                  "method_kind") + SPAN + ("end_line", "end_col"),
+    "py_params": ("file_id", "function_fqn", "position", "name", "kind", "node_id"),
+    "py_refs": ("file_id", "ref_id", "scope_fqn", "head_kind", "head_ns", "head_name", "tail", "step_count"),
+    "py_ref_steps": ("file_id", "ref_id", "position", "step"),
+    "py_flows": ("file_id", "site_id", "dst_ns", "dst_name", "src_ref_id", "src_value", "src_kind", "reason"),
+    "py_imports": ("file_id", "node_id", "scope_fqn", "dst_ns", "dst_name", "target", "from_module",
+                   "imported", "is_star") + SPAN,
+    "py_calls": ("file_id", "call_id", "caller_fqn", "callee_ref_id", "is_decorator") + SPAN,
+    "py_call_args": ("file_id", "call_id", "position", "keyword", "ref_id", "value", "value_kind"),
+    "py_bases": ("file_id", "class_fqn", "position", "ref_id"),
+    "py_name_uses": ("file_id", "node_id", "head_kind", "ns", "name", "context") + SPAN,
+}
+DATASETS = frozenset(COLUMNS)
+CALL_STEP = "()"
+RETURN = "<return>"
+_DEFINITION_KINDS = {ast.ClassDef: "class", ast.FunctionDef: "function", ast.AsyncFunctionDef: "function",
+                     ast.Lambda: "lambda"}
+
+
+def extract(source: SourceFile, datasets: frozenset[str]) -> Mapping[str, Mapping[str, list]]:
+    wanted = datasets & DATASETS
+    tree, error = parse(source)
+    if tree is None or not wanted:
+        return {}
+    return _Names(source, tree, wanted).run()
+
+
+def _package_of(source: SourceFile) -> str:
+    is_package = source.file_id.endswith("__init__.py")
+    return source.module if is_package else source.module.rpartition(".")[0]
+
+
+def absolute_module(source: SourceFile, module: str | None, level: int) -> str:
+    """`from ..a import b` in pkg/sub/mod.py imports from pkg.a."""
+    if level == 0:
+        return module or ""
+    parts = _package_of(source).split(".") if _package_of(source) else []
+    base = parts[: max(0, len(parts) - (level - 1))]
+    return ".".join(base + ([module] if module else []))
+
+
+class _Names:
+    def __init__(self, source: SourceFile, tree: ast.Module, wanted: frozenset[str]) -> None:
+        self.source, self.file_id = source, source.file_id
+        self.w = walk(source)
+        self.index = {id(node): node_id for node_id, node in enumerate(self.w.nodes)}
+        self.scopes = Scopes(tree, source.module)
+        self.tables = {name: {column: [] for column in COLUMNS[name]} for name in wanted}
+        self.refs: dict[int, int | None] = {}
+        self.chains: dict[int, tuple] = {}  # ref id -> (scope, head, steps), to derive decorator applications
+
+    def add(self, dataset: str, *values, span_of: int | None = None) -> None:
+        table = self.tables.get(dataset)
+        if table is None:
+            return
+        if span_of is not None:
+            values = values + self.w.span_columns(None, span_of)[:4]
+        for column, value in zip(COLUMNS[dataset], (self.file_id,) + values):
+            table[column].append(value)
+
+    def scope_of(self, node: ast.AST) -> Scope:
+        return self.scopes.of_node.get(id(node), self.scopes.root)
+
+    def run(self) -> dict[str, dict[str, list]]:
+        self.module_scope()
+        for node_id, node in enumerate(self.w.nodes):
+            kind = type(node)
+            if kind in _DEFINITION_KINDS:
+                self.definition(node_id, node)
+            elif kind is ast.Call:
+                self.call(node_id, node)
+            elif kind in (ast.Import, ast.ImportFrom):
+                self.imports(node_id, node)
+            elif kind is ast.Assign:
+                for target in node.targets:
+                    self.assign(target, node.value, node_id, "assignment")
+            elif kind in (ast.AnnAssign, ast.NamedExpr) and node.value is not None:
+                self.assign(node.target, node.value, node_id, "assignment")
+            elif kind in (ast.For, ast.AsyncFor):
+                self.assign(node.target, node.iter, node_id, "iteration")
+            elif kind is ast.comprehension:
+                self.assign(node.target, node.iter, node_id, "iteration")
+            elif kind in (ast.With, ast.AsyncWith):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        self.assign(item.optional_vars, item.context_expr, node_id, "with")
+            elif kind in (ast.Return, ast.Yield, ast.YieldFrom) and node.value is not None:
+                self.returns(node_id, node)
+            elif kind is ast.Name:
+                self.name_use(node_id, node)
+        return self.tables
+
+    # ---- scopes and definitions ----
+
+    def module_scope(self) -> None:
+        module = self.source.module
+        parent, _, name = module.rpartition(".")
+        self.add("py_scopes", 0, "module", name or module, module, parent or None, None, None, None,
+                 *self.w.span_columns(None, 0))
+
+    def definition(self, node_id: int, node: ast.AST) -> None:
+        outer = self.scope_of(node)
+        own = self.scopes.by_node[id(node)]
+        kind = _DEFINITION_KINDS[type(node)]
+        class_fqn = first_param = method_kind = None
+        if kind != "class" and kind != "lambda" and outer.kind == "class":
+            class_fqn, method_kind = outer.fqn, _method_kind(node)
+            positional = node.args.posonlyargs + node.args.args
+            if positional and method_kind != "static":
+                first_param = positional[0].arg
+                self_kind = "class" if method_kind == "class" else "instance"
+                self.flow(node_id, own.fqn, first_param, value=(class_fqn, self_kind), reason="self")
+        self.add("py_scopes", node_id, kind, own.fqn.rpartition(".")[2], own.fqn, outer.fqn, class_fqn, first_param,
+                 method_kind, *self.w.span_columns(None, node_id))
+        value_kind = "class" if kind == "class" else "function"
+        if kind == "lambda":
+            self.returns_of(node_id, own, node.body)
+        else:
+            binding = self.scopes.binding_scope(outer, node.name)
+            self.flow(node_id, binding.fqn, node.name, value=(own.fqn, value_kind), reason="definition")
+            self.decorators(node_id, node, outer, binding, own.fqn, value_kind)
+        if kind == "class":
+            for position, base in enumerate(node.bases):
+                ref_id = self.ref(base)
+                if ref_id is not None:
+                    self.add("py_bases", own.fqn, position, ref_id)
+        else:
+            self.parameters(node, own)
+
+    def decorators(self, node_id, node, outer: Scope, binding: Scope, fqn: str, value_kind: str) -> None:
+        caller = outer.code_owner().fqn
+        for position, decorator in enumerate(node.decorator_list):
+            ref_id = self.ref(decorator)
+            if ref_id is None:
+                continue
+            decorator_id = self.index[id(decorator)]
+            # `@d def f` runs `d(f)` where f is defined: a call from the enclosing code with f as argument.
+            self.add("py_calls", decorator_id, caller, ref_id, True, span_of=decorator_id)
+            self.add("py_call_args", decorator_id, 0, None, None, fqn, value_kind)
+            if position == 0:
+                # ... and the name then holds what the outermost decorator returned.
+                applied = self.applied_ref(decorator_id, ref_id)
+                self.flow(node_id, binding.fqn, node.name, ref_id=applied, reason="decorator")
+
+    def parameters(self, node: ast.AST, own: Scope) -> None:
+        args = node.args
+        ordered = [(a, "positional") for a in args.posonlyargs + args.args]
+        ordered += [(args.vararg, "var_positional")] if args.vararg else []
+        ordered += [(a, "keyword_only") for a in args.kwonlyargs]
+        ordered += [(args.kwarg, "var_keyword")] if args.kwarg else []
+        for position, (arg, kind) in enumerate(ordered):
+            self.add("py_params", own.fqn, position, arg.arg, kind, self.index.get(id(arg)))
+        positional = args.posonlyargs + args.args
+        defaults = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        defaults += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        for arg, default in defaults:
+            for ref_id, value in self.values(default):
+                self.flow(self.index[id(default)], own.fqn, arg.arg, ref_id=ref_id, value=value, reason="default")
+
+    # ---- flows ----
+
+    def flow(self, site_id, ns: str, name: str, ref_id: int | None = None, value=None, reason: str = "") -> None:
+        src_value, src_kind = value if value is not None else (None, None)
+        self.add("py_flows", site_id, ns, name, ref_id, src_value, src_kind, reason)
+
+    def assign(self, target: ast.AST, value: ast.AST, site_id: int, reason: str) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                and len(target.elts) == len(value.elts) \
+                and not any(isinstance(e, ast.Starred) for e in target.elts + value.elts):
+            for sub_target, sub_value in zip(target.elts, value.elts):
+                self.assign(sub_target, sub_value, site_id, reason)
+            return
+        destinations = list(self.destinations(target))
+        if not destinations:
+            return
+        values = self.values(value)
+        for ns, name in destinations:
+            for ref_id, constant in values:
+                self.flow(site_id, ns, name, ref_id=ref_id, value=constant, reason=reason)
+
+    def destinations(self, target: ast.AST):
+        stack = [target]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Name):
+                scope = self.scope_of(node)
+                yield self.scopes.binding_scope(scope, node.id).fqn, node.id
+            elif isinstance(node, (ast.Tuple, ast.List)):
+                stack.extend(node.elts)
+            elif isinstance(node, ast.Starred):
+                stack.append(node.value)
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                # `self.x = ...` in a method sets an attribute of the instance: a variable of the class.
+                owner = self.self_class(self.scope_of(node), node.value.id)
+                if owner is not None:
+                    yield owner, node.attr
+
+    def self_class(self, scope: Scope, name: str) -> str | None:
+        function = scope
+        while function.kind == "comprehension" and function.parent is not None:
+            function = function.parent
+        if function.kind != "function" or function.parent is None or function.parent.kind != "class":
+            return None
+        node = function.node
+        positional = node.args.posonlyargs + node.args.args
+        if positional and positional[0].arg == name and _method_kind(node) != "static":
+            return function.parent.fqn
+        return None
+
+    def returns(self, node_id: int, node: ast.AST) -> None:
+        function = self.scope_of(node)
+        while function.kind == "comprehension" and function.parent is not None:
+            function = function.parent
+        if function.kind in ("function", "lambda"):
+            self.returns_of(node_id, function, node.value)
+
+    def returns_of(self, site_id: int, function: Scope, value: ast.AST) -> None:
+        for ref_id, constant in self.values(value):
+            self.flow(site_id, function.fqn, RETURN, ref_id=ref_id, value=constant, reason="return")
+
+    def values(self, expr: ast.AST) -> list[tuple[int | None, tuple[str, str] | None]]:
+        """What an expression may evaluate to: chains to resolve (by ref id) and constants. The items of list,
+        tuple, set and dict displays stand for the container: `fs[0]()` may call any of them."""
+        found, stack = [], [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+                stack.extend(node.elts)
+            elif isinstance(node, ast.Dict):
+                stack.extend(node.values)
+            elif isinstance(node, ast.IfExp):
+                stack.extend((node.body, node.orelse))
+            elif isinstance(node, ast.BoolOp):
+                stack.extend(node.values)
+            elif isinstance(node, (ast.Starred, ast.NamedExpr)):
+                stack.append(node.value)
+            else:
+                ref_id = self.ref(node)
+                if ref_id is not None:
+                    found.append((ref_id, None))
+        return found
+
+    # ---- chains ----
+
+    def ref(self, expr: ast.AST) -> int | None:
+        """Register `expr` as a chain (head, then attribute and call steps) and return its id, the expression's
+        node id; None when it is not a chain of names, attributes, calls and subscripts."""
+        node_id = self.index.get(id(expr))
+        if node_id is None:
+            return None
+        if node_id in self.refs:
+            return self.refs[node_id]
+        steps, node = [], expr
+        head = None
+        while head is None:
+            if isinstance(node, ast.Attribute):
+                steps.append(node.attr)
+                node = node.value
+            elif isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Name) and node.func.id == "super":
+                    owner = self.super_class(self.scope_of(node))
+                    head = ("super", owner, "super") if owner else False
+                    continue
+                steps.append(CALL_STEP)
+                node = node.func
+            elif isinstance(node, (ast.Subscript, ast.Await)):
+                node = node.value
+            elif isinstance(node, ast.Name):
+                head_kind, ns = self.scopes.lookup(self.scope_of(node), node.id)
+                head = (head_kind, ns, node.id)
+            elif isinstance(node, ast.Lambda):
+                head = ("lambda", self.scopes.by_node[id(node)].fqn, "<lambda>")
+            else:
+                head = False
+        if not head:
+            self.refs[node_id] = None
+            return None
+        steps.reverse()
+        self.add_chain(node_id, self.scope_of(expr).fqn, head, steps)
+        self.refs[node_id] = node_id
+        return node_id
+
+    def add_chain(self, ref_id: int, scope_fqn: str, head: tuple, steps: list[str]) -> None:
+        self.chains[ref_id] = (scope_fqn, head, steps)
+        tail = None if CALL_STEP in steps else "".join("." + s for s in steps)
+        self.add("py_refs", ref_id, scope_fqn, *head, tail, len(steps))
+        for position, step in enumerate(steps, start=1):
+            self.add("py_ref_steps", ref_id, position, step)
+
+    def applied_ref(self, decorator_id: int, ref_id: int) -> int:
+        """A second chain: the decorator's chain followed by one more call (what `d(f)` returns)."""
+        scope_fqn, head, steps = self.chains[ref_id]
+        applied = -decorator_id - 1
+        self.add_chain(applied, scope_fqn, head, steps + [CALL_STEP])
+        return applied
+
+    def super_class(self, scope: Scope) -> str | None:
+        function = scope
+        while function.kind in ("comprehension", "lambda") and function.parent is not None:
+            function = function.parent
+        if function.kind == "function" and function.parent is not None and function.parent.kind == "class":
+            return function.parent.fqn
+        return None
+
+    # ---- calls, imports, names ----
+
+    def call(self, node_id: int, node: ast.Call) -> None:
+        ref_id = self.ref(node.func)
+        if ref_id is None:
+            return
+        caller = self.scope_of(node).code_owner().fqn
+        self.add("py_calls", node_id, caller, ref_id, False, span_of=node_id)
+        for position, arg in enumerate(node.args):
+            if isinstance(arg, ast.Starred):
+                break  # positions after *args are unknown
+            for ref, constant in self.values(arg):
+                value, kind = constant if constant else (None, None)
+                self.add("py_call_args", node_id, position, None, ref, value, kind)
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                continue
+            for ref, constant in self.values(keyword.value):
+                value, kind = constant if constant else (None, None)
+                self.add("py_call_args", node_id, None, keyword.arg, ref, value, kind)
+
+    def imports(self, node_id: int, node: ast.Import | ast.ImportFrom) -> None:
+        scope = self.scope_of(node)
+        for alias in node.names:
+            alias_id = self.index.get(id(alias), node_id)
+            if isinstance(node, ast.Import):
+                # `import a.b` binds a to module a; `import a.b as c` binds c to module a.b.
+                bound = alias.asname or alias.name.split(".")[0]
+                target = alias.name if alias.asname else alias.name.split(".")[0]
+                self.add("py_imports", node_id, scope.fqn, self.scopes.binding_scope(scope, bound).fqn, bound,
+                         target, None, None, False, span_of=alias_id)
+                continue
+            module = absolute_module(self.source, node.module, node.level or 0)
+            if alias.name == "*":
+                self.add("py_imports", node_id, scope.fqn, scope.fqn, None, None, module, None, True, span_of=alias_id)
+                continue
+            bound = alias.asname or alias.name
+            target = f"{module}.{alias.name}" if module else alias.name
+            self.add("py_imports", node_id, scope.fqn, self.scopes.binding_scope(scope, bound).fqn, bound, target,
+                     module, alias.name, False, span_of=alias_id)
+
+    def name_use(self, node_id: int, node: ast.Name) -> None:
+        if "py_name_uses" not in self.tables:
+            return
+        scope = self.scope_of(node)
+        context = type(node.ctx).__name__
+        if context == "Load":
+            head_kind, ns = self.scopes.lookup(scope, node.id)
+        else:
+            head_kind, ns = "var", self.scopes.binding_scope(scope, node.id).fqn
+        self.add("py_name_uses", node_id, head_kind, ns, node.id, context, span_of=node_id)
+
+
+def _method_kind(node: ast.AST) -> str:
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
+            return decorator.id[:-len("method")]
+    return "instance"
