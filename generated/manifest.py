@@ -11,19 +11,19 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "9b4889d2d4e4d98596d56bda750a6e0fba878e53ba441349da4966ea07de9138",
+        "cpg.sem": "5be1f7de2721c1983592a07025a8584358576ae6e08fd4338c6e12b15913a49b",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
-        "names.sem": "7a00dd15d7d340019007af7aa0d24de47b5040d3fe08b96637c5655b3d5cf3c5",
-        "resolve.sem": "a532e485ecb1fd450e41dfd17e4374f164c1e9258f3a9995b41192811bb67343",
+        "names.sem": "13df5b062f2d36c7fa2fa63cf5143376f63b18ac73d2a3101a7b5a8a3c8dd619",
+        "resolve.sem": "28a184cc34ab0c0a58a8c3960bf04f2240feda8dd3b80e4f90fd5cd1b1e546da",
     }
 )
 
 
-SPEC_FINGERPRINT = "2b8309828431d931fa5f92944e39a5b967167803a8c494738327202ec3c95e31"
+SPEC_FINGERPRINT = "235ec7bbc2c6383e8a38a12188bea4e8f876423c32e57e38a8abef64e26a76fc"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "7b3f32a44b51993173aed30025330b95552640039b56ae64fea9ba25906d2f83"
+PROGRAM_FINGERPRINT = "93fc43f1c19aa5fe157352ae701198e67e0b2d9a9e38d5f31141a98a5669688b"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -38,14 +38,17 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "docstring_nodes": "7f06c597f5186224bb140e3001cff485aa6ffb8732e57325d5efd283eb3e9a08",
         "import_nodes": "f2beba2336f0d83d9f6cea857d83f1e37c3459a58c02208171537de412481d8e",
         "parameter_nodes": "42bf15084ffdb0f89403b028f690432322b110e8ea2e37b853d2189c67b10748",
+        "decorated_values": "4d4fd423516a5ff1bd9a19298a99813a63d9246ea9b820072a7fe065d6d9fad1",
+        "decorated_definitions": "0880d16e0e4f147f3fc1433be871279513b44b11987dd0a70b4f97a50bb8db30",
         "flow_bindings": "488bd8b831b70963869485b991341d0d3429c015d993c2788e44c1946dc3617f",
-        "known_values": "8bb94bc9a3a600ce191357b76d343f4f43157f211ec4ad64511114d1c6c8146c",
-        "import_bindings": "9594663004a250c521429480d9fa05bd4bd0b32c1891397093d5e72a1ac30790",
-        "public_bindings": "ce1ae00e447a3e666b0b8dbbe9d5f26e6d49e319addece012ab379cfa00750a3",
+        "known_values": "7d3bb7cc0d90efb6a25e0b7378288dc8557ddfc846ef44d3dfc9b69a1fa662b1",
+        "import_bindings": "948c8860807de562f7cda44b6e4299c1176611511fc114ed378c3ea33da3a378",
+        "public_bindings": "2429a520b3eabca53c5df89ed797c11739ae70dca47b19b429730e0f0690cde6",
         "builtin_names": "0bf1a637469d85a9cf599f36d2846bd6e189016adae2175460569481f25f4e16",
         "name_rows": "907c794a1f7acbeda95b89fba92123976a3ebf734faa23f3fc2b0faddfa6792e",
         "builtin_references": "4359757b6192692aea1f0ac35f8dd82461c09061b46a039a386545d3ec36b369",
         "name_nodes": "8898016842365ae894004df2324381cc452bde3e3d4beaa8a97c7234324f4779",
+        "chain_steps": "666752a32ffa28576f3575fa7e89ebb552339efe2f4711197af9cc7f7d9412fe",
         "assigned_flows": "f3e0f280420f5d09c478e760481d96cb0cb3b6185707436e3610fd483336d7cd",
         "fixed_starts": "f75267bdb86d25cbae177bc38e4403b3e7e9c1d51d459327bfa7e15015c152b9",
         "head_values": "a9af5176bc08b5ad0345817cd6aedf824cec7e293b26aab840bba7cbbb098882",
@@ -79,19 +82,19 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "construct_steps": "83c312af542a741609fa71a35e6a0caa0b27fb84201202c021acc42823b23397",
         "own_class_order": "e977ffde33e29f305bdd351b3f4cdc633cf38b01622f212b51f3e2e1bae2c792",
         "tree_modules": "3b45219751b1ddd0885a723915a2135a4700572613e12ddcfd75284b127c7d8c",
-        "external_imports": "f414fe84a97a88e0ef8868f6e4c5ce06ee927497ce6a6480bd740bd77572b80f",
+        "external_imports": "3380d307b702ebbf43683d30192eba1a12d04386699802743e94c943773c33e8",
         "external_module_imports": "4e4755fc4de5731a5fb6715ffc0d3ba3e27649c29019474b6b78e88dbcb0152a",
         "external_modules": "4bed4415066d0d05492e99d404b59c45e60a323ec9492a1af981e2528d43ffba",
         "imported_flows": "e1d379979514249f60b193117640f8d035bd0d57c49738da3747de9d2e39d671",
         "imported_modules": "464e54de90340fbf2d024ffab730fbb8d402baba0fcce1869054a459e6ed2236",
-        "module_imports": "85b3a47bfc8f8e4df65608dd4a14c2af1866df96dcf001ef755589ce139964fe",
+        "module_imports": "1c8a3e24f07e3c8561820cf2c7a050deec93fb024f076387535ef9e9793629f9",
         "import_edges": "fd097fabf49cbc17b630d7002494fa90b05b685fabc6c8553457c6043016f881",
         "module_values": "4f294a69ba9ee53af5df80facba53ebb059c08ab9a517da5a0ce7bdc19f50fc3",
         "base_values": "089b194f8e4e0211445e60ea402359dde3e8f7d3cfb632f2324bc8fbb1e7e3ff",
-        "base_values_1": "089b194f8e4e0211445e60ea402359dde3e8f7d3cfb632f2324bc8fbb1e7e3ff",
-        "own_globals": "47d03a604db7691fb784d24f04b1c5fe034aa93c957177f94f823aa42fa7b5a7",
+        "base_values_1": "2abfbdba03db714ee6d24c62b3a58d7c46ae9afee802797163ab85fb82520231",
+        "own_globals": "bfe0af8d853ce05584fe947fcd8c5655d587007c33bd184f09efc415d4d1c1f4",
         "star_imports": "90bce5e523d8d80cbfb36717ee5a122d0c7582c20e91240997066ef85dc3781b",
-        "star_exports": "1230bf688faf7f5742f87153351de8bbd1261635ebac8ad579d127a854ac01d4",
+        "star_exports": "9ada1cd9e9f36d1eb01d9bfc84bd8692b5f259c5d71faa33055f9544461b3317",
         "star_flows": "d2ce4fa671b62df0ac3361f6443b96cad32c062f2dab93cbb92de9301b5eb650",
         "plain_flows": "da5c80df03966f1710f5a10a430712fd0ea20c1d1a9200311fc71a97489ceb8c",
         "flows_1": "8c6ce136dd7a479d440b7c1b426f5e7217ad0277b7d86714c43793029df6e7e2",
@@ -105,7 +108,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "steps_1": "5951d88ccc39cec7a8cb015c87ec15343375ca8f73cf46aff249b1dd5d6fdbbe",
         "var_starts_1": "aec4a08687c852866fbdc21b5641607c9d114299c8597d7f3fd42c30508d2d84",
         "starts_1": "bbc3cadbb5f9426727934c2400df20dbb7e8f43ae72b00c20a31404a599d1ae2",
-        "chain_values_1": "735041c4970b16951a4fb5f00ad5011efc8fccca381ad8d968700f3909a5870c",
+        "chain_values_1": "fb6c31c839bf89f2fa2e571701f1bd24aa1c7aec667b96ac99412044229dc6a2",
         "complete_chains_1": "52c7b4177e91c6d4af7688636e3625b5bc5707ab9e54052f2c2a0966d0818491",
         "external_chains_1": "d3d16d6715920f60448495b54f2891e84c0f450b861079317ff1a459d5b730fc",
         "chain_results_1": "002ce91e4f9c26ddf5f8b991d00df708441de1cccb915360185f131f4746c3fb",
@@ -127,8 +130,10 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "argument_chain_values": "115bf40e811121cfb7cae19197d7caa50bf05e571bbcf694d7bf04218b780524",
         "argument_flows": "627583f8294b676a33180d522816ca5a705ff67374e751dba5c4301b46c30ee2",
         "argument_values": "63371461e4fe0dde1463f338d64463535f0891d59b57cfd27eb3335c6469ab87",
-        "base_values_2": "b5676677462e0881140d514fd34ba0123f8808b6c3ef018c168b55a0d886184b",
         "flows_2": "5de2bfabace56d89779af63f927e2ab202e786bf1bc5e74017f220b30689f1c3",
+        "resolved_decorations": "22e5eecc10a96a53fd2ee23168d9d6a57a570ba6435e2bf6204d39289987047d",
+        "undecorated_values": "260d33534c8187b949cc516ed892dde51a5ed67517acf0d6b033d3488f9a97d6",
+        "base_values_2": "3d476281a46b9c0882fa0bc8d26a656382df07d512382cbcc7ea2bd3d00822df",
         "values_2": "5f13f18611ecbe737593f63dee41caeedfaf62975e2ed682e023a5f714473c59",
         "module_steps_2": "20d093a72e359c1f8984c35faaee3b04f0dfa44093e00d5999b9b51e864c3565",
         "name_references": "6a9291b6ae7a08e1932ffe4ba27e36426989b454b91655aefdde3d384897bdba",
@@ -143,7 +148,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "steps_2": "dd23e5fe5e28082923b71c9bc0abe33c881644ab791b4fbbda8458837a425d1c",
         "var_starts_2": "9f5c07dddfc32a6a7cdf4967d95d410aea30754df2cfe75c09b8fb3ab81d7f07",
         "starts_2": "8c30c1e4dfb933971f1d3b40c1bef416315fb97fbfadbb689dfbc83385c62a7b",
-        "chain_values_2": "94007d8722c2fb09f2c066fab08dc929783f04cedac00cbae311f06a582a1bf7",
+        "chain_values_2": "95b21b387fcf2485483711cbf07268ffe045acd82eabbacde7f9f8f73bfda8c7",
         "complete_chains_2": "e3fc7fe072c5557996bd032cf578fb65fbee5514bd80a7260216dd0c93adfc5a",
         "external_chains_2": "a922627e937ab54263a3275fcbb65ddc42932101fb988d84b0655aa17a2b0274",
         "chain_results_2": "0510e69c523f8b75b75366bf24d949e070d1c412b7069d351c39d36a05b4d1ed",

@@ -319,6 +319,66 @@ view_parameter_nodes = ViewSpec(
 )
 
 
+view_decorated_values = ViewSpec(
+    name="decorated_values",
+    is_output=False,
+    builder=views.build_decorated_values,
+    schema=VIEW_SCHEMAS["decorated_values"],
+    inputs=("py_flows",),
+    required_columns=MappingProxyType(
+        {
+            "py_flows": (
+                "dst_name",
+                "dst_ns",
+                "file_id",
+                "reason",
+                "site_id",
+                "src_kind",
+                "src_value",
+            )
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["decorated_values"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_flows", "file_id"),),
+            "site_id": (("py_flows", "site_id"),),
+            "ns": (("py_flows", "dst_ns"),),
+            "name": (("py_flows", "dst_name"),),
+            "value": (("py_flows", "src_value"),),
+            "value_kind": (("py_flows", "src_kind"),),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_decorated_definitions = ViewSpec(
+    name="decorated_definitions",
+    is_output=False,
+    builder=views.build_decorated_definitions,
+    schema=VIEW_SCHEMAS["decorated_definitions"],
+    inputs=("decorated_values",),
+    required_columns=MappingProxyType(
+        {"decorated_values": ("how", "name", "ns", "value", "value_kind")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["decorated_definitions"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (("decorated_values", "ns"),),
+            "name": (("decorated_values", "name"),),
+            "value": (("decorated_values", "value"),),
+            "value_kind": (("decorated_values", "value_kind"),),
+            "how": (("decorated_values", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
 view_flow_bindings = ViewSpec(
     name="flow_bindings",
     is_output=False,
@@ -495,6 +555,27 @@ view_name_nodes = ViewSpec(
             "name": (("name_rows", "name"),),
             "qualname": (("name_rows", "name"), ("name_rows", "ns")),
             "cpg_id": (("name_rows", "cpg_id"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_chain_steps = ViewSpec(
+    name="chain_steps",
+    is_output=False,
+    builder=views.build_chain_steps,
+    schema=VIEW_SCHEMAS["chain_steps"],
+    inputs=("py_ref_steps",),
+    required_columns=MappingProxyType({"py_ref_steps": ("file_id", "position", "ref_id", "step")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["chain_steps"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_ref_steps", "file_id"),),
+            "ref_id": (("py_ref_steps", "ref_id"),),
+            "position": (("py_ref_steps", "position"),),
+            "step": (("py_ref_steps", "step"),),
         }
     ),
     required_udfs=(),
@@ -1725,7 +1806,7 @@ view_module_imports = ViewSpec(
         {
             "definition_ids": ("cpg_id", "file_id", "kind"),
             "definition_targets": ("cpg_id", "fqn"),
-            "py_imports": ("file_id", "from_module", "target"),
+            "py_imports": ("file_id", "module"),
             "tree_modules": ("module",),
         }
     ),
@@ -1849,9 +1930,17 @@ view_base_values_1 = ViewSpec(
     is_output=False,
     builder=views.build_base_values_1,
     schema=VIEW_SCHEMAS["base_values_1"],
-    inputs=("external_imports", "head_values", "imported_modules", "known_values", "module_values"),
+    inputs=(
+        "decorated_definitions",
+        "external_imports",
+        "head_values",
+        "imported_modules",
+        "known_values",
+        "module_values",
+    ),
     required_columns=MappingProxyType(
         {
+            "decorated_definitions": ("how", "name", "ns", "value", "value_kind"),
             "external_imports": ("how", "name", "ns", "value", "value_kind"),
             "head_values": ("how", "name", "ns", "value", "value_kind"),
             "imported_modules": ("how", "name", "ns", "value", "value_kind"),
@@ -1860,10 +1949,11 @@ view_base_values_1 = ViewSpec(
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["base_values_1"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "ns": (
+                ("decorated_definitions", "ns"),
                 ("external_imports", "ns"),
                 ("head_values", "ns"),
                 ("imported_modules", "ns"),
@@ -1871,6 +1961,7 @@ view_base_values_1 = ViewSpec(
                 ("module_values", "ns"),
             ),
             "name": (
+                ("decorated_definitions", "name"),
                 ("external_imports", "name"),
                 ("head_values", "name"),
                 ("imported_modules", "name"),
@@ -1878,6 +1969,7 @@ view_base_values_1 = ViewSpec(
                 ("module_values", "name"),
             ),
             "value": (
+                ("decorated_definitions", "value"),
                 ("external_imports", "value"),
                 ("head_values", "value"),
                 ("imported_modules", "value"),
@@ -1885,6 +1977,7 @@ view_base_values_1 = ViewSpec(
                 ("module_values", "value"),
             ),
             "value_kind": (
+                ("decorated_definitions", "value_kind"),
                 ("external_imports", "value_kind"),
                 ("head_values", "value_kind"),
                 ("imported_modules", "value_kind"),
@@ -1892,6 +1985,7 @@ view_base_values_1 = ViewSpec(
                 ("module_values", "value_kind"),
             ),
             "how": (
+                ("decorated_definitions", "how"),
                 ("external_imports", "how"),
                 ("head_values", "how"),
                 ("imported_modules", "how"),
@@ -2062,7 +2156,7 @@ view_flows_1 = ViewSpec(
         {"plain_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns")}
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["flows_1"],
-    cache=CachePolicy.NONE,
+    cache=CachePolicy.MEMORY,
     lineage=MappingProxyType(
         {
             "dst_ns": (("plain_flows", "dst_ns"),),
@@ -2365,7 +2459,7 @@ view_steps_1 = ViewSpec(
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["steps_1"],
-    cache=CachePolicy.NONE,
+    cache=CachePolicy.MEMORY,
     lineage=MappingProxyType(
         {
             "value": (
@@ -2486,10 +2580,10 @@ view_chain_values_1 = ViewSpec(
     is_output=False,
     builder=views.build_chain_values_1,
     schema=VIEW_SCHEMAS["chain_values_1"],
-    inputs=("py_ref_steps", "starts_1", "steps_1"),
+    inputs=("chain_steps", "starts_1", "steps_1"),
     required_columns=MappingProxyType(
         {
-            "py_ref_steps": ("file_id", "position", "ref_id", "step"),
+            "chain_steps": ("file_id", "position", "ref_id", "step"),
             "starts_1": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
             "steps_1": ("bound", "how", "result", "result_kind", "step", "value", "value_kind"),
         }
@@ -2499,10 +2593,10 @@ view_chain_values_1 = ViewSpec(
     lineage=MappingProxyType(
         {
             "file_id": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_1", "bound"),
                 ("starts_1", "file_id"),
                 ("starts_1", "how"),
@@ -2519,10 +2613,10 @@ view_chain_values_1 = ViewSpec(
                 ("steps_1", "value_kind"),
             ),
             "ref_id": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_1", "bound"),
                 ("starts_1", "file_id"),
                 ("starts_1", "how"),
@@ -2539,10 +2633,10 @@ view_chain_values_1 = ViewSpec(
                 ("steps_1", "value_kind"),
             ),
             "next": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_1", "bound"),
                 ("starts_1", "file_id"),
                 ("starts_1", "how"),
@@ -2559,10 +2653,10 @@ view_chain_values_1 = ViewSpec(
                 ("steps_1", "value_kind"),
             ),
             "value": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_1", "bound"),
                 ("starts_1", "file_id"),
                 ("starts_1", "how"),
@@ -2579,10 +2673,10 @@ view_chain_values_1 = ViewSpec(
                 ("steps_1", "value_kind"),
             ),
             "value_kind": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_1", "bound"),
                 ("starts_1", "file_id"),
                 ("starts_1", "how"),
@@ -2599,10 +2693,10 @@ view_chain_values_1 = ViewSpec(
                 ("steps_1", "value_kind"),
             ),
             "bound": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_1", "bound"),
                 ("starts_1", "file_id"),
                 ("starts_1", "how"),
@@ -2619,10 +2713,10 @@ view_chain_values_1 = ViewSpec(
                 ("steps_1", "value_kind"),
             ),
             "how": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_1", "bound"),
                 ("starts_1", "file_id"),
                 ("starts_1", "how"),
@@ -3194,60 +3288,6 @@ view_argument_values = ViewSpec(
 )
 
 
-view_base_values_2 = ViewSpec(
-    name="base_values_2",
-    is_output=False,
-    builder=views.build_base_values_2,
-    schema=VIEW_SCHEMAS["base_values_2"],
-    inputs=("argument_chain_values", "argument_values", "base_values_1", "chain_flow_values"),
-    required_columns=MappingProxyType(
-        {
-            "argument_chain_values": ("how", "name", "ns", "value", "value_kind"),
-            "argument_values": ("how", "name", "ns", "value", "value_kind"),
-            "base_values_1": ("how", "name", "ns", "value", "value_kind"),
-            "chain_flow_values": ("how", "name", "ns", "value", "value_kind"),
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["base_values_2"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType(
-        {
-            "ns": (
-                ("argument_chain_values", "ns"),
-                ("argument_values", "ns"),
-                ("base_values_1", "ns"),
-                ("chain_flow_values", "ns"),
-            ),
-            "name": (
-                ("argument_chain_values", "name"),
-                ("argument_values", "name"),
-                ("base_values_1", "name"),
-                ("chain_flow_values", "name"),
-            ),
-            "value": (
-                ("argument_chain_values", "value"),
-                ("argument_values", "value"),
-                ("base_values_1", "value"),
-                ("chain_flow_values", "value"),
-            ),
-            "value_kind": (
-                ("argument_chain_values", "value_kind"),
-                ("argument_values", "value_kind"),
-                ("base_values_1", "value_kind"),
-                ("chain_flow_values", "value_kind"),
-            ),
-            "how": (
-                ("argument_chain_values", "how"),
-                ("argument_values", "how"),
-                ("base_values_1", "how"),
-                ("chain_flow_values", "how"),
-            ),
-        }
-    ),
-    required_udfs=(),
-)
-
-
 view_flows_2 = ViewSpec(
     name="flows_2",
     is_output=False,
@@ -3261,7 +3301,7 @@ view_flows_2 = ViewSpec(
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["flows_2"],
-    cache=CachePolicy.NONE,
+    cache=CachePolicy.MEMORY,
     lineage=MappingProxyType(
         {
             "dst_ns": (("argument_flows", "dst_ns"), ("plain_flows", "dst_ns")),
@@ -3269,6 +3309,148 @@ view_flows_2 = ViewSpec(
             "src_ns": (("argument_flows", "src_ns"), ("plain_flows", "src_ns")),
             "src_name": (("argument_flows", "src_name"), ("plain_flows", "src_name")),
             "how": (("argument_flows", "how"), ("plain_flows", "how")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_resolved_decorations = ViewSpec(
+    name="resolved_decorations",
+    is_output=False,
+    builder=views.build_resolved_decorations,
+    schema=VIEW_SCHEMAS["resolved_decorations"],
+    inputs=("chain_results_1", "py_flows"),
+    required_columns=MappingProxyType(
+        {
+            "chain_results_1": ("file_id", "ref_id"),
+            "py_flows": ("file_id", "reason", "site_id", "src_ref_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["resolved_decorations"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"file_id": (("py_flows", "file_id"),), "site_id": (("py_flows", "site_id"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_undecorated_values = ViewSpec(
+    name="undecorated_values",
+    is_output=False,
+    builder=views.build_undecorated_values,
+    schema=VIEW_SCHEMAS["undecorated_values"],
+    inputs=("decorated_values", "resolved_decorations"),
+    required_columns=MappingProxyType(
+        {
+            "decorated_values": ("file_id", "how", "name", "ns", "site_id", "value", "value_kind"),
+            "resolved_decorations": ("file_id", "site_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["undecorated_values"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (("decorated_values", "ns"),),
+            "name": (("decorated_values", "name"),),
+            "value": (("decorated_values", "value"),),
+            "value_kind": (("decorated_values", "value_kind"),),
+            "how": (("decorated_values", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_base_values_2 = ViewSpec(
+    name="base_values_2",
+    is_output=False,
+    builder=views.build_base_values_2,
+    schema=VIEW_SCHEMAS["base_values_2"],
+    inputs=(
+        "argument_chain_values",
+        "argument_values",
+        "chain_flow_values",
+        "external_imports",
+        "head_values",
+        "imported_modules",
+        "known_values",
+        "module_values",
+        "undecorated_values",
+    ),
+    required_columns=MappingProxyType(
+        {
+            "argument_chain_values": ("how", "name", "ns", "value", "value_kind"),
+            "argument_values": ("how", "name", "ns", "value", "value_kind"),
+            "chain_flow_values": ("how", "name", "ns", "value", "value_kind"),
+            "external_imports": ("how", "name", "ns", "value", "value_kind"),
+            "head_values": ("how", "name", "ns", "value", "value_kind"),
+            "imported_modules": ("how", "name", "ns", "value", "value_kind"),
+            "known_values": ("how", "name", "ns", "value", "value_kind"),
+            "module_values": ("how", "name", "ns", "value", "value_kind"),
+            "undecorated_values": ("how", "name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["base_values_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (
+                ("argument_chain_values", "ns"),
+                ("argument_values", "ns"),
+                ("chain_flow_values", "ns"),
+                ("external_imports", "ns"),
+                ("head_values", "ns"),
+                ("imported_modules", "ns"),
+                ("known_values", "ns"),
+                ("module_values", "ns"),
+                ("undecorated_values", "ns"),
+            ),
+            "name": (
+                ("argument_chain_values", "name"),
+                ("argument_values", "name"),
+                ("chain_flow_values", "name"),
+                ("external_imports", "name"),
+                ("head_values", "name"),
+                ("imported_modules", "name"),
+                ("known_values", "name"),
+                ("module_values", "name"),
+                ("undecorated_values", "name"),
+            ),
+            "value": (
+                ("argument_chain_values", "value"),
+                ("argument_values", "value"),
+                ("chain_flow_values", "value"),
+                ("external_imports", "value"),
+                ("head_values", "value"),
+                ("imported_modules", "value"),
+                ("known_values", "value"),
+                ("module_values", "value"),
+                ("undecorated_values", "value"),
+            ),
+            "value_kind": (
+                ("argument_chain_values", "value_kind"),
+                ("argument_values", "value_kind"),
+                ("chain_flow_values", "value_kind"),
+                ("external_imports", "value_kind"),
+                ("head_values", "value_kind"),
+                ("imported_modules", "value_kind"),
+                ("known_values", "value_kind"),
+                ("module_values", "value_kind"),
+                ("undecorated_values", "value_kind"),
+            ),
+            "how": (
+                ("argument_chain_values", "how"),
+                ("argument_values", "how"),
+                ("chain_flow_values", "how"),
+                ("external_imports", "how"),
+                ("head_values", "how"),
+                ("imported_modules", "how"),
+                ("known_values", "how"),
+                ("module_values", "how"),
+                ("undecorated_values", "how"),
+            ),
         }
     ),
     required_udfs=(),
@@ -3670,7 +3852,7 @@ view_steps_2 = ViewSpec(
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["steps_2"],
-    cache=CachePolicy.NONE,
+    cache=CachePolicy.MEMORY,
     lineage=MappingProxyType(
         {
             "value": (
@@ -3798,10 +3980,10 @@ view_chain_values_2 = ViewSpec(
     is_output=False,
     builder=views.build_chain_values_2,
     schema=VIEW_SCHEMAS["chain_values_2"],
-    inputs=("py_ref_steps", "starts_2", "steps_2"),
+    inputs=("chain_steps", "starts_2", "steps_2"),
     required_columns=MappingProxyType(
         {
-            "py_ref_steps": ("file_id", "position", "ref_id", "step"),
+            "chain_steps": ("file_id", "position", "ref_id", "step"),
             "starts_2": ("bound", "file_id", "how", "next", "ref_id", "value", "value_kind"),
             "steps_2": ("bound", "how", "result", "result_kind", "step", "value", "value_kind"),
         }
@@ -3811,10 +3993,10 @@ view_chain_values_2 = ViewSpec(
     lineage=MappingProxyType(
         {
             "file_id": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_2", "bound"),
                 ("starts_2", "file_id"),
                 ("starts_2", "how"),
@@ -3831,10 +4013,10 @@ view_chain_values_2 = ViewSpec(
                 ("steps_2", "value_kind"),
             ),
             "ref_id": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_2", "bound"),
                 ("starts_2", "file_id"),
                 ("starts_2", "how"),
@@ -3851,10 +4033,10 @@ view_chain_values_2 = ViewSpec(
                 ("steps_2", "value_kind"),
             ),
             "next": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_2", "bound"),
                 ("starts_2", "file_id"),
                 ("starts_2", "how"),
@@ -3871,10 +4053,10 @@ view_chain_values_2 = ViewSpec(
                 ("steps_2", "value_kind"),
             ),
             "value": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_2", "bound"),
                 ("starts_2", "file_id"),
                 ("starts_2", "how"),
@@ -3891,10 +4073,10 @@ view_chain_values_2 = ViewSpec(
                 ("steps_2", "value_kind"),
             ),
             "value_kind": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_2", "bound"),
                 ("starts_2", "file_id"),
                 ("starts_2", "how"),
@@ -3911,10 +4093,10 @@ view_chain_values_2 = ViewSpec(
                 ("steps_2", "value_kind"),
             ),
             "bound": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_2", "bound"),
                 ("starts_2", "file_id"),
                 ("starts_2", "how"),
@@ -3931,10 +4113,10 @@ view_chain_values_2 = ViewSpec(
                 ("steps_2", "value_kind"),
             ),
             "how": (
-                ("py_ref_steps", "file_id"),
-                ("py_ref_steps", "position"),
-                ("py_ref_steps", "ref_id"),
-                ("py_ref_steps", "step"),
+                ("chain_steps", "file_id"),
+                ("chain_steps", "position"),
+                ("chain_steps", "ref_id"),
+                ("chain_steps", "step"),
                 ("starts_2", "bound"),
                 ("starts_2", "file_id"),
                 ("starts_2", "how"),
@@ -4935,6 +5117,8 @@ PROGRAM = CompiledProgram(
         view_docstring_nodes,
         view_import_nodes,
         view_parameter_nodes,
+        view_decorated_values,
+        view_decorated_definitions,
         view_flow_bindings,
         view_known_values,
         view_import_bindings,
@@ -4943,6 +5127,7 @@ PROGRAM = CompiledProgram(
         view_name_rows,
         view_builtin_references,
         view_name_nodes,
+        view_chain_steps,
         view_assigned_flows,
         view_fixed_starts,
         view_head_values,
@@ -5024,8 +5209,10 @@ PROGRAM = CompiledProgram(
         view_argument_chain_values,
         view_argument_flows,
         view_argument_values,
-        view_base_values_2,
         view_flows_2,
+        view_resolved_decorations,
+        view_undecorated_values,
+        view_base_values_2,
         view_values_2,
         view_module_steps_2,
         view_name_references,
@@ -5074,7 +5261,6 @@ PROGRAM = CompiledProgram(
         ("ast_parameters", "parameter_nodes"),
         ("attribute_nodes", "syntax_details"),
         ("base_lists", "hierarchy_entries"),
-        ("base_values_1", "base_values_2"),
         ("base_values_1", "values_1"),
         ("base_values_2", "values_2"),
         ("block_edges", "syntax_edges"),
@@ -5104,7 +5290,10 @@ PROGRAM = CompiledProgram(
         ("chain_results_1", "call_targets_1"),
         ("chain_results_1", "chain_flow_values"),
         ("chain_results_1", "class_bases"),
+        ("chain_results_1", "resolved_decorations"),
         ("chain_results_2", "call_targets_2"),
+        ("chain_steps", "chain_values_1"),
+        ("chain_steps", "chain_values_2"),
         ("chain_values_1", "complete_chains_1"),
         ("chain_values_2", "complete_chains_2"),
         ("class_ancestors", "class_order"),
@@ -5126,6 +5315,9 @@ PROGRAM = CompiledProgram(
         ("constructor_calls", "resolved_calls"),
         ("constructor_targets_1", "invoked_1"),
         ("contained_detail_edges", "syntax_edges"),
+        ("decorated_definitions", "base_values_1"),
+        ("decorated_values", "decorated_definitions"),
+        ("decorated_values", "undecorated_values"),
         ("decorator_edges", "syntax_edges"),
         ("decorator_nodes", "syntax_details"),
         ("definition_containment", "syntax_edges"),
@@ -5157,6 +5349,7 @@ PROGRAM = CompiledProgram(
         ("external_chains_2", "chain_results_2"),
         ("external_imports", "base_values"),
         ("external_imports", "base_values_1"),
+        ("external_imports", "base_values_2"),
         ("external_imports", "external_module_imports"),
         ("external_imports", "external_modules"),
         ("external_module_imports", "import_edges"),
@@ -5177,6 +5370,7 @@ PROGRAM = CompiledProgram(
         ("function_targets_1", "invoked_1"),
         ("head_values", "base_values"),
         ("head_values", "base_values_1"),
+        ("head_values", "base_values_2"),
         ("hierarchy_entries", "class_mros"),
         ("import_bindings", "public_bindings"),
         ("import_edges", "resolved_edges"),
@@ -5184,6 +5378,7 @@ PROGRAM = CompiledProgram(
         ("imported_flows", "plain_flows"),
         ("imported_modules", "base_values"),
         ("imported_modules", "base_values_1"),
+        ("imported_modules", "base_values_2"),
         ("inheritance_edges", "resolved_edges"),
         ("instance_calls", "resolved_calls"),
         ("instance_steps_1", "steps_1"),
@@ -5194,6 +5389,7 @@ PROGRAM = CompiledProgram(
         ("keyword_arguments", "bound_arguments"),
         ("known_values", "base_values"),
         ("known_values", "base_values_1"),
+        ("known_values", "base_values_2"),
         ("members_1", "class_steps_1"),
         ("members_1", "instance_steps_1"),
         ("members_2", "class_steps_2"),
@@ -5203,6 +5399,7 @@ PROGRAM = CompiledProgram(
         ("module_steps_2", "steps_2"),
         ("module_values", "base_values"),
         ("module_values", "base_values_1"),
+        ("module_values", "base_values_2"),
         ("name_nodes", "cpg_nodes"),
         ("name_references", "reference_edges"),
         ("name_rows", "builtin_references"),
@@ -5224,9 +5421,11 @@ PROGRAM = CompiledProgram(
         ("py_calls", "call_targets_2"),
         ("py_flows", "assigned_flows"),
         ("py_flows", "chain_flow_values"),
+        ("py_flows", "decorated_values"),
         ("py_flows", "flow_bindings"),
         ("py_flows", "head_values"),
         ("py_flows", "known_values"),
+        ("py_flows", "resolved_decorations"),
         ("py_imports", "external_imports"),
         ("py_imports", "external_module_imports"),
         ("py_imports", "import_bindings"),
@@ -5238,8 +5437,7 @@ PROGRAM = CompiledProgram(
         ("py_name_uses", "name_rows"),
         ("py_params", "keyword_arguments"),
         ("py_params", "positional_arguments"),
-        ("py_ref_steps", "chain_values_1"),
-        ("py_ref_steps", "chain_values_2"),
+        ("py_ref_steps", "chain_steps"),
         ("py_refs", "argument_flows"),
         ("py_refs", "assigned_flows"),
         ("py_refs", "complete_chains_1"),
@@ -5257,6 +5455,7 @@ PROGRAM = CompiledProgram(
         ("resolved_calls", "call_edges"),
         ("resolved_calls", "call_graph"),
         ("resolved_calls", "external_callees"),
+        ("resolved_decorations", "undecorated_values"),
         ("resolved_edges", "cpg_edges"),
         ("return_steps_1", "steps_1"),
         ("return_steps_2", "steps_2"),
@@ -5312,6 +5511,7 @@ PROGRAM = CompiledProgram(
         ("tree_modules", "module_values"),
         ("tree_modules", "own_globals"),
         ("tree_modules", "star_imports"),
+        ("undecorated_values", "base_values_2"),
         ("values_1", "class_steps_1"),
         ("values_1", "instance_steps_1"),
         ("values_1", "module_steps_1"),
@@ -5336,6 +5536,8 @@ PROGRAM = CompiledProgram(
             "block_rows",
             "builtin_names",
             "call_nodes",
+            "chain_steps",
+            "decorated_values",
             "decorator_nodes",
             "definition_ids",
             "diagnostic_rows",
@@ -5359,6 +5561,7 @@ PROGRAM = CompiledProgram(
             "block_owner_edges",
             "builtin_references",
             "construct_steps",
+            "decorated_definitions",
             "definition_containment",
             "definition_nodes",
             "definition_targets",
@@ -5411,13 +5614,14 @@ PROGRAM = CompiledProgram(
         ("chain_values_1",),
         ("complete_chains_1",),
         ("chain_results_1",),
-        ("call_targets_1", "chain_flow_values", "class_bases"),
+        ("call_targets_1", "chain_flow_values", "class_bases", "resolved_decorations"),
         (
             "base_lists",
             "class_ancestors",
             "constructor_targets_1",
             "function_targets_1",
             "inheritance_edges",
+            "undecorated_values",
         ),
         ("hierarchy_entries", "invoked_1"),
         ("class_mros", "keyword_arguments", "positional_arguments"),
@@ -5499,7 +5703,6 @@ PROGRAM = CompiledProgram(
             "ast_errors": "_evidence/ast_errors",
             "ast_imports": "_evidence/ast_imports",
             "ast_parameters": "_evidence/ast_parameters",
-            "base_values_1": "_staging/base_values_1",
             "block_rows": "_staging/block_rows",
             "bound_arguments": "_staging/bound_arguments",
             "bytecode_blocks": "_evidence/bytecode_blocks",
@@ -5509,6 +5712,7 @@ PROGRAM = CompiledProgram(
             "call_targets_1": "_staging/call_targets_1",
             "call_targets_2": "_staging/call_targets_2",
             "chain_results_1": "_staging/chain_results_1",
+            "chain_steps": "_staging/chain_steps",
             "class_ancestors": "_staging/class_ancestors",
             "class_bases": "_staging/class_bases",
             "class_order": "_staging/class_order",
@@ -5517,6 +5721,7 @@ PROGRAM = CompiledProgram(
             "construct_steps": "_staging/construct_steps",
             "cpg_edges": "cpg_edges",
             "cpg_nodes": "cpg_nodes",
+            "decorated_values": "_staging/decorated_values",
             "definition_ids": "_staging/definition_ids",
             "definition_targets": "_staging/definition_targets",
             "diagnostic_rows": "_staging/diagnostic_rows",
@@ -5525,6 +5730,8 @@ PROGRAM = CompiledProgram(
             "external_nodes": "_staging/external_nodes",
             "file_nodes": "_staging/file_nodes",
             "fixed_starts": "_staging/fixed_starts",
+            "flows_1": "_staging/flows_1",
+            "flows_2": "_staging/flows_2",
             "head_values": "_staging/head_values",
             "imported_modules": "_staging/imported_modules",
             "instance_steps_2": "_staging/instance_steps_2",
@@ -5552,6 +5759,8 @@ PROGRAM = CompiledProgram(
             "star_imports": "_staging/star_imports",
             "starts_1": "_staging/starts_1",
             "starts_2": "_staging/starts_2",
+            "steps_1": "_staging/steps_1",
+            "steps_2": "_staging/steps_2",
             "symbol_rows": "_staging/symbol_rows",
             "symtable_errors": "_evidence/symtable_errors",
             "symtable_scopes": "_evidence/symtable_scopes",

@@ -359,6 +359,7 @@ schema_py_imports = pa.schema(
         pa.field("dst_ns", pa.string(), nullable=False),
         pa.field("dst_name", pa.string(), nullable=True),
         pa.field("target", pa.string(), nullable=True),
+        pa.field("module", pa.string(), nullable=False),
         pa.field("from_module", pa.string(), nullable=True),
         pa.field("imported", pa.string(), nullable=True),
         pa.field("is_star", pa.bool_(), nullable=False),
@@ -791,6 +792,16 @@ schema_chain_results_2 = pa.schema(
 )
 
 
+schema_chain_steps = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("step", pa.string(), nullable=False),
+    ]
+)
+
+
 schema_chain_values_1 = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=True),
@@ -965,6 +976,30 @@ schema_cpg_nodes = pa.schema(
         pa.field("col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=True),
         pa.field("qualified_name", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_decorated_definitions = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_decorated_values = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("site_id", pa.int64(), nullable=False),
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
     ]
 )
 
@@ -1308,10 +1343,7 @@ schema_hierarchy_entries = pa.schema(
 
 
 schema_import_bindings = pa.schema(
-    [
-        pa.field("ns", pa.string(), nullable=False),
-        pa.field("name", pa.string_view(), nullable=False),
-    ]
+    [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=True)]
 )
 
 
@@ -1563,7 +1595,7 @@ schema_own_class_order = pa.schema(
 schema_own_globals = pa.schema(
     [
         pa.field("module", pa.string(), nullable=False),
-        pa.field("name", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=True),
         pa.field("origin", pa.string(), nullable=False),
     ]
 )
@@ -1617,7 +1649,7 @@ schema_positional_arguments = pa.schema(
 
 
 schema_public_bindings = pa.schema(
-    [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=False)]
+    [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=True)]
 )
 
 
@@ -1641,6 +1673,14 @@ schema_resolved_calls = pa.schema(
         pa.field("callee_kind", pa.string_view(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
         pa.field("confidence", pa.float64(), nullable=False),
+    ]
+)
+
+
+schema_resolved_decorations = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("site_id", pa.int64(), nullable=False),
     ]
 )
 
@@ -1959,6 +1999,17 @@ schema_tree_modules = pa.schema(
 )
 
 
+schema_undecorated_values = pa.schema(
+    [
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("value", pa.string_view(), nullable=False),
+        pa.field("value_kind", pa.string_view(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
 schema_values_1 = pa.schema(
     [
         pa.field("ns", pa.string_view(), nullable=False),
@@ -2072,6 +2123,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "chain_flow_values": schema_chain_flow_values,
         "chain_results_1": schema_chain_results_1,
         "chain_results_2": schema_chain_results_2,
+        "chain_steps": schema_chain_steps,
         "chain_values_1": schema_chain_values_1,
         "chain_values_2": schema_chain_values_2,
         "class_ancestors": schema_class_ancestors,
@@ -2088,6 +2140,8 @@ VIEW_SCHEMAS = MappingProxyType(
         "contained_detail_edges": schema_contained_detail_edges,
         "cpg_edges": schema_cpg_edges,
         "cpg_nodes": schema_cpg_nodes,
+        "decorated_definitions": schema_decorated_definitions,
+        "decorated_values": schema_decorated_values,
         "decorator_edges": schema_decorator_edges,
         "decorator_nodes": schema_decorator_nodes,
         "definition_containment": schema_definition_containment,
@@ -2149,6 +2203,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "public_bindings": schema_public_bindings,
         "reference_edges": schema_reference_edges,
         "resolved_calls": schema_resolved_calls,
+        "resolved_decorations": schema_resolved_decorations,
         "resolved_edges": schema_resolved_edges,
         "return_steps_1": schema_return_steps_1,
         "return_steps_2": schema_return_steps_2,
@@ -2177,6 +2232,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "target_ids": schema_target_ids,
         "tree_classes": schema_tree_classes,
         "tree_modules": schema_tree_modules,
+        "undecorated_values": schema_undecorated_values,
         "values_1": schema_values_1,
         "values_2": schema_values_2,
         "var_starts_1": schema_var_starts_1,

@@ -7,7 +7,7 @@ from datafusion import functions as f
 
 
 def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_chain_values` (resolve.sem:313).
+    """View `argument_chain_values` (resolve.sem:326).
 
     Chains passed as arguments, by their round-1 values."""
     df = ctx.table("bound_arguments").alias("a")
@@ -27,7 +27,7 @@ def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_flows(ctx: SessionContext) -> DataFrame:
-    """View `argument_flows` (resolve.sem:318).
+    """View `argument_flows` (resolve.sem:331).
 
     A variable passed as an argument flows into the parameter."""
     df = ctx.table("bound_arguments").alias("a")
@@ -48,7 +48,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_values` (resolve.sem:307).
+    """View `argument_values` (resolve.sem:320).
 
     Known values passed as arguments (a decorated function passed to its decorator)."""
     df = ctx.table("bound_arguments")
@@ -102,7 +102,7 @@ def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_lists(ctx: SessionContext) -> DataFrame:
-    """View `base_lists` (resolve.sem:236)."""
+    """View `base_lists` (resolve.sem:249)."""
     df = ctx.table("class_bases")
     df = df.aggregate(
         [col("class").alias("class")],
@@ -126,18 +126,24 @@ def build_base_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_1(ctx: SessionContext) -> DataFrame:
-    """View `base_values_1` (resolve.sem:128)."""
+    """View `base_values_1` (resolve.sem:137)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
     df = df.union_by_name(ctx.table("imported_modules"))
     df = df.union_by_name(ctx.table("external_imports"))
+    df = df.union_by_name(ctx.table("decorated_definitions"))
     return df
 
 
 def build_base_values_2(ctx: SessionContext) -> DataFrame:
-    """View `base_values_2` (resolve.sem:324)."""
-    df = ctx.table("base_values_1")
+    """View `base_values_2` (resolve.sem:349)."""
+    df = ctx.table("module_values")
+    df = df.union_by_name(ctx.table("known_values"))
+    df = df.union_by_name(ctx.table("head_values"))
+    df = df.union_by_name(ctx.table("imported_modules"))
+    df = df.union_by_name(ctx.table("external_imports"))
+    df = df.union_by_name(ctx.table("undecorated_values"))
     df = df.union_by_name(ctx.table("chain_flow_values"))
     df = df.union_by_name(ctx.table("argument_values"))
     df = df.union_by_name(ctx.table("argument_chain_values"))
@@ -235,7 +241,7 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `bound_arguments` (resolve.sem:304)."""
+    """View `bound_arguments` (resolve.sem:317)."""
     df = ctx.table("positional_arguments")
     df = df.union_by_name(ctx.table("keyword_arguments"))
     return df
@@ -291,7 +297,7 @@ def build_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_graph(ctx: SessionContext) -> DataFrame:
-    """Output `call_graph` (resolve.sem:447).
+    """Output `call_graph` (resolve.sem:472).
 
     The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
     """
@@ -330,7 +336,7 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_1` (resolve.sem:217).
+    """View `call_targets_1` (resolve.sem:230).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -352,7 +358,7 @@ def build_call_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_2(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_2` (resolve.sem:410).
+    """View `call_targets_2` (resolve.sem:435).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -374,7 +380,7 @@ def build_call_targets_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
-    """View `chain_flow_values` (resolve.sem:269).
+    """View `chain_flow_values` (resolve.sem:282).
 
     `x = a.b()`: values of chains with steps."""
     df = ctx.table("py_flows").alias("f")
@@ -394,7 +400,7 @@ def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_1` (resolve.sem:214).
+    """View `chain_results_1` (resolve.sem:227).
 
     The values of each chain."""
     df = ctx.table("complete_chains_1")
@@ -403,7 +409,7 @@ def build_chain_results_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_2` (resolve.sem:407).
+    """View `chain_results_2` (resolve.sem:432).
 
     The values of each chain."""
     df = ctx.table("complete_chains_2")
@@ -411,24 +417,39 @@ def build_chain_results_2(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_chain_steps(ctx: SessionContext) -> DataFrame:
+    """View `chain_steps` (resolve.sem:146).
+
+    The steps of every chain. A view, so that the recursive terms that read it see it held in memory.
+    """
+    df = ctx.table("py_ref_steps")
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("ref_id").alias("ref_id"),
+        col("position").alias("position"),
+        col("step").alias("step"),
+    )
+    return df
+
+
 def build_chain_values_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_1` (resolve.sem:191)."""
+    """View `chain_values_1` (resolve.sem:204)."""
     df = ctx.sql(
-        'WITH RECURSIVE "chain_values_1" AS (SELECT "file_id" AS "file_id", "ref_id" AS "ref_id", "next" AS "next", "value" AS "value", "value_kind" AS "value_kind", "bound" AS "bound", "how" AS "how" FROM "starts_1" UNION SELECT "c"."file_id" AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", "d"."result" AS "value", "d"."result_kind" AS "value_kind", "d"."bound" AS "bound", "d"."how" AS "how" FROM "chain_values_1" AS "c" JOIN "py_ref_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
+        'WITH RECURSIVE "chain_values_1" AS (SELECT "file_id" AS "file_id", "ref_id" AS "ref_id", "next" AS "next", "value" AS "value", "value_kind" AS "value_kind", "bound" AS "bound", "how" AS "how" FROM "starts_1" UNION SELECT "c"."file_id" AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", "d"."result" AS "value", "d"."result_kind" AS "value_kind", "d"."bound" AS "bound", "d"."how" AS "how" FROM "chain_values_1" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
     )
     return df
 
 
 def build_chain_values_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_2` (resolve.sem:384)."""
+    """View `chain_values_2` (resolve.sem:409)."""
     df = ctx.sql(
-        'WITH RECURSIVE "chain_values_2" AS (SELECT "file_id" AS "file_id", "ref_id" AS "ref_id", "next" AS "next", "value" AS "value", "value_kind" AS "value_kind", "bound" AS "bound", "how" AS "how" FROM "starts_2" UNION SELECT "c"."file_id" AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", "d"."result" AS "value", "d"."result_kind" AS "value_kind", "d"."bound" AS "bound", "d"."how" AS "how" FROM "chain_values_2" AS "c" JOIN "py_ref_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
+        'WITH RECURSIVE "chain_values_2" AS (SELECT "file_id" AS "file_id", "ref_id" AS "ref_id", "next" AS "next", "value" AS "value", "value_kind" AS "value_kind", "bound" AS "bound", "how" AS "how" FROM "starts_2" UNION SELECT "c"."file_id" AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", "d"."result" AS "value", "d"."result_kind" AS "value_kind", "d"."bound" AS "bound", "d"."how" AS "how" FROM "chain_values_2" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
     )
     return df
 
 
 def build_class_ancestors(ctx: SessionContext) -> DataFrame:
-    """View `class_ancestors` (resolve.sem:230)."""
+    """View `class_ancestors` (resolve.sem:243)."""
     df = ctx.sql(
         'WITH RECURSIVE "class_ancestors" AS (SELECT "class" AS "class", "class" AS "ancestor" FROM "tree_classes" UNION SELECT "a"."class" AS "class", "b"."base" AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
     )
@@ -436,7 +457,7 @@ def build_class_ancestors(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_bases(ctx: SessionContext) -> DataFrame:
-    """View `class_bases` (resolve.sem:224)."""
+    """View `class_bases` (resolve.sem:237)."""
     df = ctx.table("py_bases").alias("b")
     df = df.join_on(
         ctx.table("chain_results_1").alias("r"),
@@ -454,7 +475,7 @@ def build_class_bases(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_mros(ctx: SessionContext) -> DataFrame:
-    """View `class_mros` (resolve.sem:244).
+    """View `class_mros` (resolve.sem:257).
 
     Each class's MRO by C3, as a comma-separated list that starts with the class."""
     df = ctx.table("hierarchy_entries")
@@ -473,7 +494,7 @@ def build_class_mros(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_order(ctx: SessionContext) -> DataFrame:
-    """View `class_order` (resolve.sem:249).
+    """View `class_order` (resolve.sem:262).
 
     (class, ancestor, rank): 1 for the class itself, then the MRO's order."""
     df = ctx.table("class_ancestors").alias("a")
@@ -492,7 +513,7 @@ def build_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_1` (resolve.sem:168).
+    """View `class_steps_1` (resolve.sem:181).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_1").alias("c")
@@ -514,7 +535,7 @@ def build_class_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_2` (resolve.sem:361).
+    """View `class_steps_2` (resolve.sem:386).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_2").alias("c")
@@ -536,7 +557,7 @@ def build_class_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_1` (resolve.sem:200).
+    """View `complete_chains_1` (resolve.sem:213).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_1").alias("c")
@@ -558,7 +579,7 @@ def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_2` (resolve.sem:393).
+    """View `complete_chains_2` (resolve.sem:418).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_2").alias("c")
@@ -597,7 +618,7 @@ def build_construct_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_calls(ctx: SessionContext) -> DataFrame:
-    """View `constructor_calls` (resolve.sem:423).
+    """View `constructor_calls` (resolve.sem:448).
 
     A call of a class runs its __init__, found through the MRO."""
     df = ctx.table("call_targets_2").alias("t")
@@ -618,7 +639,7 @@ def build_constructor_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `constructor_targets_1` (resolve.sem:274).
+    """View `constructor_targets_1` (resolve.sem:287).
 
     Calls of a class run its __init__ (found through the MRO) with the new instance as self."""
     df = ctx.table("call_targets_1").alias("t")
@@ -686,6 +707,37 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
         col("col").alias("col"),
         col("name").alias("name"),
         col("qualname").alias("qualified_name"),
+    )
+    return df
+
+
+def build_decorated_definitions(ctx: SessionContext) -> DataFrame:
+    """View `decorated_definitions` (resolve.sem:134)."""
+    df = ctx.table("decorated_values")
+    df = df.select(
+        col("ns").alias("ns"),
+        col("name").alias("name"),
+        col("value").alias("value"),
+        col("value_kind").alias("value_kind"),
+        col("how").alias("how"),
+    )
+    return df
+
+
+def build_decorated_values(ctx: SessionContext) -> DataFrame:
+    """View `decorated_values` (resolve.sem:129).
+
+    A decorated definition, as defined: the name holds it until the decorator's result is known."""
+    df = ctx.table("py_flows")
+    df = df.filter((col("reason") == lit("decorated")))
+    df = df.select(
+        col("file_id").alias("file_id"),
+        col("site_id").alias("site_id"),
+        col("dst_ns").alias("ns"),
+        col("dst_name").alias("name"),
+        f.coalesce(col("src_value"), lit("")).alias("value"),
+        f.coalesce(col("src_kind"), lit("")).alias("value_kind"),
+        lit("scope").alias("how"),
     )
     return df
 
@@ -834,7 +886,7 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
 
 
 def build_direct_calls(ctx: SessionContext) -> DataFrame:
-    """View `direct_calls` (resolve.sem:418).
+    """View `direct_calls` (resolve.sem:443).
 
     Calls of functions, and of external and builtin names."""
     df = ctx.table("call_targets_2")
@@ -888,7 +940,7 @@ def build_external_callees(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_1` (resolve.sem:207).
+    """View `external_chains_1` (resolve.sem:220).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_1").alias("c")
@@ -918,7 +970,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_2` (resolve.sem:400).
+    """View `external_chains_2` (resolve.sem:425).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_2").alias("c")
@@ -1099,13 +1151,13 @@ def build_flow_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_flows_1(ctx: SessionContext) -> DataFrame:
-    """View `flows_1` (resolve.sem:130)."""
+    """View `flows_1` (resolve.sem:139)."""
     df = ctx.table("plain_flows")
     return df
 
 
 def build_flows_2(ctx: SessionContext) -> DataFrame:
-    """View `flows_2` (resolve.sem:327)."""
+    """View `flows_2` (resolve.sem:352)."""
     df = ctx.table("plain_flows")
     df = df.union_by_name(ctx.table("argument_flows"))
     return df
@@ -1133,7 +1185,7 @@ def build_function_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `function_targets_1` (resolve.sem:280)."""
+    """View `function_targets_1` (resolve.sem:293)."""
     df = ctx.table("call_targets_1")
     df = df.filter((col("callee_kind") == lit("function")))
     df = df.select(
@@ -1178,7 +1230,7 @@ def build_head_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
-    """View `hierarchy_entries` (resolve.sem:239)."""
+    """View `hierarchy_entries` (resolve.sem:252)."""
     df = ctx.table("class_ancestors").alias("a")
     df = df.join_on(
         ctx.table("base_lists").alias("l"), (col("a.ancestor") == col("l.class")), how="left"
@@ -1197,7 +1249,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
     """View `import_bindings` (resolve.sem:81)."""
     df = ctx.table("py_imports")
     df = df.filter(col("dst_name").is_not_null())
-    df = df.select(col("dst_ns").alias("ns"), f.coalesce(col("dst_name"), lit("")).alias("name"))
+    df = df.select(col("dst_ns").alias("ns"), col("dst_name").alias("name"))
     return df
 
 
@@ -1299,7 +1351,7 @@ def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_calls(ctx: SessionContext) -> DataFrame:
-    """View `instance_calls` (resolve.sem:431).
+    """View `instance_calls` (resolve.sem:456).
 
     A call of an instance runs its class's __call__."""
     df = ctx.table("call_targets_2").alias("t")
@@ -1320,7 +1372,7 @@ def build_instance_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_1` (resolve.sem:174).
+    """View `instance_steps_1` (resolve.sem:187).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_1").alias("c")
@@ -1342,7 +1394,7 @@ def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_2` (resolve.sem:367).
+    """View `instance_steps_2` (resolve.sem:392).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_2").alias("c")
@@ -1364,14 +1416,14 @@ def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_invoked_1(ctx: SessionContext) -> DataFrame:
-    """View `invoked_1` (resolve.sem:284)."""
+    """View `invoked_1` (resolve.sem:297)."""
     df = ctx.table("function_targets_1")
     df = df.union_by_name(ctx.table("constructor_targets_1"))
     return df
 
 
 def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
-    """View `keyword_arguments` (resolve.sem:296)."""
+    """View `keyword_arguments` (resolve.sem:309)."""
     df = ctx.table("py_call_args").alias("a")
     df = df.filter(col("a.keyword").is_not_null())
     df = df.join_on(
@@ -1403,7 +1455,7 @@ def build_known_values(ctx: SessionContext) -> DataFrame:
 
     Definitions, self and cls, and values known where they flow."""
     df = ctx.table("py_flows")
-    df = df.filter(col("src_value").is_not_null())
+    df = df.filter((col("src_value").is_not_null() & (col("reason") != lit("decorated"))))
     df = df.select(
         col("dst_ns").alias("ns"),
         col("dst_name").alias("name"),
@@ -1415,7 +1467,7 @@ def build_known_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_1(ctx: SessionContext) -> DataFrame:
-    """View `members_1` (resolve.sem:150).
+    """View `members_1` (resolve.sem:163).
 
     The class whose attribute `name` an instance or the class itself finds first in own_class_order.
     """
@@ -1442,7 +1494,7 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_2(ctx: SessionContext) -> DataFrame:
-    """View `members_2` (resolve.sem:343).
+    """View `members_2` (resolve.sem:368).
 
     The class whose attribute `name` an instance or the class itself finds first in class_order."""
     df = ctx.table("class_order").alias("o")
@@ -1474,7 +1526,7 @@ def build_module_imports(ctx: SessionContext) -> DataFrame:
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
     )
     df = df.filter((col("m.kind") == lit("module")))
-    df = df.with_column("source_module", f.coalesce(col("i.from_module"), col("i.target")))
+    df = df.with_column("source_module", col("i.module"))
     df = df.join_on(
         ctx.table("tree_modules").alias("t"), (col("source_module") == col("t.module")), how="inner"
     )
@@ -1486,7 +1538,7 @@ def build_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_1` (resolve.sem:156).
+    """View `module_steps_1` (resolve.sem:169).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1507,7 +1559,7 @@ def build_module_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_2` (resolve.sem:349).
+    """View `module_steps_2` (resolve.sem:374).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1595,7 +1647,7 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_own_class_order(ctx: SessionContext) -> DataFrame:
-    """View `own_class_order` (resolve.sem:133).
+    """View `own_class_order` (resolve.sem:142).
 
     In round 1 a class sees only its own attributes."""
     df = ctx.table("tree_classes")
@@ -1653,7 +1705,7 @@ def build_plain_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_positional_arguments(ctx: SessionContext) -> DataFrame:
-    """View `positional_arguments` (resolve.sem:287).
+    """View `positional_arguments` (resolve.sem:300).
 
     Each argument with the parameter it binds: by position (after self for bound methods) or by keyword.
     """
@@ -1716,7 +1768,7 @@ def build_reference_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_calls(ctx: SessionContext) -> DataFrame:
-    """View `resolved_calls` (resolve.sem:439).
+    """View `resolved_calls` (resolve.sem:464).
 
     Every call site with each callee it may reach, how that was found, and how sure it is."""
     df = ctx.table("direct_calls")
@@ -1739,6 +1791,23 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
+    """View `resolved_decorations` (resolve.sem:339).
+
+    A decorated name keeps the function itself only when round 1 found nothing the decorator returns
+    (a decorator from outside the tree, or one whose result cannot be followed)."""
+    df = ctx.table("py_flows").alias("f")
+    df = df.filter((col("f.reason") == lit("decorator")))
+    df = df.join_on(
+        ctx.table("chain_results_1").alias("r"),
+        ((col("f.file_id") == col("r.file_id")) & (col("f.src_ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.select(col("f.file_id").alias("file_id"), col("f.site_id").alias("site_id"))
+    df = df.distinct()
+    return df
+
+
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
     """View `resolved_edges` (cpg.sem:306)."""
     df = ctx.table("call_edges")
@@ -1750,7 +1819,7 @@ def build_resolved_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_1` (resolve.sem:162).
+    """View `return_steps_1` (resolve.sem:175).
 
     Calling a function gives what it returns."""
     df = ctx.table("values_1")
@@ -1768,7 +1837,7 @@ def build_return_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_2` (resolve.sem:355).
+    """View `return_steps_2` (resolve.sem:380).
 
     Calling a function gives what it returns."""
     df = ctx.table("values_2")
@@ -1853,7 +1922,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_1(ctx: SessionContext) -> DataFrame:
-    """View `slots_1` (resolve.sem:145).
+    """View `slots_1` (resolve.sem:158).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("values_1")
@@ -1863,7 +1932,7 @@ def build_slots_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_2(ctx: SessionContext) -> DataFrame:
-    """View `slots_2` (resolve.sem:338).
+    """View `slots_2` (resolve.sem:363).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("values_2")
@@ -1914,21 +1983,21 @@ def build_star_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `starts_1` (resolve.sem:189)."""
+    """View `starts_1` (resolve.sem:202)."""
     df = ctx.table("var_starts_1")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `starts_2` (resolve.sem:382)."""
+    """View `starts_2` (resolve.sem:407)."""
     df = ctx.table("var_starts_2")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `steps_1` (resolve.sem:180)."""
+    """View `steps_1` (resolve.sem:193)."""
     df = ctx.table("module_steps_1")
     df = df.union_by_name(ctx.table("return_steps_1"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -1938,7 +2007,7 @@ def build_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `steps_2` (resolve.sem:373)."""
+    """View `steps_2` (resolve.sem:398)."""
     df = ctx.table("module_steps_2")
     df = df.union_by_name(ctx.table("return_steps_2"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -1949,7 +2018,7 @@ def build_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_members(ctx: SessionContext) -> DataFrame:
-    """View `super_members` (resolve.sem:255).
+    """View `super_members` (resolve.sem:268).
 
     `super().m` in a method of C finds m in the classes after C in C's MRO."""
     df = ctx.table("class_order").alias("o")
@@ -1973,7 +2042,7 @@ def build_super_members(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_steps(ctx: SessionContext) -> DataFrame:
-    """View `super_steps` (resolve.sem:261)."""
+    """View `super_steps` (resolve.sem:274)."""
     df = ctx.table("super_members").alias("c")
     df = df.join_on(
         ctx.table("values_2").alias("v"),
@@ -2150,8 +2219,26 @@ def build_tree_modules(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_undecorated_values(ctx: SessionContext) -> DataFrame:
+    """View `undecorated_values` (resolve.sem:345)."""
+    df = ctx.table("decorated_values").alias("d")
+    df = df.join_on(
+        ctx.table("resolved_decorations").alias("r"),
+        ((col("d.file_id") == col("r.file_id")) & (col("d.site_id") == col("r.site_id"))),
+        how="anti",
+    )
+    df = df.select(
+        col("ns").alias("ns"),
+        col("name").alias("name"),
+        col("value").alias("value"),
+        col("value_kind").alias("value_kind"),
+        col("how").alias("how"),
+    )
+    return df
+
+
 def build_values_1(ctx: SessionContext) -> DataFrame:
-    """View `values_1` (resolve.sem:138)."""
+    """View `values_1` (resolve.sem:151)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_1" AS (SELECT "ns" AS "ns", "name" AS "name", "value" AS "value", "value_kind" AS "value_kind", "how" AS "how" FROM "base_values_1" UNION SELECT "f"."dst_ns" AS "ns", "f"."dst_name" AS "name", "v"."value" AS "value", "v"."value_kind" AS "value_kind", "f"."how" AS "how" FROM "values_1" AS "v" JOIN "flows_1" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_1"'
     )
@@ -2159,7 +2246,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_2(ctx: SessionContext) -> DataFrame:
-    """View `values_2` (resolve.sem:331)."""
+    """View `values_2` (resolve.sem:356)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_2" AS (SELECT "ns" AS "ns", "name" AS "name", "value" AS "value", "value_kind" AS "value_kind", "how" AS "how" FROM "base_values_2" UNION SELECT "f"."dst_ns" AS "ns", "f"."dst_name" AS "name", "v"."value" AS "value", "v"."value_kind" AS "value_kind", "f"."how" AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
@@ -2167,7 +2254,7 @@ def build_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_1` (resolve.sem:183).
+    """View `var_starts_1` (resolve.sem:196).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("py_refs").alias("r")
@@ -2190,7 +2277,7 @@ def build_var_starts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_2` (resolve.sem:376).
+    """View `var_starts_2` (resolve.sem:401).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("py_refs").alias("r")

@@ -89,6 +89,15 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_callgraph(args: argparse.Namespace) -> int:
+    from runtime.callgraph import call_graph, to_json
+
+    out = Path(args.out) if args.out else None
+    graph = call_graph(Path(args.path), out, _import_program(args.program), progress=not args.quiet)
+    print(to_json(graph))
+    return 0
+
+
 def _program(args: argparse.Namespace):
     from runtime.program import load_program
 
@@ -174,6 +183,13 @@ def parser() -> argparse.ArgumentParser:
                        help="report larger files instead of parsing them (default: 10 MiB)")
     build.add_argument("--quiet", action="store_true", help="no progress on stderr")
     build.set_defaults(run=cmd_build)
+
+    callgraph = commands.add_parser("callgraph", help="build a tree and print its call graph as JSON (PyCG's form)")
+    callgraph.add_argument("path", help="source file or folder to analyse")
+    callgraph.add_argument("--out", help="keep the build's tables in this folder (default: a temporary one)")
+    callgraph.add_argument("--program", default="generated", help="generated package: import name or folder")
+    callgraph.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    callgraph.set_defaults(run=cmd_callgraph)
 
     explain = commands.add_parser("explain", help="what the compiler derived about a view")
     explain.add_argument("view")

@@ -28,7 +28,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "py_refs": ("file_id", "ref_id", "scope_fqn", "head_kind", "head_ns", "head_name", "tail", "step_count"),
     "py_ref_steps": ("file_id", "ref_id", "position", "step"),
     "py_flows": ("file_id", "site_id", "dst_ns", "dst_name", "src_ref_id", "src_value", "src_kind", "reason"),
-    "py_imports": ("file_id", "node_id", "scope_fqn", "dst_ns", "dst_name", "target", "from_module",
+    "py_imports": ("file_id", "node_id", "scope_fqn", "dst_ns", "dst_name", "target", "module", "from_module",
                    "imported", "is_star") + SPAN,
     "py_calls": ("file_id", "call_id", "caller_fqn", "callee_ref_id", "is_decorator") + SPAN,
     "py_call_args": ("file_id", "call_id", "position", "keyword", "ref_id", "value", "value_kind"),
@@ -142,7 +142,8 @@ class _Names:
             self.returns_of(node_id, own, node.body)
         else:
             binding = self.scopes.binding_scope(outer, node.name)
-            self.flow(node_id, binding.fqn, node.name, value=(own.fqn, value_kind), reason="definition")
+            reason = "decorated" if node.decorator_list else "definition"
+            self.flow(node_id, binding.fqn, node.name, value=(own.fqn, value_kind), reason=reason)
             self.decorators(node_id, node, outer, binding, own.fqn, value_kind)
         if kind == "class":
             for position, base in enumerate(node.bases):
@@ -357,16 +358,16 @@ class _Names:
                 bound = alias.asname or alias.name.split(".")[0]
                 target = alias.name if alias.asname else alias.name.split(".")[0]
                 self.add("py_imports", node_id, scope.fqn, self.scopes.binding_scope(scope, bound).fqn, bound,
-                         target, None, None, False, span_of=alias_id)
+                         target, alias.name, None, None, False, span_of=alias_id)
                 continue
             module = absolute_module(self.source, node.module, node.level or 0)
             if alias.name == "*":
-                self.add("py_imports", node_id, scope.fqn, scope.fqn, None, None, module, None, True, span_of=alias_id)
+                self.add("py_imports", node_id, scope.fqn, scope.fqn, None, None, module, module, None, True, span_of=alias_id)
                 continue
             bound = alias.asname or alias.name
             target = f"{module}.{alias.name}" if module else alias.name
             self.add("py_imports", node_id, scope.fqn, self.scopes.binding_scope(scope, bound).fqn, bound, target,
-                     module, alias.name, False, span_of=alias_id)
+                     module, module, alias.name, False, span_of=alias_id)
 
     def name_use(self, node_id: int, node: ast.Name) -> None:
         if "py_name_uses" not in self.tables:
