@@ -13,6 +13,7 @@ import pyarrow as pa
 from codegen.analysis import ProgramAnalysis
 from codegen.pysource import PipelineWriter, TranslationError
 from dsl import codes
+from dsl.checker import view_columns
 from dsl.diagnostics import Diagnostic, SpecError
 from dsl.ir import Join, Program, RelationKind, flat_steps
 from runtime.program import FILE_STATE_BINDING, CachePolicy, spec_fingerprint
@@ -70,7 +71,8 @@ def builder_function(view_name: str) -> str:
 
 def builder_models(program: Program) -> tuple[BuilderModel, ...]:
     """One builder per view; every view that cannot be translated is reported, not only the first."""
-    writer = PipelineWriter()
+    writer = PipelineWriter({name: frozenset(c for c, t in columns if t.name == "string")
+                             for name, columns in view_columns(program).items()})
     models, diagnostics = [], []
     for view in sorted(program.views, key=lambda v: v.name):
         kind = "Output" if view.kind is RelationKind.OUTPUT else "View"

@@ -36,6 +36,10 @@ RANK_COLUMN = "semc#rank"
 class PipelineWriter(ExprWriter):
     """Writes the body of one view builder: a sequence of `df = ...` statements."""
 
+    def __init__(self, string_columns: dict[str, frozenset[str]] | None = None) -> None:
+        # Per view, the columns the checker typed as strings (recursive queries cast them to one type).
+        self.string_columns = string_columns or {}
+
     def relation(self, ref: RelationRef) -> str:
         source = f"ctx.table({ref.name!r})"
         return f"{source}.alias({ref.alias!r})" if ref.alias else source
@@ -46,7 +50,8 @@ class PipelineWriter(ExprWriter):
         if recurse is not None:
             step = steps[recurse]
             assert isinstance(step, Recurse)
-            sql = recursive_query(view, steps[:recurse], step.source, step.steps)
+            strings = self.string_columns.get(view.name, frozenset())
+            sql = recursive_query(view, steps[:recurse], step.source, step.steps, strings)
             lines = [f"df = ctx.sql({sql!r})"]
             steps = steps[recurse + 1 :]
         elif isinstance(view.source, UnionSource):

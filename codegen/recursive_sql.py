@@ -88,13 +88,17 @@ def _relation(ref: RelationRef) -> str:
     return quote(ref.name) + (f" AS {quote(ref.alias)}" if ref.alias else "")
 
 
-def _term(source: RelationRef, steps: tuple[Step, ...], columns: list[str]) -> str:
+def _term(source: RelationRef, steps: tuple[Step, ...], columns: list[str], strings: frozenset[str]) -> str:
     joins = [s for s in steps if isinstance(s, Join)]
     filters = [s for s in steps if isinstance(s, Filter)]
     select = steps[-1]
     assert isinstance(select, Select)
     items = {item.name: item.expr for item in select.items}
-    sql = "SELECT " + ", ".join(f"{sql_expr(items[name])} AS {quote(name)}" for name in columns)
+    # Both terms must produce identical types; a string may be Utf8 in one and Utf8View in the other
+    # (literals, coalesce, in-memory versus Delta inputs), so strings are cast to one type in both.
+    rendered = [f"CAST({sql_expr(items[name])} AS VARCHAR)" if name in strings else sql_expr(items[name])
+                for name in columns]
+    sql = "SELECT " + ", ".join(f"{expr} AS {quote(name)}" for expr, name in zip(rendered, columns))
     sql += " FROM " + _relation(source)
     for join in joins:
         sql += f" JOIN {_relation(join.right)} ON {sql_expr(join.on)}"
@@ -104,13 +108,13 @@ def _term(source: RelationRef, steps: tuple[Step, ...], columns: list[str]) -> s
 
 
 def recursive_query(view: View, base: tuple[Step, ...], recurse_source: RelationRef,
-                    recurse_steps: tuple[Step, ...]) -> str:
+                    recurse_steps: tuple[Step, ...], strings: frozenset[str] = frozenset()) -> str:
     """WITH RECURSIVE over the base and recursive terms; columns in the base term's order."""
     select = base[-1]
     assert isinstance(select, Select) and isinstance(view.source, RelationRef)
     columns = [item.name for item in select.items]
-    base_sql = _term(view.source, base, columns)
-    step_sql = _term(recurse_source, flat_steps(recurse_steps), columns)
+    base_sql = _term(view.source, base, columns, strings)
+    step_sql = _term(recurse_source, flat_steps(recurse_steps), columns, strings)
     selected = ", ".join(quote(c) for c in columns)
     return (f"WITH RECURSIVE {quote(view.name)} AS ({base_sql} UNION {step_sql}) "
             f"SELECT {selected} FROM {quote(view.name)}")

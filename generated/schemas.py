@@ -528,7 +528,7 @@ schema_argument_chain_values = pa.schema(
     [
         pa.field("ns", pa.string(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
     ]
@@ -586,7 +586,9 @@ schema_attribute_nodes = pa.schema(
 schema_base_lists = pa.schema(
     [
         pa.field("class", pa.string(), nullable=False),
-        pa.field("bases", pa.list_(pa.field("item", pa.string(), nullable=True)), nullable=True),
+        pa.field(
+            "bases", pa.list_(pa.field("item", pa.string_view(), nullable=True)), nullable=True
+        ),
     ]
 )
 
@@ -709,7 +711,7 @@ schema_call_edges = pa.schema(
 schema_call_graph = pa.schema(
     [
         pa.field("caller", pa.string(), nullable=False),
-        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee", pa.string_view(), nullable=True),
         pa.field("confidence", pa.float64(), nullable=True),
         pa.field("resolution", pa.string_view(), nullable=True),
     ]
@@ -736,7 +738,7 @@ schema_call_targets_1 = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("call_id", pa.int64(), nullable=False),
         pa.field("caller", pa.string(), nullable=False),
-        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee", pa.string_view(), nullable=True),
         pa.field("callee_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -749,7 +751,7 @@ schema_call_targets_2 = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("call_id", pa.int64(), nullable=False),
         pa.field("caller", pa.string(), nullable=False),
-        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee", pa.string_view(), nullable=True),
         pa.field("callee_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -761,7 +763,7 @@ schema_chain_flow_values = pa.schema(
     [
         pa.field("ns", pa.string(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
     ]
@@ -770,9 +772,9 @@ schema_chain_flow_values = pa.schema(
 
 schema_chain_results_1 = pa.schema(
     [
-        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("file_id", pa.string_view(), nullable=True),
         pa.field("ref_id", pa.int64(), nullable=True),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -782,9 +784,9 @@ schema_chain_results_1 = pa.schema(
 
 schema_chain_results_2 = pa.schema(
     [
-        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("file_id", pa.string_view(), nullable=True),
         pa.field("ref_id", pa.int64(), nullable=True),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -804,10 +806,10 @@ schema_chain_steps = pa.schema(
 
 schema_chain_values_1 = pa.schema(
     [
-        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("file_id", pa.string_view(), nullable=True),
         pa.field("ref_id", pa.int64(), nullable=True),
         pa.field("next", pa.int64(), nullable=False),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -817,10 +819,10 @@ schema_chain_values_1 = pa.schema(
 
 schema_chain_values_2 = pa.schema(
     [
-        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("file_id", pa.string_view(), nullable=True),
         pa.field("ref_id", pa.int64(), nullable=True),
         pa.field("next", pa.int64(), nullable=False),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -830,8 +832,8 @@ schema_chain_values_2 = pa.schema(
 
 schema_class_ancestors = pa.schema(
     [
-        pa.field("class", pa.string(), nullable=True),
-        pa.field("ancestor", pa.string(), nullable=True),
+        pa.field("class", pa.string_view(), nullable=True),
+        pa.field("ancestor", pa.string_view(), nullable=True),
     ]
 )
 
@@ -840,20 +842,23 @@ schema_class_bases = pa.schema(
     [
         pa.field("class", pa.string(), nullable=False),
         pa.field("position", pa.int64(), nullable=False),
-        pa.field("base", pa.string(), nullable=True),
+        pa.field("base", pa.string_view(), nullable=True),
     ]
 )
 
 
 schema_class_mros = pa.schema(
-    [pa.field("class", pa.string(), nullable=True), pa.field("mro", pa.string(), nullable=True)]
+    [
+        pa.field("class", pa.string_view(), nullable=True),
+        pa.field("mro", pa.string(), nullable=True),
+    ]
 )
 
 
 schema_class_order = pa.schema(
     [
-        pa.field("class", pa.string(), nullable=True),
-        pa.field("ancestor", pa.string(), nullable=True),
+        pa.field("class", pa.string_view(), nullable=True),
+        pa.field("ancestor", pa.string_view(), nullable=True),
         pa.field("rank", pa.int32(), nullable=True),
     ]
 )
@@ -863,8 +868,8 @@ schema_class_steps_1 = pa.schema(
     [
         pa.field("value", pa.string(), nullable=False),
         pa.field("value_kind", pa.string_view(), nullable=False),
-        pa.field("step", pa.string(), nullable=True),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("step", pa.string_view(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
@@ -874,10 +879,10 @@ schema_class_steps_1 = pa.schema(
 
 schema_class_steps_2 = pa.schema(
     [
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=False),
-        pa.field("step", pa.string(), nullable=True),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("step", pa.string_view(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
@@ -887,9 +892,9 @@ schema_class_steps_2 = pa.schema(
 
 schema_complete_chains_1 = pa.schema(
     [
-        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("file_id", pa.string_view(), nullable=True),
         pa.field("ref_id", pa.int64(), nullable=True),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -899,9 +904,9 @@ schema_complete_chains_1 = pa.schema(
 
 schema_complete_chains_2 = pa.schema(
     [
-        pa.field("file_id", pa.string(), nullable=True),
+        pa.field("file_id", pa.string_view(), nullable=True),
         pa.field("ref_id", pa.int64(), nullable=True),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -927,7 +932,7 @@ schema_constructor_calls = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("call_id", pa.int64(), nullable=False),
         pa.field("caller", pa.string(), nullable=False),
-        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee", pa.string_view(), nullable=True),
         pa.field("callee_kind", pa.string_view(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
     ]
@@ -938,7 +943,7 @@ schema_constructor_targets_1 = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("call_id", pa.int64(), nullable=False),
-        pa.field("function", pa.string(), nullable=True),
+        pa.field("function", pa.string_view(), nullable=True),
         pa.field("offset", pa.int64(), nullable=False),
     ]
 )
@@ -1135,7 +1140,7 @@ schema_direct_calls = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("call_id", pa.int64(), nullable=False),
         pa.field("caller", pa.string(), nullable=False),
-        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee", pa.string_view(), nullable=True),
         pa.field("callee_kind", pa.string_view(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
     ]
@@ -1166,7 +1171,7 @@ schema_docstring_nodes = pa.schema(
 )
 
 
-schema_external_callees = pa.schema([pa.field("name", pa.string(), nullable=True)])
+schema_external_callees = pa.schema([pa.field("name", pa.string_view(), nullable=True)])
 
 
 schema_external_chains_1 = pa.schema(
@@ -1223,8 +1228,8 @@ schema_external_nodes = pa.schema(
         pa.field("bend", pa.int64(), nullable=True),
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("qualname", pa.string(), nullable=True),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("qualname", pa.string_view(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
@@ -1232,7 +1237,7 @@ schema_external_nodes = pa.schema(
 
 schema_external_targets = pa.schema(
     [
-        pa.field("fqn", pa.string(), nullable=True),
+        pa.field("fqn", pa.string_view(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
@@ -1317,7 +1322,7 @@ schema_function_targets_1 = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("call_id", pa.int64(), nullable=False),
-        pa.field("function", pa.string(), nullable=True),
+        pa.field("function", pa.string_view(), nullable=True),
         pa.field("offset", pa.int64(), nullable=False),
     ]
 )
@@ -1336,7 +1341,7 @@ schema_head_values = pa.schema(
 
 schema_hierarchy_entries = pa.schema(
     [
-        pa.field("class", pa.string(), nullable=True),
+        pa.field("class", pa.string_view(), nullable=True),
         pa.field("entry", pa.string_view(), nullable=True),
     ]
 )
@@ -1411,7 +1416,7 @@ schema_instance_calls = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("call_id", pa.int64(), nullable=False),
         pa.field("caller", pa.string(), nullable=False),
-        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee", pa.string_view(), nullable=True),
         pa.field("callee_kind", pa.string_view(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
     ]
@@ -1422,8 +1427,8 @@ schema_instance_steps_1 = pa.schema(
     [
         pa.field("value", pa.string(), nullable=False),
         pa.field("value_kind", pa.string_view(), nullable=False),
-        pa.field("step", pa.string(), nullable=True),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("step", pa.string_view(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1433,10 +1438,10 @@ schema_instance_steps_1 = pa.schema(
 
 schema_instance_steps_2 = pa.schema(
     [
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=False),
-        pa.field("step", pa.string(), nullable=True),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("step", pa.string_view(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1448,7 +1453,7 @@ schema_invoked_1 = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("call_id", pa.int64(), nullable=False),
-        pa.field("function", pa.string(), nullable=True),
+        pa.field("function", pa.string_view(), nullable=True),
         pa.field("offset", pa.int64(), nullable=False),
     ]
 )
@@ -1480,7 +1485,7 @@ schema_known_values = pa.schema(
 schema_members_1 = pa.schema(
     [
         pa.field("class", pa.string(), nullable=False),
-        pa.field("name", pa.string(), nullable=True),
+        pa.field("name", pa.string_view(), nullable=True),
         pa.field("owner", pa.string(), nullable=False),
         pa.field("rank", pa.int64(), nullable=False),
     ]
@@ -1489,9 +1494,9 @@ schema_members_1 = pa.schema(
 
 schema_members_2 = pa.schema(
     [
-        pa.field("class", pa.string(), nullable=True),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("owner", pa.string(), nullable=True),
+        pa.field("class", pa.string_view(), nullable=True),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("owner", pa.string_view(), nullable=True),
         pa.field("rank", pa.int32(), nullable=True),
     ]
 )
@@ -1509,8 +1514,8 @@ schema_module_steps_1 = pa.schema(
     [
         pa.field("value", pa.string_view(), nullable=False),
         pa.field("value_kind", pa.string_view(), nullable=False),
-        pa.field("step", pa.string(), nullable=True),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("step", pa.string_view(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1522,8 +1527,8 @@ schema_module_steps_2 = pa.schema(
     [
         pa.field("value", pa.string_view(), nullable=False),
         pa.field("value_kind", pa.string_view(), nullable=False),
-        pa.field("step", pa.string(), nullable=True),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("step", pa.string_view(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1669,7 +1674,7 @@ schema_resolved_calls = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("call_id", pa.int64(), nullable=False),
         pa.field("caller", pa.string(), nullable=False),
-        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee", pa.string_view(), nullable=True),
         pa.field("callee_kind", pa.string_view(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
         pa.field("confidence", pa.float64(), nullable=False),
@@ -1701,7 +1706,7 @@ schema_return_steps_1 = pa.schema(
         pa.field("value", pa.string_view(), nullable=False),
         pa.field("value_kind", pa.string_view(), nullable=False),
         pa.field("step", pa.string_view(), nullable=False),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1714,7 +1719,7 @@ schema_return_steps_2 = pa.schema(
         pa.field("value", pa.string_view(), nullable=False),
         pa.field("value_kind", pa.string_view(), nullable=False),
         pa.field("step", pa.string_view(), nullable=False),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1779,20 +1784,26 @@ schema_scope_rows = pa.schema(
 
 
 schema_slots_1 = pa.schema(
-    [pa.field("ns", pa.string_view(), nullable=False), pa.field("name", pa.string(), nullable=True)]
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=True),
+    ]
 )
 
 
 schema_slots_2 = pa.schema(
-    [pa.field("ns", pa.string_view(), nullable=False), pa.field("name", pa.string(), nullable=True)]
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=True),
+    ]
 )
 
 
 schema_star_exports = pa.schema(
     [
-        pa.field("module", pa.string(), nullable=False),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("origin", pa.string(), nullable=True),
+        pa.field("module", pa.string_view(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("origin", pa.string_view(), nullable=True),
     ]
 )
 
@@ -1800,9 +1811,9 @@ schema_star_exports = pa.schema(
 schema_star_flows = pa.schema(
     [
         pa.field("dst_ns", pa.string(), nullable=False),
-        pa.field("dst_name", pa.string(), nullable=True),
-        pa.field("src_ns", pa.string(), nullable=True),
-        pa.field("src_name", pa.string(), nullable=True),
+        pa.field("dst_name", pa.string_view(), nullable=True),
+        pa.field("src_ns", pa.string_view(), nullable=True),
+        pa.field("src_name", pa.string_view(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
     ]
 )
@@ -1821,7 +1832,7 @@ schema_starts_1 = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("ref_id", pa.int64(), nullable=False),
         pa.field("next", pa.int64(), nullable=False),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1834,7 +1845,7 @@ schema_starts_2 = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("ref_id", pa.int64(), nullable=False),
         pa.field("next", pa.int64(), nullable=False),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1846,8 +1857,8 @@ schema_steps_1 = pa.schema(
     [
         pa.field("value", pa.string_view(), nullable=False),
         pa.field("value_kind", pa.string_view(), nullable=False),
-        pa.field("step", pa.string(), nullable=True),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("step", pa.string_view(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1859,8 +1870,8 @@ schema_steps_2 = pa.schema(
     [
         pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=False),
-        pa.field("step", pa.string(), nullable=True),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("step", pa.string_view(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -1870,19 +1881,19 @@ schema_steps_2 = pa.schema(
 
 schema_super_members = pa.schema(
     [
-        pa.field("class", pa.string(), nullable=True),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("owner", pa.string(), nullable=True),
+        pa.field("class", pa.string_view(), nullable=True),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("owner", pa.string_view(), nullable=True),
     ]
 )
 
 
 schema_super_steps = pa.schema(
     [
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=False),
-        pa.field("step", pa.string(), nullable=True),
-        pa.field("result", pa.string(), nullable=True),
+        pa.field("step", pa.string_view(), nullable=True),
+        pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
@@ -2013,8 +2024,8 @@ schema_undecorated_values = pa.schema(
 schema_values_1 = pa.schema(
     [
         pa.field("ns", pa.string_view(), nullable=False),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
     ]
@@ -2024,8 +2035,8 @@ schema_values_1 = pa.schema(
 schema_values_2 = pa.schema(
     [
         pa.field("ns", pa.string_view(), nullable=False),
-        pa.field("name", pa.string(), nullable=True),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("how", pa.string_view(), nullable=False),
     ]
@@ -2037,7 +2048,7 @@ schema_var_starts_1 = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("ref_id", pa.int64(), nullable=False),
         pa.field("next", pa.int64(), nullable=False),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
@@ -2050,7 +2061,7 @@ schema_var_starts_2 = pa.schema(
         pa.field("file_id", pa.string(), nullable=False),
         pa.field("ref_id", pa.int64(), nullable=False),
         pa.field("next", pa.int64(), nullable=False),
-        pa.field("value", pa.string(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
         pa.field("value_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),

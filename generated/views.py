@@ -435,7 +435,7 @@ def build_chain_steps(ctx: SessionContext) -> DataFrame:
 def build_chain_values_1(ctx: SessionContext) -> DataFrame:
     """View `chain_values_1` (resolve.sem:204)."""
     df = ctx.sql(
-        'WITH RECURSIVE "chain_values_1" AS (SELECT "file_id" AS "file_id", "ref_id" AS "ref_id", "next" AS "next", "value" AS "value", "value_kind" AS "value_kind", "bound" AS "bound", "how" AS "how" FROM "starts_1" UNION SELECT "c"."file_id" AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", "d"."result" AS "value", "d"."result_kind" AS "value_kind", "d"."bound" AS "bound", "d"."how" AS "how" FROM "chain_values_1" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
+        'WITH RECURSIVE "chain_values_1" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_1" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_1" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
     )
     return df
 
@@ -443,7 +443,7 @@ def build_chain_values_1(ctx: SessionContext) -> DataFrame:
 def build_chain_values_2(ctx: SessionContext) -> DataFrame:
     """View `chain_values_2` (resolve.sem:409)."""
     df = ctx.sql(
-        'WITH RECURSIVE "chain_values_2" AS (SELECT "file_id" AS "file_id", "ref_id" AS "ref_id", "next" AS "next", "value" AS "value", "value_kind" AS "value_kind", "bound" AS "bound", "how" AS "how" FROM "starts_2" UNION SELECT "c"."file_id" AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", "d"."result" AS "value", "d"."result_kind" AS "value_kind", "d"."bound" AS "bound", "d"."how" AS "how" FROM "chain_values_2" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
+        'WITH RECURSIVE "chain_values_2" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_2" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_2" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
     )
     return df
 
@@ -451,7 +451,7 @@ def build_chain_values_2(ctx: SessionContext) -> DataFrame:
 def build_class_ancestors(ctx: SessionContext) -> DataFrame:
     """View `class_ancestors` (resolve.sem:243)."""
     df = ctx.sql(
-        'WITH RECURSIVE "class_ancestors" AS (SELECT "class" AS "class", "class" AS "ancestor" FROM "tree_classes" UNION SELECT "a"."class" AS "class", "b"."base" AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
+        'WITH RECURSIVE "class_ancestors" AS (SELECT CAST("class" AS VARCHAR) AS "class", CAST("class" AS VARCHAR) AS "ancestor" FROM "tree_classes" UNION SELECT CAST("a"."class" AS VARCHAR) AS "class", CAST("b"."base" AS VARCHAR) AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
     )
     return df
 
@@ -1947,7 +1947,7 @@ def build_star_exports(ctx: SessionContext) -> DataFrame:
     What a star import brings in, through chains of star imports: (module, name, module that binds it).
     """
     df = ctx.sql(
-        'WITH RECURSIVE "star_exports" AS (SELECT "module" AS "module", "name" AS "name", "origin" AS "origin" FROM "own_globals" UNION SELECT "s"."importer" AS "module", "e"."name" AS "name", "e"."origin" AS "origin" FROM "star_exports" AS "e" JOIN "star_imports" AS "s" ON ("e"."module" = "s"."exporter")) SELECT "module", "name", "origin" FROM "star_exports"'
+        'WITH RECURSIVE "star_exports" AS (SELECT CAST("module" AS VARCHAR) AS "module", CAST("name" AS VARCHAR) AS "name", CAST("origin" AS VARCHAR) AS "origin" FROM "own_globals" UNION SELECT CAST("s"."importer" AS VARCHAR) AS "module", CAST("e"."name" AS VARCHAR) AS "name", CAST("e"."origin" AS VARCHAR) AS "origin" FROM "star_exports" AS "e" JOIN "star_imports" AS "s" ON ("e"."module" = "s"."exporter")) SELECT "module", "name", "origin" FROM "star_exports"'
     )
     return df
 
@@ -2240,7 +2240,7 @@ def build_undecorated_values(ctx: SessionContext) -> DataFrame:
 def build_values_1(ctx: SessionContext) -> DataFrame:
     """View `values_1` (resolve.sem:151)."""
     df = ctx.sql(
-        'WITH RECURSIVE "values_1" AS (SELECT "ns" AS "ns", "name" AS "name", "value" AS "value", "value_kind" AS "value_kind", "how" AS "how" FROM "base_values_1" UNION SELECT "f"."dst_ns" AS "ns", "f"."dst_name" AS "name", "v"."value" AS "value", "v"."value_kind" AS "value_kind", "f"."how" AS "how" FROM "values_1" AS "v" JOIN "flows_1" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_1"'
+        'WITH RECURSIVE "values_1" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_1" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_1" AS "v" JOIN "flows_1" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_1"'
     )
     return df
 
@@ -2248,7 +2248,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 def build_values_2(ctx: SessionContext) -> DataFrame:
     """View `values_2` (resolve.sem:356)."""
     df = ctx.sql(
-        'WITH RECURSIVE "values_2" AS (SELECT "ns" AS "ns", "name" AS "name", "value" AS "value", "value_kind" AS "value_kind", "how" AS "how" FROM "base_values_2" UNION SELECT "f"."dst_ns" AS "ns", "f"."dst_name" AS "name", "v"."value" AS "value", "v"."value_kind" AS "value_kind", "f"."how" AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
+        'WITH RECURSIVE "values_2" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_2" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
     return df
 

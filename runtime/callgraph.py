@@ -14,28 +14,42 @@ from types import ModuleType
 from runtime.build import BuildOptions, build
 from runtime.delta_store import is_delta_table
 from runtime.errors import SemcError
+from runtime.program import CompiledProgram, load_program
 from runtime.query import query
 
 # The node kinds that are keys of the graph: code that runs as a unit and can call.
 CALLER_KINDS = ("MODULE", "FUNCTION", "LAMBDA")
-CALL_GRAPH_OUTPUT = "call_graph"
+# The outputs are found by their columns, not named here: the program decides what it calls them.
+CALL_GRAPH_COLUMNS = frozenset({"caller", "callee"})
+NODE_COLUMNS = frozenset({"kind", "qualified_name"})
 
 
 class CallGraphError(SemcError):
     """The tree could not be built, or the build has no call graph to export."""
 
 
-def read_call_graph(out_dir: Path) -> dict[str, list[str]]:
+def _output_with(program: CompiledProgram, columns: frozenset[str], what: str) -> str:
+    found = [v.name for v in program.views if v.is_output and columns <= set(v.schema.names)]
+    if len(found) != 1:
+        raise CallGraphError(f"the program needs exactly one output of {what} (columns {', '.join(sorted(columns))}); "
+                             f"it has {len(found)}")
+    return found[0]
+
+
+def read_call_graph(out_dir: Path, program: str | ModuleType = "generated") -> dict[str, list[str]]:
     """The adjacency lists of a finished build in out_dir."""
-    if not is_delta_table(out_dir / CALL_GRAPH_OUTPUT):
-        raise CallGraphError(f"the build has no `{CALL_GRAPH_OUTPUT}` table: the program does not define that output")
+    compiled, _ = load_program(program)
+    graph_table = _output_with(compiled, CALL_GRAPH_COLUMNS, "call-graph edges")
+    node_table = _output_with(compiled, NODE_COLUMNS, "nodes")
+    if not is_delta_table(out_dir / graph_table):
+        raise CallGraphError(f"the build has no `{graph_table}` table")
     kinds = ", ".join(f"'{k}'" for k in CALLER_KINDS)
     definitions = query(
-        out_dir, f"select distinct qualified_name from cpg_nodes where kind in ({kinds}) and qualified_name is not null"
+        out_dir,
+        f"select distinct qualified_name from {node_table} where kind in ({kinds}) and qualified_name is not null",
     )
     edges = query(
-        out_dir,
-        f"select distinct caller, callee from {CALL_GRAPH_OUTPUT} where caller is not null and callee is not null",
+        out_dir, f"select distinct caller, callee from {graph_table} where caller is not null and callee is not null"
     )
     graph: dict[str, set[str]] = {name: set() for name in definitions.column("qualified_name").to_pylist()}
     for row in edges.to_pylist():
@@ -51,11 +65,11 @@ def call_graph(source: Path, out_dir: Path | None = None, program: str | ModuleT
         raise CallGraphError(f"no such file or folder: {source}")
     if out_dir is not None:
         _build(source, out_dir, program, progress)
-        return read_call_graph(out_dir)
+        return read_call_graph(out_dir, program)
     with tempfile.TemporaryDirectory(prefix="semc-callgraph-") as temporary:
         out = Path(temporary) / "out"
         _build(source, out, program, progress)
-        return read_call_graph(out)
+        return read_call_graph(out, program)
 
 
 def _build(source: Path, out_dir: Path, program: str | ModuleType, progress: bool) -> None:

@@ -6,6 +6,7 @@ from typing import Iterable
 
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
+from datafusion import col
 
 from runtime.context import ExecutionContext
 from runtime.errors import SemcError
@@ -76,7 +77,7 @@ def register_views(context: ExecutionContext, stage_shared: bool = False) -> dic
         df = view.builder(context.session)
         if view.cache is CachePolicy.MEMORY and stage_shared:
             location = context.resolver.location(view.name)
-            write_deltalake(str(location), df, mode="overwrite", schema_mode="overwrite")
+            write_deltalake(str(location), _plain_strings(df), mode="overwrite", schema_mode="overwrite")
             context.session.register_table(view.name, DeltaTable(str(location)))
             continue
         if view.cache is CachePolicy.MEMORY:
@@ -84,6 +85,18 @@ def register_views(context: ExecutionContext, stage_shared: bool = False) -> dic
         context.session.register_view(view.name, df)
     check_no_orphans(context)
     return installed
+
+
+def _plain_strings(df):
+    """Casts string columns to large strings. A union can deliver one branch's batches as Utf8 under a
+    Utf8View schema (or the reverse); the Delta writer reads the stream by its schema and refuses them, while
+    a real cast, evaluated per batch, settles each batch's type. Delta stores all of them as strings."""
+    fields = df.schema()
+    textual = [pa.types.is_string(f.type) or pa.types.is_string_view(f.type) for f in fields]
+    if not any(textual):
+        return df
+    return df.select(*[col(f.name).cast(pa.large_string()).alias(f.name) if is_text else col(f.name)
+                       for f, is_text in zip(fields, textual)])
 
 
 def check_no_orphans(context: ExecutionContext) -> None:

@@ -88,12 +88,12 @@ def test_drift_check_passes_on_a_fresh_copy(project, capsys):
 
 def test_drift_check_reports_a_modified_file_with_a_diff(project, capsys):
     views = project / "generated" / "views.py"
-    views.write_text(views.read_text().replace('"Module"', '"Modul"'))
+    views.write_text(views.read_text().replace('(col("m.kind") == lit("module"))', '(col("m.kind") == lit("modul"))'))
     code, out = _check(project, capsys)
     assert code == 1
     assert "modified: " in out and "views.py" in out
-    assert '-    df = df.filter((col("kind") == lit("Modul")))' in out
-    assert '+    df = df.filter((col("kind") == lit("Module")))' in out
+    assert '-    df = df.filter((col("m.kind") == lit("modul")))' in out
+    assert '+    df = df.filter((col("m.kind") == lit("module")))' in out
 
 
 def test_drift_check_reports_a_missing_file(project, capsys):
@@ -113,7 +113,7 @@ def test_drift_check_reports_a_stale_file(project, capsys):
 
 def test_drift_check_sees_a_spec_edit_and_gen_repairs_everything(project, capsys):
     spec = project / "specs" / "cpg.sem"
-    spec.write_text(spec.read_text().replace('derive node_kind = "CLASS"', 'derive node_kind = "KLASS"'))
+    spec.write_text(spec.read_text().replace('child.kind != "module"', 'child.kind != "package"'))
     (project / "generated" / "extra.py").write_text("")
     code, out = _check(project, capsys)
     assert code == 1 and "modified: " in out

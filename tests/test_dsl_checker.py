@@ -414,13 +414,13 @@ def test_several_errors_in_one_program_are_all_reported():
 
 def test_shipped_specs_parse_and_check():
     files = read_spec_files(SPECS)
-    assert [f.path for f in files] == ["cpg.sem", "evidence.sem"]
+    assert [f.path for f in files] == ["cpg.sem", "evidence.sem", "names.sem", "resolve.sem"]
     prog = parse_program(files, PARSER)
     assert isinstance(prog, Program)
     assert check(prog) == []
     assert [d.name for d in prog.datasets][:3] == ["source_files", "ast_nodes", "ast_errors"]
     outputs = [v.name for v in prog.views if v.kind is RelationKind.OUTPUT]
-    assert outputs == ["cpg_nodes", "cpg_edges", "diagnostics", "cpg_detail_nodes", "cpg_detail_edges"]
+    assert sorted(outputs) == ["call_graph", "cpg_edges", "cpg_nodes", "diagnostics"]
     assert prog.dataset("ast_nodes").key == ("file_id", "node_id")
     assert prog.dataset("ast_nodes").column("parent_id").type.nullable
     assert prog.dataset("source_files").doc == "One row per Python source file discovered under the build root."
@@ -433,7 +433,7 @@ def test_shipped_specs_parse_and_check():
 
 def test_shipped_specs_from_the_working_directory(monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert parse_program(read_spec_files(Path("specs")), PARSER).view("nodes") is not None
+    assert parse_program(read_spec_files(Path("specs")), PARSER).view("definition_ids") is not None
 
 
 # --- robustness ----------------------------------------------------------------------------------

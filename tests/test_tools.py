@@ -16,14 +16,14 @@ PROGRAM, _ = load_program("generated")
 
 
 def test_explain_shows_what_the_compiler_derived(capsys):
-    assert main(["explain", "nodes"]) == 0
+    assert main(["explain", "file_nodes"]) == 0
     out = capsys.readouterr().out
-    view = PROGRAM.view("nodes")
+    view = PROGRAM.view("file_nodes")
     assert f"fingerprint:  {view.fingerprint}" in out
     assert "cache policy: memory" in out  # three views read it
-    assert "consumers:    cpg_nodes, definition_containment, file_containment" in out
-    assert "    file_nodes: ast_node_id, bend, bstart" in out
-    assert "TableScan: definition_rows" in out and "optimized plan:" in out
+    assert "consumers:    cpg_nodes, diagnostic_edges, file_containment" in out
+    assert "    source_files: file_id, size_bytes" in out  # only what the view reads
+    assert "TableScan: source_files" in out and "optimized plan:" in out
 
 
 def test_explain_of_an_unknown_name_is_a_user_error(capsys):
@@ -36,8 +36,8 @@ def test_lineage_traces_a_column_to_the_evidence(capsys):
     assert main(["lineage", "cpg_nodes.file"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "cpg_nodes.file"
-    assert out[1] == "  <- nodes.file_id"
-    assert out[-1] == "evidence: ast_nodes.file_id, source_files.file_id"
+    assert "  <- definition_nodes.file_id" in out and "  <- file_nodes.file_id" in out
+    assert out[-1].startswith("evidence: ") and "py_scopes.file_id" in out[-1] and "source_files.file_id" in out[-1]
     assert main(["lineage", "cpg_edges.kind"]) == 0
     assert "<- (constant)" in capsys.readouterr().out
 
@@ -46,8 +46,9 @@ def test_lineage_of_a_view_lists_every_column(capsys):
     assert main(["lineage", "definition_containment"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "definition_containment",
-        "  src <- nodes.cpg_id",
-        "  dst <- nodes.cpg_id",
+        "  src <- definition_ids.cpg_id",
+        "  dst <- definition_ids.cpg_id",
+        "  kind <- (constant)",
     ]
     assert main(["lineage", "cpg_nodes.nonesuch"]) == 2
     assert "has no column 'nonesuch'" in capsys.readouterr().err
@@ -67,7 +68,7 @@ def test_graph_writes_dot_and_svg_with_every_node_and_edge(tmp_path, capsys):
     assert len(svg.findall(f"{ns}g/{ns}rect")) == len(names)
     assert len(svg.findall(f"{ns}path")) == len(PROGRAM.edges)
     titles = {t.text for t in svg.iter(f"{ns}title")}
-    assert "evidence: ast_nodes" in titles and "output: cpg_edges" in titles and "view: nodes" in titles
+    assert "evidence: ast_nodes" in titles and "output: cpg_edges" in titles and "view: definition_ids" in titles
 
 
 SPEC = """dataset ast_nodes from extractor python_ast {
