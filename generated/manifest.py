@@ -11,15 +11,15 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "5be1f7de2721c1983592a07025a8584358576ae6e08fd4338c6e12b15913a49b",
+        "cpg.sem": "9464af8b9dc9e0c490c3b9f201f2a0d14b9303e152e1d70fdaf117aa293e61a6",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
         "names.sem": "13df5b062f2d36c7fa2fa63cf5143376f63b18ac73d2a3101a7b5a8a3c8dd619",
-        "resolve.sem": "28a184cc34ab0c0a58a8c3960bf04f2240feda8dd3b80e4f90fd5cd1b1e546da",
+        "resolve.sem": "0051757a52efc020f3682af90aa78341bdc586b73ccfccb4c5435490a243d7d0",
     }
 )
 
 
-SPEC_FINGERPRINT = "235ec7bbc2c6383e8a38a12188bea4e8f876423c32e57e38a8abef64e26a76fc"
+SPEC_FINGERPRINT = "9bd697c884931672d1cb763eb252ee9418e8f83cee3e84b159f060b7267216ec"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.

@@ -7,7 +7,7 @@ from datafusion import functions as f
 
 
 def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_chain_values` (resolve.sem:326).
+    """View `argument_chain_values` (resolve.sem:333).
 
     Chains passed as arguments, by their round-1 values."""
     df = ctx.table("bound_arguments").alias("a")
@@ -27,7 +27,7 @@ def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_flows(ctx: SessionContext) -> DataFrame:
-    """View `argument_flows` (resolve.sem:331).
+    """View `argument_flows` (resolve.sem:339).
 
     A variable passed as an argument flows into the parameter."""
     df = ctx.table("bound_arguments").alias("a")
@@ -48,7 +48,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_values` (resolve.sem:320).
+    """View `argument_values` (resolve.sem:327).
 
     Known values passed as arguments (a decorated function passed to its decorator)."""
     df = ctx.table("bound_arguments")
@@ -64,7 +64,7 @@ def build_argument_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_assigned_flows(ctx: SessionContext) -> DataFrame:
-    """View `assigned_flows` (resolve.sem:64).
+    """View `assigned_flows` (resolve.sem:65).
 
     `x = y`: a variable flows into another."""
     df = ctx.table("py_flows").alias("f")
@@ -85,7 +85,7 @@ def build_assigned_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
-    """View `attribute_nodes` (cpg.sem:101)."""
+    """View `attribute_nodes` (cpg.sem:100)."""
     df = ctx.table("ast_attributes")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -102,7 +102,7 @@ def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_lists(ctx: SessionContext) -> DataFrame:
-    """View `base_lists` (resolve.sem:249)."""
+    """View `base_lists` (resolve.sem:256)."""
     df = ctx.table("class_bases")
     df = df.aggregate(
         [col("class").alias("class")],
@@ -126,7 +126,7 @@ def build_base_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_1(ctx: SessionContext) -> DataFrame:
-    """View `base_values_1` (resolve.sem:137)."""
+    """View `base_values_1` (resolve.sem:138)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -137,7 +137,7 @@ def build_base_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_2(ctx: SessionContext) -> DataFrame:
-    """View `base_values_2` (resolve.sem:349)."""
+    """View `base_values_2` (resolve.sem:357)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -151,7 +151,7 @@ def build_base_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_edges` (cpg.sem:192).
+    """View `block_edges` (cpg.sem:191).
 
     Control passes from one block to another: falling through, jumping, or raising to a handler."""
     df = ctx.table("bytecode_edges").alias("e")
@@ -178,7 +178,7 @@ def build_block_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_nodes(ctx: SessionContext) -> DataFrame:
-    """View `block_nodes` (cpg.sem:187)."""
+    """View `block_nodes` (cpg.sem:186)."""
     df = ctx.table("block_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -195,7 +195,7 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_owner_edges` (cpg.sem:198).
+    """View `block_owner_edges` (cpg.sem:199).
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
@@ -212,7 +212,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_rows(ctx: SessionContext) -> DataFrame:
-    """View `block_rows` (cpg.sem:181)."""
+    """View `block_rows` (cpg.sem:180)."""
     df = ctx.table("bytecode_blocks").alias("b")
     df = df.join_on(
         ctx.table("bytecode_code_objects").alias("c"),
@@ -241,14 +241,14 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `bound_arguments` (resolve.sem:317)."""
+    """View `bound_arguments` (resolve.sem:324)."""
     df = ctx.table("positional_arguments")
     df = df.union_by_name(ctx.table("keyword_arguments"))
     return df
 
 
 def build_builtin_names(ctx: SessionContext) -> DataFrame:
-    """View `builtin_names` (cpg.sem:230)."""
+    """View `builtin_names` (cpg.sem:231)."""
     df = ctx.table("py_name_uses")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
@@ -256,7 +256,7 @@ def build_builtin_names(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_references(ctx: SessionContext) -> DataFrame:
-    """View `builtin_references` (cpg.sem:297)."""
+    """View `builtin_references` (cpg.sem:299)."""
     df = ctx.table("name_rows")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(
@@ -268,7 +268,7 @@ def build_builtin_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `call_edges` (cpg.sem:251).
+    """View `call_edges` (cpg.sem:252).
 
     A call site calls what it resolves to; a decorator is called with the function it decorates."""
     df = ctx.table("resolved_calls").alias("c")
@@ -297,7 +297,7 @@ def build_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_graph(ctx: SessionContext) -> DataFrame:
-    """Output `call_graph` (resolve.sem:472).
+    """Output `call_graph` (resolve.sem:482).
 
     The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
     """
@@ -319,7 +319,7 @@ def build_call_graph(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_nodes(ctx: SessionContext) -> DataFrame:
-    """View `call_nodes` (cpg.sem:85)."""
+    """View `call_nodes` (cpg.sem:84)."""
     df = ctx.table("ast_calls")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -336,7 +336,7 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_1` (resolve.sem:230).
+    """View `call_targets_1` (resolve.sem:237).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -358,7 +358,7 @@ def build_call_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_2(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_2` (resolve.sem:435).
+    """View `call_targets_2` (resolve.sem:448).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -380,7 +380,7 @@ def build_call_targets_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
-    """View `chain_flow_values` (resolve.sem:282).
+    """View `chain_flow_values` (resolve.sem:289).
 
     `x = a.b()`: values of chains with steps."""
     df = ctx.table("py_flows").alias("f")
@@ -400,7 +400,7 @@ def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_1` (resolve.sem:227).
+    """View `chain_results_1` (resolve.sem:234).
 
     The values of each chain."""
     df = ctx.table("complete_chains_1")
@@ -409,7 +409,7 @@ def build_chain_results_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_2` (resolve.sem:432).
+    """View `chain_results_2` (resolve.sem:445).
 
     The values of each chain."""
     df = ctx.table("complete_chains_2")
@@ -418,7 +418,7 @@ def build_chain_results_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_steps(ctx: SessionContext) -> DataFrame:
-    """View `chain_steps` (resolve.sem:146).
+    """View `chain_steps` (resolve.sem:148).
 
     The steps of every chain. A view, so that the recursive terms that read it see it held in memory.
     """
@@ -433,7 +433,7 @@ def build_chain_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_1` (resolve.sem:204)."""
+    """View `chain_values_1` (resolve.sem:209)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_1" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_1" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_1" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
     )
@@ -441,7 +441,7 @@ def build_chain_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_2` (resolve.sem:409)."""
+    """View `chain_values_2` (resolve.sem:420)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_2" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_2" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_2" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
     )
@@ -449,7 +449,7 @@ def build_chain_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_ancestors(ctx: SessionContext) -> DataFrame:
-    """View `class_ancestors` (resolve.sem:243)."""
+    """View `class_ancestors` (resolve.sem:250)."""
     df = ctx.sql(
         'WITH RECURSIVE "class_ancestors" AS (SELECT CAST("class" AS VARCHAR) AS "class", CAST("class" AS VARCHAR) AS "ancestor" FROM "tree_classes" UNION SELECT CAST("a"."class" AS VARCHAR) AS "class", CAST("b"."base" AS VARCHAR) AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
     )
@@ -457,7 +457,7 @@ def build_class_ancestors(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_bases(ctx: SessionContext) -> DataFrame:
-    """View `class_bases` (resolve.sem:237)."""
+    """View `class_bases` (resolve.sem:244)."""
     df = ctx.table("py_bases").alias("b")
     df = df.join_on(
         ctx.table("chain_results_1").alias("r"),
@@ -475,7 +475,7 @@ def build_class_bases(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_mros(ctx: SessionContext) -> DataFrame:
-    """View `class_mros` (resolve.sem:257).
+    """View `class_mros` (resolve.sem:264).
 
     Each class's MRO by C3, as a comma-separated list that starts with the class."""
     df = ctx.table("hierarchy_entries")
@@ -494,7 +494,7 @@ def build_class_mros(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_order(ctx: SessionContext) -> DataFrame:
-    """View `class_order` (resolve.sem:262).
+    """View `class_order` (resolve.sem:269).
 
     (class, ancestor, rank): 1 for the class itself, then the MRO's order."""
     df = ctx.table("class_ancestors").alias("a")
@@ -513,7 +513,7 @@ def build_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_1` (resolve.sem:181).
+    """View `class_steps_1` (resolve.sem:184).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_1").alias("c")
@@ -535,7 +535,7 @@ def build_class_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_2` (resolve.sem:386).
+    """View `class_steps_2` (resolve.sem:395).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_2").alias("c")
@@ -557,7 +557,7 @@ def build_class_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_1` (resolve.sem:213).
+    """View `complete_chains_1` (resolve.sem:220).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_1").alias("c")
@@ -579,7 +579,7 @@ def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_2` (resolve.sem:418).
+    """View `complete_chains_2` (resolve.sem:431).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_2").alias("c")
@@ -601,7 +601,7 @@ def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_construct_steps(ctx: SessionContext) -> DataFrame:
-    """View `construct_steps` (resolve.sem:115).
+    """View `construct_steps` (resolve.sem:117).
 
     Calling a class gives an instance."""
     df = ctx.table("tree_classes")
@@ -618,7 +618,7 @@ def build_construct_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_calls(ctx: SessionContext) -> DataFrame:
-    """View `constructor_calls` (resolve.sem:448).
+    """View `constructor_calls` (resolve.sem:461).
 
     A call of a class runs its __init__, found through the MRO."""
     df = ctx.table("call_targets_2").alias("t")
@@ -639,7 +639,7 @@ def build_constructor_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `constructor_targets_1` (resolve.sem:287).
+    """View `constructor_targets_1` (resolve.sem:294).
 
     Calls of a class run its __init__ (found through the MRO) with the new instance as self."""
     df = ctx.table("call_targets_1").alias("t")
@@ -658,7 +658,7 @@ def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `contained_detail_edges` (cpg.sem:120)."""
+    """View `contained_detail_edges` (cpg.sem:119)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter(
         f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT"), lit("ATTRIBUTE")], negated=False)
@@ -668,7 +668,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:319).
+    """Output `cpg_edges` (cpg.sem:322).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -685,7 +685,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:313).
+    """Output `cpg_nodes` (cpg.sem:316).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -712,7 +712,7 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorated_definitions(ctx: SessionContext) -> DataFrame:
-    """View `decorated_definitions` (resolve.sem:134)."""
+    """View `decorated_definitions` (resolve.sem:135)."""
     df = ctx.table("decorated_values")
     df = df.select(
         col("ns").alias("ns"),
@@ -725,7 +725,7 @@ def build_decorated_definitions(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorated_values(ctx: SessionContext) -> DataFrame:
-    """View `decorated_values` (resolve.sem:129).
+    """View `decorated_values` (resolve.sem:130).
 
     A decorated definition, as defined: the name holds it until the decorator's result is known."""
     df = ctx.table("py_flows")
@@ -743,7 +743,7 @@ def build_decorated_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_edges(ctx: SessionContext) -> DataFrame:
-    """View `decorator_edges` (cpg.sem:124)."""
+    """View `decorator_edges` (cpg.sem:123)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DECORATOR")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
@@ -751,7 +751,7 @@ def build_decorator_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
-    """View `decorator_nodes` (cpg.sem:93)."""
+    """View `decorator_nodes` (cpg.sem:92)."""
     df = ctx.table("ast_decorators")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -768,7 +768,7 @@ def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_containment(ctx: SessionContext) -> DataFrame:
-    """View `definition_containment` (cpg.sem:68).
+    """View `definition_containment` (cpg.sem:66).
 
     A definition is contained by the module, class or function it is defined in."""
     df = ctx.table("definition_ids").alias("child")
@@ -790,7 +790,7 @@ def build_definition_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_ids(ctx: SessionContext) -> DataFrame:
-    """View `definition_ids` (cpg.sem:60).
+    """View `definition_ids` (cpg.sem:58).
 
     Modules, classes, functions and lambdas, named by their dotted path in the tree."""
     df = ctx.table("py_scopes")
@@ -808,7 +808,7 @@ def build_definition_ids(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_nodes(ctx: SessionContext) -> DataFrame:
-    """View `definition_nodes` (cpg.sem:64)."""
+    """View `definition_nodes` (cpg.sem:62)."""
     df = ctx.table("definition_ids")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -825,14 +825,14 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_targets(ctx: SessionContext) -> DataFrame:
-    """View `definition_targets` (cpg.sem:241)."""
+    """View `definition_targets` (cpg.sem:242)."""
     df = ctx.table("definition_ids")
     df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_edges` (cpg.sem:213).
+    """View `diagnostic_edges` (cpg.sem:214).
 
     A file reports what went wrong with it."""
     df = ctx.table("diagnostic_rows").alias("d")
@@ -846,7 +846,7 @@ def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_nodes` (cpg.sem:208)."""
+    """View `diagnostic_nodes` (cpg.sem:209)."""
     df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -863,7 +863,7 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_rows` (cpg.sem:205)."""
+    """View `diagnostic_rows` (cpg.sem:206)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
@@ -871,7 +871,7 @@ def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:218).
+    """Output `diagnostics` (cpg.sem:219).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("diagnostic_rows")
@@ -886,7 +886,7 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
 
 
 def build_direct_calls(ctx: SessionContext) -> DataFrame:
-    """View `direct_calls` (resolve.sem:443).
+    """View `direct_calls` (resolve.sem:456).
 
     Calls of functions, and of external and builtin names."""
     df = ctx.table("call_targets_2")
@@ -907,7 +907,7 @@ def build_direct_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_edges(ctx: SessionContext) -> DataFrame:
-    """View `docstring_edges` (cpg.sem:128)."""
+    """View `docstring_edges` (cpg.sem:127)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DOCSTRING")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
@@ -915,7 +915,7 @@ def build_docstring_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
-    """View `docstring_nodes` (cpg.sem:97)."""
+    """View `docstring_nodes` (cpg.sem:96)."""
     df = ctx.table("ast_docstrings")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -932,7 +932,7 @@ def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_callees(ctx: SessionContext) -> DataFrame:
-    """View `external_callees` (cpg.sem:223)."""
+    """View `external_callees` (cpg.sem:224)."""
     df = ctx.table("resolved_calls")
     df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
     df = df.select(col("callee").alias("name"))
@@ -940,7 +940,7 @@ def build_external_callees(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_1` (resolve.sem:220).
+    """View `external_chains_1` (resolve.sem:227).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_1").alias("c")
@@ -970,7 +970,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_2` (resolve.sem:425).
+    """View `external_chains_2` (resolve.sem:438).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_2").alias("c")
@@ -1020,7 +1020,7 @@ def build_external_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_module_imports` (cpg.sem:279)."""
+    """View `external_module_imports` (cpg.sem:281)."""
     df = ctx.table("external_imports").alias("x")
     df = df.join_on(
         ctx.table("py_imports").alias("i"),
@@ -1041,14 +1041,14 @@ def build_external_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_modules(ctx: SessionContext) -> DataFrame:
-    """View `external_modules` (cpg.sem:227)."""
+    """View `external_modules` (cpg.sem:228)."""
     df = ctx.table("external_imports")
     df = df.select(col("value").alias("name"))
     return df
 
 
 def build_external_nodes(ctx: SessionContext) -> DataFrame:
-    """View `external_nodes` (cpg.sem:235).
+    """View `external_nodes` (cpg.sem:236).
 
     Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
     df = ctx.table("external_callees")
@@ -1070,14 +1070,14 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_targets(ctx: SessionContext) -> DataFrame:
-    """View `external_targets` (cpg.sem:244)."""
+    """View `external_targets` (cpg.sem:245)."""
     df = ctx.table("external_nodes")
     df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_file_containment(ctx: SessionContext) -> DataFrame:
-    """View `file_containment` (cpg.sem:74).
+    """View `file_containment` (cpg.sem:73).
 
     A file contains the module parsed from it."""
     df = ctx.table("file_nodes").alias("file")
@@ -1096,7 +1096,7 @@ def build_file_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_file_nodes(ctx: SessionContext) -> DataFrame:
-    """View `file_nodes` (cpg.sem:54).
+    """View `file_nodes` (cpg.sem:52).
 
     Files are nodes too, so that a module can be traced to the file it came from."""
     df = ctx.table("source_files")
@@ -1117,7 +1117,7 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_fixed_starts(ctx: SessionContext) -> DataFrame:
-    """View `fixed_starts` (resolve.sem:120).
+    """View `fixed_starts` (resolve.sem:122).
 
     Chains that start at a builtin, a lambda or `super()`."""
     df = ctx.table("py_refs")
@@ -1144,27 +1144,27 @@ def build_fixed_starts(ctx: SessionContext) -> DataFrame:
 
 
 def build_flow_bindings(ctx: SessionContext) -> DataFrame:
-    """View `flow_bindings` (resolve.sem:78)."""
+    """View `flow_bindings` (resolve.sem:79)."""
     df = ctx.table("py_flows")
     df = df.select(col("dst_ns").alias("ns"), col("dst_name").alias("name"))
     return df
 
 
 def build_flows_1(ctx: SessionContext) -> DataFrame:
-    """View `flows_1` (resolve.sem:139)."""
+    """View `flows_1` (resolve.sem:141)."""
     df = ctx.table("plain_flows")
     return df
 
 
 def build_flows_2(ctx: SessionContext) -> DataFrame:
-    """View `flows_2` (resolve.sem:352)."""
+    """View `flows_2` (resolve.sem:360)."""
     df = ctx.table("plain_flows")
     df = df.union_by_name(ctx.table("argument_flows"))
     return df
 
 
 def build_function_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `function_call_edges` (cpg.sem:259).
+    """View `function_call_edges` (cpg.sem:260).
 
     The function-level call graph, between definition nodes."""
     df = ctx.table("call_graph").alias("g")
@@ -1185,7 +1185,7 @@ def build_function_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `function_targets_1` (resolve.sem:293)."""
+    """View `function_targets_1` (resolve.sem:300)."""
     df = ctx.table("call_targets_1")
     df = df.filter((col("callee_kind") == lit("function")))
     df = df.select(
@@ -1230,7 +1230,7 @@ def build_head_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
-    """View `hierarchy_entries` (resolve.sem:252)."""
+    """View `hierarchy_entries` (resolve.sem:259)."""
     df = ctx.table("class_ancestors").alias("a")
     df = df.join_on(
         ctx.table("base_lists").alias("l"), (col("a.ancestor") == col("l.class")), how="left"
@@ -1246,7 +1246,7 @@ def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_bindings(ctx: SessionContext) -> DataFrame:
-    """View `import_bindings` (resolve.sem:81)."""
+    """View `import_bindings` (resolve.sem:82)."""
     df = ctx.table("py_imports")
     df = df.filter(col("dst_name").is_not_null())
     df = df.select(col("dst_ns").alias("ns"), col("dst_name").alias("name"))
@@ -1254,7 +1254,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_edges(ctx: SessionContext) -> DataFrame:
-    """View `import_edges` (cpg.sem:286).
+    """View `import_edges` (cpg.sem:288).
 
     A module imports the modules of its import statements, in the tree or outside it."""
     df = ctx.table("module_imports")
@@ -1271,7 +1271,7 @@ def build_import_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_nodes(ctx: SessionContext) -> DataFrame:
-    """View `import_nodes` (cpg.sem:89)."""
+    """View `import_nodes` (cpg.sem:88)."""
     df = ctx.table("ast_imports")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1288,7 +1288,7 @@ def build_import_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_imported_flows(ctx: SessionContext) -> DataFrame:
-    """View `imported_flows` (resolve.sem:71).
+    """View `imported_flows` (resolve.sem:72).
 
     `from m import x` reads the global x of module m (which may itself be imported there: re-exports).
     """
@@ -1330,7 +1330,7 @@ def build_imported_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
-    """View `inheritance_edges` (cpg.sem:266).
+    """View `inheritance_edges` (cpg.sem:267).
 
     A class inherits from each base class it names."""
     df = ctx.table("class_bases").alias("b")
@@ -1351,7 +1351,7 @@ def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_calls(ctx: SessionContext) -> DataFrame:
-    """View `instance_calls` (resolve.sem:456).
+    """View `instance_calls` (resolve.sem:469).
 
     A call of an instance runs its class's __call__."""
     df = ctx.table("call_targets_2").alias("t")
@@ -1372,7 +1372,7 @@ def build_instance_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_1` (resolve.sem:187).
+    """View `instance_steps_1` (resolve.sem:191).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_1").alias("c")
@@ -1394,7 +1394,7 @@ def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_2` (resolve.sem:392).
+    """View `instance_steps_2` (resolve.sem:402).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_2").alias("c")
@@ -1416,14 +1416,14 @@ def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_invoked_1(ctx: SessionContext) -> DataFrame:
-    """View `invoked_1` (resolve.sem:297)."""
+    """View `invoked_1` (resolve.sem:304)."""
     df = ctx.table("function_targets_1")
     df = df.union_by_name(ctx.table("constructor_targets_1"))
     return df
 
 
 def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
-    """View `keyword_arguments` (resolve.sem:309)."""
+    """View `keyword_arguments` (resolve.sem:316)."""
     df = ctx.table("py_call_args").alias("a")
     df = df.filter(col("a.keyword").is_not_null())
     df = df.join_on(
@@ -1467,7 +1467,7 @@ def build_known_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_1(ctx: SessionContext) -> DataFrame:
-    """View `members_1` (resolve.sem:163).
+    """View `members_1` (resolve.sem:166).
 
     The class whose attribute `name` an instance or the class itself finds first in own_class_order.
     """
@@ -1494,7 +1494,7 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_2(ctx: SessionContext) -> DataFrame:
-    """View `members_2` (resolve.sem:368).
+    """View `members_2` (resolve.sem:377).
 
     The class whose attribute `name` an instance or the class itself finds first in class_order."""
     df = ctx.table("class_order").alias("o")
@@ -1520,7 +1520,7 @@ def build_members_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `module_imports` (cpg.sem:271)."""
+    """View `module_imports` (cpg.sem:273)."""
     df = ctx.table("py_imports").alias("i")
     df = df.join_on(
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
@@ -1538,7 +1538,7 @@ def build_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_1` (resolve.sem:169).
+    """View `module_steps_1` (resolve.sem:172).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1559,7 +1559,7 @@ def build_module_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_2` (resolve.sem:374).
+    """View `module_steps_2` (resolve.sem:383).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1595,7 +1595,7 @@ def build_module_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_nodes(ctx: SessionContext) -> DataFrame:
-    """View `name_nodes` (cpg.sem:139)."""
+    """View `name_nodes` (cpg.sem:138)."""
     df = ctx.table("name_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1612,7 +1612,7 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_references(ctx: SessionContext) -> DataFrame:
-    """View `name_references` (cpg.sem:291).
+    """View `name_references` (cpg.sem:293).
 
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
@@ -1636,7 +1636,7 @@ def build_name_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_rows(ctx: SessionContext) -> DataFrame:
-    """View `name_rows` (cpg.sem:136).
+    """View `name_rows` (cpg.sem:135).
 
     Every name read, bound or deleted, with the namespace that binds it."""
     df = ctx.table("py_name_uses")
@@ -1647,7 +1647,7 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_own_class_order(ctx: SessionContext) -> DataFrame:
-    """View `own_class_order` (resolve.sem:142).
+    """View `own_class_order` (resolve.sem:144).
 
     In round 1 a class sees only its own attributes."""
     df = ctx.table("tree_classes")
@@ -1658,7 +1658,7 @@ def build_own_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_own_globals(ctx: SessionContext) -> DataFrame:
-    """View `own_globals` (resolve.sem:90)."""
+    """View `own_globals` (resolve.sem:91)."""
     df = ctx.table("public_bindings").alias("b")
     df = df.join_on(
         ctx.table("tree_modules").alias("m"), (col("b.ns") == col("m.module")), how="inner"
@@ -1670,7 +1670,7 @@ def build_own_globals(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_edges(ctx: SessionContext) -> DataFrame:
-    """View `parameter_edges` (cpg.sem:116)."""
+    """View `parameter_edges` (cpg.sem:115)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("PARAMETER")))
     df = df.select(
@@ -1680,7 +1680,7 @@ def build_parameter_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
-    """View `parameter_nodes` (cpg.sem:81)."""
+    """View `parameter_nodes` (cpg.sem:80)."""
     df = ctx.table("ast_parameters")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1697,7 +1697,7 @@ def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_plain_flows(ctx: SessionContext) -> DataFrame:
-    """View `plain_flows` (resolve.sem:112)."""
+    """View `plain_flows` (resolve.sem:114)."""
     df = ctx.table("assigned_flows")
     df = df.union_by_name(ctx.table("imported_flows"))
     df = df.union_by_name(ctx.table("star_flows"))
@@ -1705,7 +1705,7 @@ def build_plain_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_positional_arguments(ctx: SessionContext) -> DataFrame:
-    """View `positional_arguments` (resolve.sem:300).
+    """View `positional_arguments` (resolve.sem:307).
 
     Each argument with the parameter it binds: by position (after self for bound methods) or by keyword.
     """
@@ -1735,7 +1735,7 @@ def build_positional_arguments(ctx: SessionContext) -> DataFrame:
 
 
 def build_public_bindings(ctx: SessionContext) -> DataFrame:
-    """View `public_bindings` (resolve.sem:86).
+    """View `public_bindings` (resolve.sem:87).
 
     The public names each module binds itself."""
     df = ctx.table("flow_bindings")
@@ -1746,7 +1746,7 @@ def build_public_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_reference_edges(ctx: SessionContext) -> DataFrame:
-    """View `reference_edges` (cpg.sem:301)."""
+    """View `reference_edges` (cpg.sem:303)."""
     df = ctx.table("name_references")
     df = df.union_by_name(ctx.table("builtin_references"))
     df = df.distinct()
@@ -1768,7 +1768,7 @@ def build_reference_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_calls(ctx: SessionContext) -> DataFrame:
-    """View `resolved_calls` (resolve.sem:464).
+    """View `resolved_calls` (resolve.sem:477).
 
     Every call site with each callee it may reach, how that was found, and how sure it is."""
     df = ctx.table("direct_calls")
@@ -1792,7 +1792,7 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
-    """View `resolved_decorations` (resolve.sem:339).
+    """View `resolved_decorations` (resolve.sem:347).
 
     A decorated name keeps the function itself only when round 1 found nothing the decorator returns
     (a decorator from outside the tree, or one whose result cannot be followed)."""
@@ -1809,7 +1809,7 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:306)."""
+    """View `resolved_edges` (cpg.sem:308)."""
     df = ctx.table("call_edges")
     df = df.union_by_name(ctx.table("function_call_edges"))
     df = df.union_by_name(ctx.table("inheritance_edges"))
@@ -1819,7 +1819,7 @@ def build_resolved_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_1` (resolve.sem:175).
+    """View `return_steps_1` (resolve.sem:178).
 
     Calling a function gives what it returns."""
     df = ctx.table("values_1")
@@ -1837,7 +1837,7 @@ def build_return_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_2` (resolve.sem:380).
+    """View `return_steps_2` (resolve.sem:389).
 
     Calling a function gives what it returns."""
     df = ctx.table("values_2")
@@ -1855,7 +1855,7 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:154).
+    """View `scope_nesting_edges` (cpg.sem:153).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -1876,7 +1876,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:150)."""
+    """View `scope_nodes` (cpg.sem:149)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1893,7 +1893,7 @@ def build_scope_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:160).
+    """View `scope_owner_edges` (cpg.sem:159).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
@@ -1909,7 +1909,7 @@ def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:146).
+    """View `scope_rows` (cpg.sem:145).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
     """
@@ -1922,7 +1922,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_1(ctx: SessionContext) -> DataFrame:
-    """View `slots_1` (resolve.sem:158).
+    """View `slots_1` (resolve.sem:161).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("values_1")
@@ -1932,7 +1932,7 @@ def build_slots_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_2(ctx: SessionContext) -> DataFrame:
-    """View `slots_2` (resolve.sem:363).
+    """View `slots_2` (resolve.sem:372).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("values_2")
@@ -1942,7 +1942,7 @@ def build_slots_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_exports(ctx: SessionContext) -> DataFrame:
-    """View `star_exports` (resolve.sem:101).
+    """View `star_exports` (resolve.sem:102).
 
     What a star import brings in, through chains of star imports: (module, name, module that binds it).
     """
@@ -1953,7 +1953,7 @@ def build_star_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_flows(ctx: SessionContext) -> DataFrame:
-    """View `star_flows` (resolve.sem:107)."""
+    """View `star_flows` (resolve.sem:108)."""
     df = ctx.table("star_imports").alias("s")
     df = df.join_on(
         ctx.table("star_exports").alias("e"), (col("s.exporter") == col("e.module")), how="inner"
@@ -1970,7 +1970,7 @@ def build_star_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_imports(ctx: SessionContext) -> DataFrame:
-    """View `star_imports` (resolve.sem:95).
+    """View `star_imports` (resolve.sem:96).
 
     `from m import *` imports, between modules of the tree."""
     df = ctx.table("py_imports").alias("i")
@@ -1983,21 +1983,21 @@ def build_star_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `starts_1` (resolve.sem:202)."""
+    """View `starts_1` (resolve.sem:207)."""
     df = ctx.table("var_starts_1")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `starts_2` (resolve.sem:407)."""
+    """View `starts_2` (resolve.sem:418)."""
     df = ctx.table("var_starts_2")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `steps_1` (resolve.sem:193)."""
+    """View `steps_1` (resolve.sem:197)."""
     df = ctx.table("module_steps_1")
     df = df.union_by_name(ctx.table("return_steps_1"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2007,7 +2007,7 @@ def build_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `steps_2` (resolve.sem:398)."""
+    """View `steps_2` (resolve.sem:408)."""
     df = ctx.table("module_steps_2")
     df = df.union_by_name(ctx.table("return_steps_2"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2018,7 +2018,7 @@ def build_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_members(ctx: SessionContext) -> DataFrame:
-    """View `super_members` (resolve.sem:268).
+    """View `super_members` (resolve.sem:275).
 
     `super().m` in a method of C finds m in the classes after C in C's MRO."""
     df = ctx.table("class_order").alias("o")
@@ -2042,7 +2042,7 @@ def build_super_members(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_steps(ctx: SessionContext) -> DataFrame:
-    """View `super_steps` (resolve.sem:274)."""
+    """View `super_steps` (resolve.sem:281)."""
     df = ctx.table("super_members").alias("c")
     df = df.join_on(
         ctx.table("values_2").alias("v"),
@@ -2062,7 +2062,7 @@ def build_super_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:176).
+    """View `symbol_edges` (cpg.sem:175).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -2073,7 +2073,7 @@ def build_symbol_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:171).
+    """View `symbol_nodes` (cpg.sem:170).
 
     Symbols sit at the start of their scope, zero width; the id carries the name."""
     df = ctx.table("symbol_rows")
@@ -2092,7 +2092,7 @@ def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:164)."""
+    """View `symbol_rows` (cpg.sem:163)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -2116,7 +2116,7 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_edges` (cpg.sem:112).
+    """View `syntax_detail_edges` (cpg.sem:111).
 
     A function has its parameters; a definition contains its calls, imports and attribute accesses; a decorator
     decorates its definition; a docstring documents its owner."""
@@ -2135,7 +2135,7 @@ def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_nodes` (cpg.sem:132)."""
+    """View `syntax_detail_nodes` (cpg.sem:131)."""
     df = ctx.table("syntax_details")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2152,7 +2152,7 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_details(ctx: SessionContext) -> DataFrame:
-    """View `syntax_details` (cpg.sem:106).
+    """View `syntax_details` (cpg.sem:105).
 
     Syntax detail rows, each with the module, class or function it belongs to."""
     df = ctx.table("parameter_nodes")
@@ -2168,7 +2168,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:308)."""
+    """View `syntax_edges` (cpg.sem:311)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))
@@ -2187,7 +2187,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_target_ids(ctx: SessionContext) -> DataFrame:
-    """View `target_ids` (cpg.sem:248).
+    """View `target_ids` (cpg.sem:249).
 
     The CPG node of every name a resolution can reach."""
     df = ctx.table("definition_targets")
@@ -2220,7 +2220,7 @@ def build_tree_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_undecorated_values(ctx: SessionContext) -> DataFrame:
-    """View `undecorated_values` (resolve.sem:345)."""
+    """View `undecorated_values` (resolve.sem:353)."""
     df = ctx.table("decorated_values").alias("d")
     df = df.join_on(
         ctx.table("resolved_decorations").alias("r"),
@@ -2238,7 +2238,7 @@ def build_undecorated_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_1(ctx: SessionContext) -> DataFrame:
-    """View `values_1` (resolve.sem:151)."""
+    """View `values_1` (resolve.sem:153)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_1" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_1" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_1" AS "v" JOIN "flows_1" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_1"'
     )
@@ -2246,7 +2246,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_2(ctx: SessionContext) -> DataFrame:
-    """View `values_2` (resolve.sem:356)."""
+    """View `values_2` (resolve.sem:364)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_2" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_2" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
@@ -2254,7 +2254,7 @@ def build_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_1` (resolve.sem:196).
+    """View `var_starts_1` (resolve.sem:201).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("py_refs").alias("r")
@@ -2277,7 +2277,7 @@ def build_var_starts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_2` (resolve.sem:401).
+    """View `var_starts_2` (resolve.sem:412).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("py_refs").alias("r")
