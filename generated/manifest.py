@@ -11,7 +11,7 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "9464af8b9dc9e0c490c3b9f201f2a0d14b9303e152e1d70fdaf117aa293e61a6",
+        "cpg.sem": "57d793a28e473b72bb54b4ddc54380347ce3d3de9fc4be441fc88f813d02b671",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
         "names.sem": "13df5b062f2d36c7fa2fa63cf5143376f63b18ac73d2a3101a7b5a8a3c8dd619",
         "resolve.sem": "0051757a52efc020f3682af90aa78341bdc586b73ccfccb4c5435490a243d7d0",
@@ -19,11 +19,11 @@ SPEC_HASHES = MappingProxyType(
 )
 
 
-SPEC_FINGERPRINT = "9bd697c884931672d1cb763eb252ee9418e8f83cee3e84b159f060b7267216ec"
+SPEC_FINGERPRINT = "1f1e9afce04720897bcfb5410ef91b012f5c5bebd62c73a14d0b0ae2c59a3e41"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "2e8d65d27a7d551458f5283a4bc3e5ece070e76785b2d70cf0cdcd6502927913"
+PROGRAM_FINGERPRINT = "53fafc18ad471b2e7b78a2d588e6864b600e608b6ccf7fe1fa83a41b4b225a2c"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -31,7 +31,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
     {
         "attribute_nodes": "1367eed518a684efd570e2e6b296167d8666b5d08f98af0b97ce09e210fa7180",
         "block_rows": "b07c6f7262e07d2832028dc3d576290b4b17d99b94bf9556f49511dfb05330e3",
-        "block_nodes": "37ce7378d2bce1006d70f5c52e1954969d7fa17b66b9fbb1e5583a59e52cf17a",
+        "block_nodes": "d9ab9c9ec4b93db55123f1eab8d3274b231d26bdfbc0f94f88600ff38b964a2f",
         "block_edges": "046e83c8b6eaad87f8d454120b2cddc307b7342315f6cdea06f4c020974a8e09",
         "call_nodes": "865b615432e01faa860e54a7ad56cb8c3b8f0d4dc90be5cef2e5a722af425f2d",
         "decorator_nodes": "e8b2fc47f9a544d462121371c102c4cef2da7f352770df56c021eb045291dd5d",
@@ -47,7 +47,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "builtin_names": "0bf1a637469d85a9cf599f36d2846bd6e189016adae2175460569481f25f4e16",
         "name_rows": "907c794a1f7acbeda95b89fba92123976a3ebf734faa23f3fc2b0faddfa6792e",
         "builtin_references": "4359757b6192692aea1f0ac35f8dd82461c09061b46a039a386545d3ec36b369",
-        "name_nodes": "8898016842365ae894004df2324381cc452bde3e3d4beaa8a97c7234324f4779",
+        "name_nodes": "5b614065c5a906bb3219b5be549bb1acec02e965c5ec44477f071709bc7143cd",
         "chain_steps": "666752a32ffa28576f3575fa7e89ebb552339efe2f4711197af9cc7f7d9412fe",
         "assigned_flows": "f3e0f280420f5d09c478e760481d96cb0cb3b6185707436e3610fd483336d7cd",
         "fixed_starts": "f75267bdb86d25cbae177bc38e4403b3e7e9c1d51d459327bfa7e15015c152b9",
@@ -55,28 +55,28 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "definition_ids": "4eda69d9f00e549381692328fb118cefbf91ea5fa1062c45809331edce591574",
         "block_owner_edges": "3fa69e23296d4ac77cfa3ff776f2d7ac8d6fb31868a8cf86b80b0822e43de39e",
         "definition_containment": "3295e5da67e32ed59b350731251f1b4ec43f7d83e9957643f3ef6bdc3c0261d3",
-        "definition_nodes": "309a964e07fd4684d523c703388a7156bd659d61de0850929773ed4c8606202f",
+        "definition_nodes": "432981c6c9da77d9bee6ad2039dbc93e7f29eb018712a68a97e093717474698c",
         "definition_targets": "7a1ed6b9da04238ff9da81a456a5fb918b6e33ed8e2679420c6c0d9b032df587",
-        "file_nodes": "19968f585e5eec1b7d064a3219f5c4e09f785e0768335c4e8770baf38ffa177e",
+        "file_nodes": "0f2c51df1e02c54713b7dd8cfa5bec839365af682b4d8eb62bea0567d424d820",
         "file_containment": "f20ce507d080e4584247751058602a6a1e05ed65da922b63bc76c2a4e29b911b",
         "diagnostic_rows": "4b80faab40241c18218d5819f786a98ffb83ef0f59b7fc0e77064c9385fd1a55",
         "diagnostic_edges": "801ecb83242713b69c8abcf7f4504a0b4f862156ae5ba42ff0bb54cfd49e386d",
-        "diagnostic_nodes": "e2342117831327d0f561c7caccc7e8f28a9d88d7de6105e3c12e2d74d4c7db2c",
+        "diagnostic_nodes": "940fd3b1c2ab20b46d7e5cf0eb5650033d114d49e7f10e43f0afb43c2177140b",
         "diagnostics": "6f933e3109893f61a4529f6b527f819fb2c9ea370f1b7b602504df5145f3bd02",
         "scope_rows": "333a82da4359a85182d04b37f258fd75cb92ae14b1831bab35b20e1ae4f8dcab",
         "scope_nesting_edges": "6d6ac64386030fbf9703e09200970a94aadde3d5de1e8e27ae2782282293016d",
-        "scope_nodes": "9a9ffe23929248da0380c520fcd73d608cf863c05bbbc721841658873cc73406",
+        "scope_nodes": "6ef4947163fe8eb4408af5b82cdbe5a3fc72a7dfeed7bc53f96edbb97c2f6286",
         "scope_owner_edges": "65b32e75e2b5a9561f11190260b20acc6dc5be50002615b477b73f65adc63a40",
         "symbol_rows": "428db781da3ba1bc2c51896d424fdb454a115778a00c5d9e9e40f0b7fc63a0d5",
         "symbol_edges": "a674c980ac207c7e0e6c435fd2a172a5c0fb2d8c350d87096e9d31b60cdc45bc",
-        "symbol_nodes": "4ac5e0047f056a6a3fa2f460633934a30d50a67500a243b0e1ad2df7e2df780c",
+        "symbol_nodes": "d5ccc943a1a06320a651856fdbcddc95e1910252dd1ce1b802dbd5315a5207e3",
         "syntax_details": "8e8ee54af6e8d9aede29e4f55cc026c7688460d1dd28318df74b9bbafcefd4ac",
         "syntax_detail_edges": "17dd5733692abfec3bf6714f0ce210baacdb9711fd073674d040b2a1b6e2e44a",
         "contained_detail_edges": "27294955a644e6ce6912b645a85a6d59f2abef67cda1cf4aaa7069d044f5e143",
         "decorator_edges": "f6a0bd5abde74599d657637e2d6f477666d4541b9fe779ef718c4ff5fdaad428",
         "docstring_edges": "d005f9d47d0f25650def1c4587c41c1345f2c47e89358462ca8cfea07183cd70",
         "parameter_edges": "2065e721fca86a6f2216db812b2d88046a299fa89576c3b138be683e9a9dc54c",
-        "syntax_detail_nodes": "56f48f07829b0c7f5145e3bc47a9c81617edf69e4ae6a928287f4c3f4ed8fc6b",
+        "syntax_detail_nodes": "0057798a15b499b1733fa23fea5fcd23945ca60c04d900765f5cef2d122610fa",
         "syntax_edges": "af8b2b0db52f192a172f0d7e9b276d6e1dab2a2515d4edbdb3b3c4f74064baaa",
         "tree_classes": "a3a3308f846472ad0e63b18a17558a7a66b62017f4287ccac8d3cde434d1eefc",
         "construct_steps": "83c312af542a741609fa71a35e6a0caa0b27fb84201202c021acc42823b23397",
@@ -159,8 +159,8 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "resolved_calls": "535601001cbab77d71349b91df486ff1f7a2d149f00c5d143d9a8cb70431aa91",
         "call_graph": "9ebed6ad29937b76ff0d3654d86a7f01657f2bd5108754eddb2a15c66b86beba",
         "external_callees": "bbba99a427759187487badce06bcb927b186376e69e7685a8096ac997b8e7413",
-        "external_nodes": "09e744fa6d6f497d8b7306a5f12b0434f2a816004583a23e35308ba584b12a10",
-        "cpg_nodes": "9f29c461546dd0ad65a812e0745103126c0da5963dbb593be16cca71ddc86fc7",
+        "external_nodes": "3f9a1ac02053a7370d115ffa225c87a5545cbddf1dbbf089852d41213b865520",
+        "cpg_nodes": "c14d961a98f91c2362a2dcb80b4764457228f207269baa316151bcfcaad60fe7",
         "external_targets": "e86d9dc8ecb953e76ad93e9691109f546619fb04efa43be7c16e170d95784b0e",
         "target_ids": "eaed364d4f006cc7808141aa3edc720f8fc8ba7d2eaf4248b988506c12cf0e12",
         "call_edges": "8fa9e6e17388cc0c15d9a3dfb012353dc29853b0e28591e82723a7240f3f4967",

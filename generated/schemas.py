@@ -646,6 +646,8 @@ schema_block_nodes = pa.schema(
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
     ]
 )
 
@@ -979,6 +981,8 @@ schema_cpg_nodes = pa.schema(
         pa.field("bend", pa.int64(), nullable=True),
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=True),
         pa.field("qualified_name", pa.string(), nullable=True),
     ]
@@ -1073,6 +1077,8 @@ schema_definition_nodes = pa.schema(
         pa.field("bend", pa.int64(), nullable=False),
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
@@ -1108,6 +1114,8 @@ schema_diagnostic_nodes = pa.schema(
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
     ]
 )
 
@@ -1231,6 +1239,8 @@ schema_external_nodes = pa.schema(
         pa.field("name", pa.string_view(), nullable=True),
         pa.field("qualname", pa.string_view(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
     ]
 )
 
@@ -1260,6 +1270,8 @@ schema_file_nodes = pa.schema(
         pa.field("bend", pa.int64(), nullable=False),
         pa.field("line", pa.int64(), nullable=False),
         pa.field("col", pa.int64(), nullable=False),
+        pa.field("end_line", pa.int64(), nullable=False),
+        pa.field("end_col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
@@ -1558,6 +1570,8 @@ schema_name_nodes = pa.schema(
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string_view(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
     ]
 )
 
@@ -1744,6 +1758,8 @@ schema_scope_nodes = pa.schema(
         pa.field("bend", pa.int64(), nullable=True),
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
@@ -1921,6 +1937,8 @@ schema_symbol_nodes = pa.schema(
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string_view(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
     ]
 )
 
@@ -1959,6 +1977,8 @@ schema_syntax_detail_nodes = pa.schema(
         pa.field("name", pa.string(), nullable=True),
         pa.field("qualname", pa.string(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
     ]
 )
 

@@ -85,7 +85,7 @@ def build_assigned_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
-    """View `attribute_nodes` (cpg.sem:100)."""
+    """View `attribute_nodes` (cpg.sem:105)."""
     df = ctx.table("ast_attributes")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -151,7 +151,7 @@ def build_base_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_edges` (cpg.sem:191).
+    """View `block_edges` (cpg.sem:201).
 
     Control passes from one block to another: falling through, jumping, or raising to a handler."""
     df = ctx.table("bytecode_edges").alias("e")
@@ -178,7 +178,7 @@ def build_block_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_nodes(ctx: SessionContext) -> DataFrame:
-    """View `block_nodes` (cpg.sem:186)."""
+    """View `block_nodes` (cpg.sem:195)."""
     df = ctx.table("block_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -191,11 +191,13 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
         col("qualname").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
+    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
     return df
 
 
 def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_owner_edges` (cpg.sem:199).
+    """View `block_owner_edges` (cpg.sem:209).
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
@@ -212,7 +214,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_rows(ctx: SessionContext) -> DataFrame:
-    """View `block_rows` (cpg.sem:180)."""
+    """View `block_rows` (cpg.sem:189)."""
     df = ctx.table("bytecode_blocks").alias("b")
     df = df.join_on(
         ctx.table("bytecode_code_objects").alias("c"),
@@ -248,7 +250,7 @@ def build_bound_arguments(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_names(ctx: SessionContext) -> DataFrame:
-    """View `builtin_names` (cpg.sem:231)."""
+    """View `builtin_names` (cpg.sem:242)."""
     df = ctx.table("py_name_uses")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
@@ -256,7 +258,7 @@ def build_builtin_names(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_references(ctx: SessionContext) -> DataFrame:
-    """View `builtin_references` (cpg.sem:299)."""
+    """View `builtin_references` (cpg.sem:311)."""
     df = ctx.table("name_rows")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(
@@ -268,7 +270,7 @@ def build_builtin_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `call_edges` (cpg.sem:252).
+    """View `call_edges` (cpg.sem:264).
 
     A call site calls what it resolves to; a decorator is called with the function it decorates."""
     df = ctx.table("resolved_calls").alias("c")
@@ -319,7 +321,7 @@ def build_call_graph(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_nodes(ctx: SessionContext) -> DataFrame:
-    """View `call_nodes` (cpg.sem:84)."""
+    """View `call_nodes` (cpg.sem:89)."""
     df = ctx.table("ast_calls")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -658,7 +660,7 @@ def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `contained_detail_edges` (cpg.sem:119)."""
+    """View `contained_detail_edges` (cpg.sem:124)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter(
         f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT"), lit("ATTRIBUTE")], negated=False)
@@ -668,7 +670,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:322).
+    """Output `cpg_edges` (cpg.sem:334).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -685,7 +687,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:316).
+    """Output `cpg_nodes` (cpg.sem:328).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -705,6 +707,8 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
         col("bend").alias("bend"),
         col("line").alias("line"),
         col("col").alias("col"),
+        col("end_line").alias("end_line"),
+        col("end_col").alias("end_col"),
         col("name").alias("name"),
         col("qualname").alias("qualified_name"),
     )
@@ -743,7 +747,7 @@ def build_decorated_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_edges(ctx: SessionContext) -> DataFrame:
-    """View `decorator_edges` (cpg.sem:123)."""
+    """View `decorator_edges` (cpg.sem:128)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DECORATOR")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
@@ -751,7 +755,7 @@ def build_decorator_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
-    """View `decorator_nodes` (cpg.sem:92)."""
+    """View `decorator_nodes` (cpg.sem:97)."""
     df = ctx.table("ast_decorators")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -768,7 +772,7 @@ def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_containment(ctx: SessionContext) -> DataFrame:
-    """View `definition_containment` (cpg.sem:66).
+    """View `definition_containment` (cpg.sem:71).
 
     A definition is contained by the module, class or function it is defined in."""
     df = ctx.table("definition_ids").alias("child")
@@ -790,7 +794,7 @@ def build_definition_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_ids(ctx: SessionContext) -> DataFrame:
-    """View `definition_ids` (cpg.sem:58).
+    """View `definition_ids` (cpg.sem:62).
 
     Modules, classes, functions and lambdas, named by their dotted path in the tree."""
     df = ctx.table("py_scopes")
@@ -808,7 +812,7 @@ def build_definition_ids(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_nodes(ctx: SessionContext) -> DataFrame:
-    """View `definition_nodes` (cpg.sem:62)."""
+    """View `definition_nodes` (cpg.sem:66)."""
     df = ctx.table("definition_ids")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -817,6 +821,8 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
         col("bend").alias("bend"),
         col("line").alias("line"),
         col("col").alias("col"),
+        col("end_line").alias("end_line"),
+        col("end_col").alias("end_col"),
         col("name").alias("name"),
         col("fqn").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
@@ -825,14 +831,14 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_targets(ctx: SessionContext) -> DataFrame:
-    """View `definition_targets` (cpg.sem:242)."""
+    """View `definition_targets` (cpg.sem:254)."""
     df = ctx.table("definition_ids")
     df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_edges` (cpg.sem:214).
+    """View `diagnostic_edges` (cpg.sem:225).
 
     A file reports what went wrong with it."""
     df = ctx.table("diagnostic_rows").alias("d")
@@ -846,7 +852,7 @@ def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_nodes` (cpg.sem:209)."""
+    """View `diagnostic_nodes` (cpg.sem:219)."""
     df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -859,11 +865,13 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
         col("message").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
+    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
     return df
 
 
 def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_rows` (cpg.sem:206)."""
+    """View `diagnostic_rows` (cpg.sem:216)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
@@ -871,7 +879,7 @@ def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:219).
+    """Output `diagnostics` (cpg.sem:230).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("diagnostic_rows")
@@ -907,7 +915,7 @@ def build_direct_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_edges(ctx: SessionContext) -> DataFrame:
-    """View `docstring_edges` (cpg.sem:127)."""
+    """View `docstring_edges` (cpg.sem:132)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DOCSTRING")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
@@ -915,7 +923,7 @@ def build_docstring_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
-    """View `docstring_nodes` (cpg.sem:96)."""
+    """View `docstring_nodes` (cpg.sem:101)."""
     df = ctx.table("ast_docstrings")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -932,7 +940,7 @@ def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_callees(ctx: SessionContext) -> DataFrame:
-    """View `external_callees` (cpg.sem:224)."""
+    """View `external_callees` (cpg.sem:235)."""
     df = ctx.table("resolved_calls")
     df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
     df = df.select(col("callee").alias("name"))
@@ -1020,7 +1028,7 @@ def build_external_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_module_imports` (cpg.sem:281)."""
+    """View `external_module_imports` (cpg.sem:293)."""
     df = ctx.table("external_imports").alias("x")
     df = df.join_on(
         ctx.table("py_imports").alias("i"),
@@ -1041,14 +1049,14 @@ def build_external_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_modules(ctx: SessionContext) -> DataFrame:
-    """View `external_modules` (cpg.sem:228)."""
+    """View `external_modules` (cpg.sem:239)."""
     df = ctx.table("external_imports")
     df = df.select(col("value").alias("name"))
     return df
 
 
 def build_external_nodes(ctx: SessionContext) -> DataFrame:
-    """View `external_nodes` (cpg.sem:236).
+    """View `external_nodes` (cpg.sem:247).
 
     Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
     df = ctx.table("external_callees")
@@ -1066,18 +1074,20 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
         col("name").alias("qualname"),
         f.concat(lit("external:"), col("name")).alias("cpg_id"),
     )
+    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
     return df
 
 
 def build_external_targets(ctx: SessionContext) -> DataFrame:
-    """View `external_targets` (cpg.sem:245)."""
+    """View `external_targets` (cpg.sem:257)."""
     df = ctx.table("external_nodes")
     df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_file_containment(ctx: SessionContext) -> DataFrame:
-    """View `file_containment` (cpg.sem:73).
+    """View `file_containment` (cpg.sem:78).
 
     A file contains the module parsed from it."""
     df = ctx.table("file_nodes").alias("file")
@@ -1096,7 +1106,7 @@ def build_file_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_file_nodes(ctx: SessionContext) -> DataFrame:
-    """View `file_nodes` (cpg.sem:52).
+    """View `file_nodes` (cpg.sem:56).
 
     Files are nodes too, so that a module can be traced to the file it came from."""
     df = ctx.table("source_files")
@@ -1107,6 +1117,8 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
         col("size_bytes").alias("bend"),
         lit(1).alias("line"),
         lit(0).alias("col"),
+        col("line_count").alias("end_line"),
+        lit(0).alias("end_col"),
         col("file_id").alias("name"),
         col("file_id").alias("qualname"),
     )
@@ -1164,7 +1176,7 @@ def build_flows_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `function_call_edges` (cpg.sem:260).
+    """View `function_call_edges` (cpg.sem:272).
 
     The function-level call graph, between definition nodes."""
     df = ctx.table("call_graph").alias("g")
@@ -1254,7 +1266,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_edges(ctx: SessionContext) -> DataFrame:
-    """View `import_edges` (cpg.sem:288).
+    """View `import_edges` (cpg.sem:300).
 
     A module imports the modules of its import statements, in the tree or outside it."""
     df = ctx.table("module_imports")
@@ -1271,7 +1283,7 @@ def build_import_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_nodes(ctx: SessionContext) -> DataFrame:
-    """View `import_nodes` (cpg.sem:88)."""
+    """View `import_nodes` (cpg.sem:93)."""
     df = ctx.table("ast_imports")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1330,7 +1342,7 @@ def build_imported_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
-    """View `inheritance_edges` (cpg.sem:267).
+    """View `inheritance_edges` (cpg.sem:279).
 
     A class inherits from each base class it names."""
     df = ctx.table("class_bases").alias("b")
@@ -1520,7 +1532,7 @@ def build_members_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `module_imports` (cpg.sem:273)."""
+    """View `module_imports` (cpg.sem:285)."""
     df = ctx.table("py_imports").alias("i")
     df = df.join_on(
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
@@ -1595,7 +1607,7 @@ def build_module_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_nodes(ctx: SessionContext) -> DataFrame:
-    """View `name_nodes` (cpg.sem:138)."""
+    """View `name_nodes` (cpg.sem:144)."""
     df = ctx.table("name_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1608,11 +1620,13 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
         f.concat(f.concat(col("ns"), lit(".")), col("name")).alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
+    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
     return df
 
 
 def build_name_references(ctx: SessionContext) -> DataFrame:
-    """View `name_references` (cpg.sem:293).
+    """View `name_references` (cpg.sem:305).
 
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
@@ -1636,7 +1650,7 @@ def build_name_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_rows(ctx: SessionContext) -> DataFrame:
-    """View `name_rows` (cpg.sem:135).
+    """View `name_rows` (cpg.sem:141).
 
     Every name read, bound or deleted, with the namespace that binds it."""
     df = ctx.table("py_name_uses")
@@ -1670,7 +1684,7 @@ def build_own_globals(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_edges(ctx: SessionContext) -> DataFrame:
-    """View `parameter_edges` (cpg.sem:115)."""
+    """View `parameter_edges` (cpg.sem:120)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("PARAMETER")))
     df = df.select(
@@ -1680,7 +1694,7 @@ def build_parameter_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
-    """View `parameter_nodes` (cpg.sem:80)."""
+    """View `parameter_nodes` (cpg.sem:85)."""
     df = ctx.table("ast_parameters")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1746,7 +1760,7 @@ def build_public_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_reference_edges(ctx: SessionContext) -> DataFrame:
-    """View `reference_edges` (cpg.sem:303)."""
+    """View `reference_edges` (cpg.sem:315)."""
     df = ctx.table("name_references")
     df = df.union_by_name(ctx.table("builtin_references"))
     df = df.distinct()
@@ -1809,7 +1823,7 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:308)."""
+    """View `resolved_edges` (cpg.sem:320)."""
     df = ctx.table("call_edges")
     df = df.union_by_name(ctx.table("function_call_edges"))
     df = df.union_by_name(ctx.table("inheritance_edges"))
@@ -1855,7 +1869,7 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:153).
+    """View `scope_nesting_edges` (cpg.sem:161).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -1876,7 +1890,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:149)."""
+    """View `scope_nodes` (cpg.sem:156)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1885,6 +1899,8 @@ def build_scope_nodes(ctx: SessionContext) -> DataFrame:
         col("bend").alias("bend"),
         col("line").alias("line"),
         col("col").alias("col"),
+        col("end_line").alias("end_line"),
+        col("end_col").alias("end_col"),
         col("name").alias("name"),
         col("qualname").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
@@ -1893,7 +1909,7 @@ def build_scope_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:159).
+    """View `scope_owner_edges` (cpg.sem:167).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
@@ -1909,7 +1925,7 @@ def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:145).
+    """View `scope_rows` (cpg.sem:152).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
     """
@@ -2062,7 +2078,7 @@ def build_super_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:175).
+    """View `symbol_edges` (cpg.sem:184).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -2073,7 +2089,7 @@ def build_symbol_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:170).
+    """View `symbol_nodes` (cpg.sem:178).
 
     Symbols sit at the start of their scope, zero width; the id carries the name."""
     df = ctx.table("symbol_rows")
@@ -2088,11 +2104,13 @@ def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
         col("scope_cpg_id").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
+    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
     return df
 
 
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:163)."""
+    """View `symbol_rows` (cpg.sem:171)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -2116,7 +2134,7 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_edges` (cpg.sem:111).
+    """View `syntax_detail_edges` (cpg.sem:116).
 
     A function has its parameters; a definition contains its calls, imports and attribute accesses; a decorator
     decorates its definition; a docstring documents its owner."""
@@ -2135,7 +2153,7 @@ def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_nodes` (cpg.sem:131)."""
+    """View `syntax_detail_nodes` (cpg.sem:136)."""
     df = ctx.table("syntax_details")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2148,11 +2166,13 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
         col("qualname").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
+    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
     return df
 
 
 def build_syntax_details(ctx: SessionContext) -> DataFrame:
-    """View `syntax_details` (cpg.sem:105).
+    """View `syntax_details` (cpg.sem:110).
 
     Syntax detail rows, each with the module, class or function it belongs to."""
     df = ctx.table("parameter_nodes")
@@ -2168,7 +2188,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:311)."""
+    """View `syntax_edges` (cpg.sem:323)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))
@@ -2187,7 +2207,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_target_ids(ctx: SessionContext) -> DataFrame:
-    """View `target_ids` (cpg.sem:249).
+    """View `target_ids` (cpg.sem:261).
 
     The CPG node of every name a resolution can reach."""
     df = ctx.table("definition_targets")

@@ -6,7 +6,6 @@ from typing import Iterable
 
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
-from datafusion import col
 
 from runtime.context import ExecutionContext
 from runtime.errors import SemcError
@@ -77,8 +76,9 @@ def register_views(context: ExecutionContext, stage_shared: bool = False) -> dic
         df = view.builder(context.session)
         if view.cache is CachePolicy.MEMORY and stage_shared:
             location = context.resolver.location(view.name)
-            write_deltalake(str(location), _plain_strings(df), mode="overwrite", schema_mode="overwrite")
-            context.session.register_table(view.name, DeltaTable(str(location)))
+            write_deltalake(str(location), _batches_for_delta(df), mode="overwrite", schema_mode="overwrite")
+            # As a pyarrow dataset: a Delta provider scan cannot run inside a stream pulled from Python.
+            context.session.register_dataset(view.name, DeltaTable(str(location)).to_pyarrow_dataset())
             continue
         if view.cache is CachePolicy.MEMORY:
             df = df.cache()
@@ -87,16 +87,21 @@ def register_views(context: ExecutionContext, stage_shared: bool = False) -> dic
     return installed
 
 
-def _plain_strings(df):
-    """Casts string columns to large strings. A union can deliver one branch's batches as Utf8 under a
-    Utf8View schema (or the reverse); the Delta writer reads the stream by its schema and refuses them, while
-    a real cast, evaluated per batch, settles each batch's type. Delta stores all of them as strings."""
-    fields = df.schema()
-    textual = [pa.types.is_string(f.type) or pa.types.is_string_view(f.type) for f in fields]
-    if not any(textual):
-        return df
-    return df.select(*[col(f.name).cast(pa.large_string()).alias(f.name) if is_text else col(f.name)
-                       for f, is_text in zip(fields, textual)])
+def _batches_for_delta(df) -> pa.RecordBatchReader:
+    """The view's rows as a reader that Delta pulls from Python.
+
+    Handing the DataFrame itself to the Delta writer deadlocks when the plan calls a Python UDF on a worker
+    thread (the writer holds the GIL while it drains the stream); pulling batch by batch here releases it
+    between batches. Each batch is also cast to one schema with plain strings: a union can deliver one
+    branch's strings as Utf8 and another's as Utf8View, which the writer would refuse."""
+    schema = pa.schema([f.with_type(pa.string()) if pa.types.is_string_view(f.type) else f for f in df.schema()])
+
+    def batches():
+        for batch in df.execute_stream():
+            table = pa.Table.from_batches([batch.to_pyarrow()])
+            yield from table.cast(schema).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def check_no_orphans(context: ExecutionContext) -> None:

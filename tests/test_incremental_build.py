@@ -14,7 +14,7 @@ import runtime
 from runtime.build import REPORT_NAME
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tree_basic"
-OUTPUTS = ("cpg_nodes", "cpg_edges", "diagnostics", "cpg_detail_nodes", "cpg_detail_edges")
+OUTPUTS = ("cpg_nodes", "cpg_edges", "diagnostics", "call_graph")
 
 
 def rows(out: Path, name: str) -> list[str]:
@@ -41,7 +41,7 @@ def test_rebuild_extracts_only_what_changed_and_matches_a_fresh_build(tmp_path):
     runtime.build(src, fresh)
     for name in OUTPUTS:
         assert rows(out, name) == rows(fresh, name), name
-    evidence = DeltaTable(str(out / "_evidence" / "ast_nodes")).to_pyarrow_table()
+    evidence = DeltaTable(str(out / "_evidence" / "py_scopes")).to_pyarrow_table()
     assert "pkg/shapes.py" not in set(evidence.column("file_id").to_pylist())
     qualnames = {r["qualified_name"] for r in DeltaTable(str(out / "cpg_nodes")).to_pyarrow_table().to_pylist()}
     assert {"pkg.funcs.added_later", "pkg.new.fresh"} <= qualnames
