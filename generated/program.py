@@ -56,6 +56,9 @@ view_call_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -82,6 +85,9 @@ view_class_ids = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -133,6 +139,9 @@ view_class_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -171,6 +180,9 @@ view_decorator_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -199,6 +211,9 @@ view_docstring_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -225,6 +240,9 @@ view_function_ids = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -276,6 +294,9 @@ view_function_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -316,6 +337,9 @@ view_import_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -342,6 +366,9 @@ view_module_ids = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -393,6 +420,9 @@ view_module_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -499,6 +529,9 @@ view_definition_rows = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -537,6 +570,9 @@ view_owner_ids = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -576,6 +612,9 @@ view_parameter_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -605,6 +644,9 @@ view_file_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -675,6 +717,9 @@ view_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -720,6 +765,9 @@ view_cpg_nodes = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    file_local=True,
+    file_column="file",
+    cluster_column="file",
 )
 
 
@@ -734,6 +782,9 @@ view_definition_containment = ViewSpec(
     cache=CachePolicy.NONE,
     lineage=MappingProxyType({"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -748,6 +799,9 @@ view_file_containment = ViewSpec(
     cache=CachePolicy.NONE,
     lineage=MappingProxyType({"src": (("nodes", "cpg_id"),), "dst": (("nodes", "cpg_id"),)}),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -779,6 +833,9 @@ view_cpg_edges = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    file_local=True,
+    file_column=None,
+    cluster_column="edge_id",
 )
 
 
@@ -807,6 +864,9 @@ view_diagnostics = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    file_local=True,
+    file_column="file",
+    cluster_column="file",
 )
 
 
@@ -866,6 +926,9 @@ view_scope_rows = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -884,6 +947,9 @@ view_scope_nesting_edges = ViewSpec(
         {"src": (("scope_rows", "cpg_id"),), "dst": (("scope_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -912,6 +978,9 @@ view_scope_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -933,6 +1002,9 @@ view_scope_owner_edges = ViewSpec(
         {"src": (("owner_ids", "owner_cpg_id"),), "dst": (("scope_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -979,6 +1051,9 @@ view_symbol_rows = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -995,6 +1070,9 @@ view_symbol_edges = ViewSpec(
         {"src": (("symbol_rows", "scope_cpg_id"),), "dst": (("symbol_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1034,6 +1112,9 @@ view_symbol_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -1194,6 +1275,9 @@ view_syntax_details = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -1219,6 +1303,9 @@ view_syntax_detail_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1239,6 +1326,9 @@ view_contained_detail_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1259,6 +1349,9 @@ view_decorator_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1279,6 +1372,9 @@ view_docstring_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1299,6 +1395,9 @@ view_parameter_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1387,6 +1486,9 @@ view_cpg_detail_edges = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    file_local=True,
+    file_column=None,
+    cluster_column="edge_id",
 )
 
 
@@ -1427,6 +1529,9 @@ view_syntax_detail_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -1526,6 +1631,9 @@ view_cpg_detail_nodes = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    file_local=True,
+    file_column="file",
+    cluster_column="file",
 )
 
 
