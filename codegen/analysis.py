@@ -14,6 +14,7 @@ from dsl import codes
 from dsl.diagnostics import Diagnostic, SpecError
 from codegen.arrow_types import arrow_field
 from codegen.lineage import Source, view_lineage
+from codegen.locality import NOT_LOCAL, Locality, dataset_locality, view_locality
 from codegen.plan_walk import scalar_function_names
 from codegen.schema_agreement import disagreements
 from codegen.udfs import ResolvedUdf, resolve_udfs
@@ -26,6 +27,7 @@ from runtime.plans import (
     required_columns,
     scanned_tables,
 )
+from runtime.program import FILE_ID_COLUMN
 
 def dataset_schema(dataset: Dataset) -> pa.Schema:
     return pa.schema([arrow_field(c.name, c.type) for c in dataset.columns])
@@ -40,6 +42,7 @@ class ViewAnalysis:
     fingerprint: str
     lineage: Mapping[str, tuple[Source, ...]]  # output column -> (input, column) pairs it is computed from
     required_udfs: tuple[str, ...]
+    locality: Locality = NOT_LOCAL  # whether each row depends on one source file's evidence only
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,11 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
     identities = {u.spec.name: u.identity for u in udfs}
     ctx = placeholder_context((), [u.spec for u in udfs])
     columns_of: dict[str, list[str]] = {}
+    localities: dict[str, Locality] = {}
     for name, schema in sorted(dataset_schemas.items()):
         register_placeholder(ctx, name, schema)
         columns_of[name] = schema.names
+        localities[name] = dataset_locality(schema.names, FILE_ID_COLUMN)
     analysed: list[ViewAnalysis] = []
     diagnostics: list[Diagnostic] = []
     failed: set[str] = set()
@@ -105,6 +110,7 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
             columns = {t: c for t, c in required_columns(df).items() if t != name}
             lineage = view_lineage(df, {**columns_of, name: schema.names})
             lineage = {c: tuple(s for s in sources if s[0] != name) for c, sources in lineage.items()}
+            locality = view_locality(df, localities, columns_of)
         except Exception as error:  # DataFusion reports planning errors as plain exceptions
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             diagnostics.append(
@@ -140,9 +146,17 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
             continue
         register_placeholder(ctx, name, schema)
         columns_of[name] = schema.names
+        localities[name] = locality
         analysed.append(
             ViewAnalysis(
-                view, schema, inputs, MappingProxyType(columns), fingerprint, MappingProxyType(lineage), required_udfs
+                view,
+                schema,
+                inputs,
+                MappingProxyType(columns),
+                fingerprint,
+                MappingProxyType(lineage),
+                required_udfs,
+                locality,
             )
         )
     if diagnostics:

@@ -108,6 +108,9 @@ class ViewEntry:
     lineage: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
     required_udfs: tuple[str, ...]
     write_policy: tuple[tuple[str, object], ...] | None  # keyword arguments of runtime.program.WritePolicy
+    file_local: bool = False
+    file_column: str | None = None
+    cluster_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,9 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
             tuple(item.lineage.items()),
             item.required_udfs,
             _write_policy(item.view),
+            item.locality.file_local,
+            item.locality.file_column,
+            item.locality.file_column or next(iter(item.locality.derived), None),
         )
         for item in analysis.views
     )
@@ -287,7 +293,11 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
     )
     semantic = {
         "datasets": [(e.name, e.source) for e in dataset_schemas],
-        "views": [(v.name, v.fingerprint, v.cache, v.is_output, repr(v.write_policy)) for v in views],
+        "views": [
+            (v.name, v.fingerprint, v.cache, v.is_output, repr(v.write_policy))
+            + ((v.file_column, v.cluster_column) if v.file_local else ())
+            for v in views
+        ],
         "executors": [(e.name, e.datasets) for e in executors],
         "udfs": [(u.spec.name, u.identity) for u in analysis.udfs],
     }

@@ -49,6 +49,9 @@ view_attribute_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -83,6 +86,9 @@ view_block_rows = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -113,6 +119,9 @@ view_block_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -134,6 +143,9 @@ view_block_edges = ViewSpec(
         {"src": (("block_rows", "cpg_id"),), "dst": (("block_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -173,6 +185,9 @@ view_call_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -211,6 +226,9 @@ view_decorator_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -239,6 +257,9 @@ view_docstring_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -279,6 +300,9 @@ view_import_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -318,6 +342,9 @@ view_parameter_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -354,6 +381,9 @@ view_decorated_values = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -378,6 +408,9 @@ view_decorated_definitions = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -394,6 +427,9 @@ view_flow_bindings = ViewSpec(
         {"ns": (("py_flows", "dst_ns"),), "name": (("py_flows", "dst_name"),)}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -418,6 +454,9 @@ view_known_values = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -434,6 +473,9 @@ view_import_bindings = ViewSpec(
         {"ns": (("py_imports", "dst_ns"),), "name": (("py_imports", "dst_name"),)}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -469,6 +511,9 @@ view_builtin_names = ViewSpec(
     cache=CachePolicy.NONE,
     lineage=MappingProxyType({"name": (("py_name_uses", "name"),)}),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -516,6 +561,9 @@ view_name_rows = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -532,6 +580,9 @@ view_builtin_references = ViewSpec(
         {"src": (("name_rows", "cpg_id"),), "dst": (("name_rows", "name"),), "resolution": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -562,6 +613,9 @@ view_name_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -583,6 +637,9 @@ view_chain_steps = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -610,6 +667,9 @@ view_assigned_flows = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -636,6 +696,9 @@ view_fixed_starts = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -663,6 +726,9 @@ view_head_values = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -722,6 +788,9 @@ view_definition_ids = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -743,6 +812,9 @@ view_block_owner_edges = ViewSpec(
         {"src": (("definition_ids", "cpg_id"),), "dst": (("block_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -761,6 +833,9 @@ view_definition_containment = ViewSpec(
         {"src": (("definition_ids", "cpg_id"),), "dst": (("definition_ids", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -805,6 +880,9 @@ view_definition_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -821,6 +899,9 @@ view_definition_targets = ViewSpec(
         {"fqn": (("definition_ids", "fqn"),), "cpg_id": (("definition_ids", "cpg_id"),)}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="cpg_id",
 )
 
 
@@ -849,6 +930,9 @@ view_file_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -867,6 +951,9 @@ view_file_containment = ViewSpec(
         {"src": (("file_nodes", "cpg_id"),), "dst": (("definition_ids", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -900,6 +987,9 @@ view_diagnostic_rows = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -918,6 +1008,9 @@ view_diagnostic_edges = ViewSpec(
         {"src": (("file_nodes", "cpg_id"),), "dst": (("diagnostic_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -948,6 +1041,9 @@ view_diagnostic_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -973,6 +1069,9 @@ view_diagnostics = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    file_local=True,
+    file_column="file",
+    cluster_column="file",
 )
 
 
@@ -1032,6 +1131,9 @@ view_scope_rows = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -1050,6 +1152,9 @@ view_scope_nesting_edges = ViewSpec(
         {"src": (("scope_rows", "cpg_id"),), "dst": (("scope_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1093,6 +1198,9 @@ view_scope_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -1114,6 +1222,9 @@ view_scope_owner_edges = ViewSpec(
         {"src": (("definition_ids", "cpg_id"),), "dst": (("scope_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1148,6 +1259,9 @@ view_symbol_rows = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -1164,6 +1278,9 @@ view_symbol_edges = ViewSpec(
         {"src": (("symbol_rows", "scope_cpg_id"),), "dst": (("symbol_rows", "cpg_id"),), "kind": ()}
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1205,6 +1322,9 @@ view_symbol_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -1396,6 +1516,9 @@ view_syntax_details = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -1421,6 +1544,9 @@ view_syntax_detail_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1441,6 +1567,9 @@ view_contained_detail_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1461,6 +1590,9 @@ view_decorator_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1481,6 +1613,9 @@ view_docstring_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1501,6 +1636,9 @@ view_parameter_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1543,6 +1681,9 @@ view_syntax_detail_nodes = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
 )
 
 
@@ -1632,6 +1773,9 @@ view_syntax_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1646,6 +1790,9 @@ view_tree_classes = ViewSpec(
     cache=CachePolicy.MEMORY,
     lineage=MappingProxyType({"class": (("py_scopes", "fqn"),)}),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -1670,6 +1817,9 @@ view_construct_steps = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -1690,6 +1840,9 @@ view_own_class_order = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -1710,6 +1863,9 @@ view_tree_modules = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 
@@ -1893,6 +2049,9 @@ view_module_values = ViewSpec(
         }
     ),
     required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
 )
 
 

@@ -1,14 +1,16 @@
 """`semc build`: one run from source tree to Delta tables, with a report of what it did.
 
 discover -> plan against the evidence state -> extract only added/changed files (process pool, Parquet parts)
--> commit evidence per table -> register evidence and views -> write outputs (one commit each) -> maintenance
--> report (also JSON beside the outputs).
+-> commit evidence per table -> bring each output up to date (one commit each): unchanged outputs are left
+alone, file-local ones get just the changed files' rows replaced, the rest are recomputed over every view
+-> maintenance -> report (also JSON beside the outputs).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -24,8 +26,20 @@ from runtime.evidence import empty_table, extract_tree
 from runtime.evidence_store import EvidenceStore, fingerprint_of
 from runtime.extract_pool import chunks, run_jobs
 from runtime.extract_worker import ChunkResult, ExtractJob
-from runtime.maintenance import EVIDENCE_MAINTENANCE, MaintenancePolicy, maintain, policy_for
-from runtime.program import FILE_STATE_BINDING, CompiledProgram, load_program
+from runtime.incremental import (
+    Inputs,
+    NotIncremental,
+    apply_changes,
+    changed_files,
+    current_inputs,
+    extracted_datasets,
+    files_session,
+    recorded_inputs,
+    sorted_for_layout,
+    within_share,
+)
+from runtime.maintenance import EVIDENCE_MAINTENANCE, MaintenancePolicy, maintain, output_maintenance
+from runtime.program import FILE_STATE_BINDING, CompiledProgram, ViewSpec, load_program
 from runtime.progress import Progress
 from runtime.registration import (
     STAGE_SHARED_VIEWS_ABOVE_ROWS,
@@ -112,37 +126,111 @@ def _extract(context: ExecutionContext, root: Path, options: BuildOptions, repor
 
 
 def _register(context: ExecutionContext, report: RunReport) -> None:
+    """Every view over all the evidence, for outputs recomputed whole."""
     program = context.program
     extracted = {name for binding in program.executors for name in binding.datasets}
-    report.extractors = tuple(binding.name for binding in program.executors)
     with report.stage("register"):
         # Datasets that no output needs are not extracted; they stay queryable, empty.
         register_evidence(context, {d.name: empty_table(d) for d in program.datasets if d.name not in extracted})
         report.evidence_rows = register_stored_evidence(context, extracted)
         # On large trees, views several others read are staged in Delta rather than held in memory.
         report.staged_shared_views = sum(report.evidence_rows.values()) > STAGE_SHARED_VIEWS_ABOVE_ROWS
-        report.udfs = register_views(context, stage_shared=report.staged_shared_views)
+        report.udfs = register_views(context, stage_shared=report.staged_shared_views, verify=False)
+
+
+def _count_evidence(context: ExecutionContext) -> dict[str, int]:
+    return {name: DeltaTable(str(context.resolver.location(name))).count() for name in extracted_datasets(context)}
+
+
+def _plan_outputs(context: ExecutionContext, report: RunReport, inputs: Inputs
+                  ) -> tuple[list[ViewSpec], dict[str, tuple[Inputs, list[ViewSpec]]]]:
+    """Which outputs are recomputed whole, and which are maintained from the files changed since when."""
+    whole: list[ViewSpec] = []
+    by_since: dict[str, tuple[Inputs, list[ViewSpec]]] = {}
+    for output in context.program.outputs:
+        location = context.resolver.location(output.name)
+        since = recorded_inputs(location)
+        if inputs.same_rows_as(since) and _same_columns(location, output):
+            report.output_modes[output.name] = "unchanged"
+        elif (since is not None and since.program == inputs.program and output.file_local
+              and not (output.write_policy and output.write_policy.merge_on) and _same_columns(location, output)):
+            by_since.setdefault(since.to_json(), (since, []))[1].append(output)
+        else:
+            whole.append(output)
+    return whole, by_since
+
+
+def _same_columns(location: Path, output: ViewSpec) -> bool:
+    return [f.name for f in DeltaTable(str(location)).schema().fields] == output.schema.names
+
+
+def _write_incremental(context: ExecutionContext, report: RunReport, inputs: Inputs,
+                       by_since: dict[str, tuple[Inputs, list[ViewSpec]]], whole: list[ViewSpec]) -> None:
+    """Outputs maintained row by row from the changed files' evidence; those that cannot be join `whole`."""
+    def register(session: ExecutionContext) -> None:
+        register_views(session, verify=False)
+
+    for since, outputs in by_since.values():
+        changed = changed_files(context, since, inputs)
+        if changed is None or not within_share(changed, report.files):
+            whole.extend(outputs)
+            continue
+        with report.stage("register"):
+            new = files_session(context, changed, None, register)
+            try:
+                old = files_session(context, changed, since.evidence, register)
+            except Exception:  # the recorded evidence versions are no longer readable (vacuumed): recompute whole
+                whole.extend(outputs)
+                continue
+        with report.stage("write"):
+            work = [(output, old.session.table(output.name).to_arrow_table(),
+                     new.session.table(output.name).to_arrow_table()) for output in outputs]
+
+        def apply(item):
+            output, before, after = item
+            try:
+                return output, apply_changes(context.resolver.location(output.name), output, before, after, inputs)
+            except NotIncremental:
+                return output, None
+
+        # Each output is its own Delta table; their commits are independent and release the GIL while writing.
+        with report.stage("write"), ThreadPoolExecutor(max_workers=2) as pool:
+            for output, rows in pool.map(apply, work):
+                if rows is None:
+                    whole.append(output)
+                else:
+                    report.output_modes[output.name] = f"incremental ({len(changed)} files, {rows} rows changed)"
 
 
 def run(context: ExecutionContext, source_root: Path, options: BuildOptions = BuildOptions()) -> RunReport:
     verify_plans(context.program)  # refuse a drifted program before anything is extracted or written
     report = RunReport(str(source_root), str(context.resolver.root))
+    report.extractors = tuple(binding.name for binding in context.program.executors)
     progress = Progress(enabled=options.progress)
     _extract(context, Path(source_root), options, report, progress)
-    _register(context, report)
     outputs = context.program.outputs
+    progress.start("write", len(outputs))
     with report.stage("write"):
-        progress.start("write", len(outputs))
+        inputs = current_inputs(context)
+        whole, by_since = _plan_outputs(context, report, inputs)
+    _write_incremental(context, report, inputs, by_since, whole)
+    if whole:
+        _register(context, report)
+    else:
+        report.evidence_rows = _count_evidence(context)
+    with report.stage("write"):
+        for output in whole:
+            df = sorted_for_layout(context.session.table(output.name), output)
+            write_output(context.resolver.location(output.name), df, output.write_policy, inputs.commit_properties())
+            report.output_modes[output.name] = "whole"
         for output in outputs:
-            location = context.resolver.location(output.name)
-            report.output_rows[output.name] = write_output(
-                location, context.session.table(output.name), output.write_policy
-            )
-            report.output_versions[output.name] = DeltaTable(str(location)).version()
+            table = DeltaTable(str(context.resolver.location(output.name)))
+            report.output_rows[output.name] = table.count()
+            report.output_versions[output.name] = table.version()
             progress.advance()
         progress.finish()
     with report.stage("maintain"):
-        policies = {o.name: policy_for(o.write_policy, options.maintenance) for o in outputs}
+        policies = {o.name: output_maintenance(o, options.maintenance) for o in outputs}
         policies.update({n: EVIDENCE_MAINTENANCE for b in context.program.executors for n in b.datasets})
         for name, policy in policies.items():
             done = maintain(context.resolver.location(name), policy)

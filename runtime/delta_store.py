@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from datafusion import DataFrame
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from runtime.program import WritePolicy
 
 # Consumers of the CPG follow what changed between builds through the change data feed, on for every output.
 OUTPUT_CONFIGURATION = {"delta.enableChangeDataFeed": "true"}
+# Outputs are written in small files, so that replacing the rows of a few source files rewrites little.
+OUTPUT_FILE_BYTES = 1024 * 1024
 
 
 def _mergeable(table: DeltaTable, df: DataFrame, policy: WritePolicy) -> bool:
@@ -20,7 +22,8 @@ def _mergeable(table: DeltaTable, df: DataFrame, policy: WritePolicy) -> bool:
     return current == df.schema().names and list(table.metadata().partition_columns) == list(policy.partition_by)
 
 
-def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = None) -> int:
+def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = None,
+                 commit: CommitProperties | None = None) -> int:
     """Bring the table at location to exactly df's rows (streamed, not collected); returns the row count.
 
     With merge keys, rows are matched by key: unchanged rows stay in their files and the change data feed
@@ -35,7 +38,8 @@ def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = Non
         if policy.merge_on and _mergeable(table, df, policy):
             keys = " AND ".join(f'target."{k}" = source."{k}"' for k in policy.merge_on)
             (
-                table.merge(source=df, predicate=keys, source_alias="source", target_alias="target")
+                table.merge(source=df, predicate=keys, source_alias="source", target_alias="target",
+                            commit_properties=commit)
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
                 .when_not_matched_by_source_delete()
@@ -49,6 +53,8 @@ def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = Non
         schema_mode="overwrite",
         partition_by=list(policy.partition_by) or None,
         configuration=OUTPUT_CONFIGURATION,
+        target_file_size=OUTPUT_FILE_BYTES,
+        commit_properties=commit,
     )
     return DeltaTable(str(location)).count()
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from deltalake import DeltaTable
 
-from runtime.program import WritePolicy
+from runtime.delta_store import OUTPUT_FILE_BYTES
+from runtime.program import ViewSpec, WritePolicy
 
 
 RETENTION_FLOOR_HOURS = 24
@@ -58,3 +59,13 @@ def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy()) ->
     )
     done["vacuumed"] = len(vacuumed)
     return done
+
+
+def output_maintenance(output: ViewSpec, default: MaintenancePolicy) -> MaintenancePolicy:
+    """An output's maintenance. Outputs kept in small files clustered by source file (to be maintained file by
+    file) are compacted as evidence is: re-clustered into small files, once many have piled up."""
+    policy = policy_for(output.write_policy, default)
+    if output.cluster_column is None or (output.write_policy and output.write_policy.compact):
+        return policy
+    return MaintenancePolicy(compact_at=max(policy.compact_at, 256), retention_hours=policy.retention_hours,
+                             cluster_by=(output.cluster_column,), target_bytes=OUTPUT_FILE_BYTES)

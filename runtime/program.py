@@ -24,6 +24,10 @@ ViewBuilder = Callable[[SessionContext], DataFrame]
 ExtractFunction = Callable[[SourceFile, frozenset[str]], Mapping[str, Mapping[str, list]]]
 
 
+# Evidence keyed by file carries the file's id in this column: the extractor contract, which lets the evidence
+# store replace one file's rows, and lets file-local outputs be maintained file by file.
+FILE_ID_COLUMN = "file_id"
+
 # The binding of the evidence store's per-file state table. `@` cannot begin a dataset or view name.
 FILE_STATE_BINDING = "@file_state"
 
@@ -79,6 +83,11 @@ class ViewSpec:
     lineage: Mapping[str, tuple[tuple[str, str], ...]]
     required_udfs: tuple[str, ...] = ()  # declared UDFs the plan calls
     write_policy: WritePolicy | None = None  # outputs only
+    # Every row depends on the evidence of one source file only (all inputs keyed by file, joins equate the
+    # file, aggregates group by it): the view's rows for some files can be computed from those files alone.
+    file_local: bool = False
+    file_column: str | None = None  # the output column holding the evidence file id unchanged, if any
+    cluster_column: str | None = None  # a column computed from the file id: keeps one file's rows together
 
 
 @dataclass(frozen=True)

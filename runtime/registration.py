@@ -61,17 +61,18 @@ def verify_plans(program: CompiledProgram) -> None:
 STAGE_SHARED_VIEWS_ABOVE_ROWS = 20_000_000
 
 
-def register_views(context: ExecutionContext, stage_shared: bool = False) -> dict[str, str]:
+def register_views(context: ExecutionContext, stage_shared: bool = False, verify: bool = True) -> dict[str, str]:
     """Register every view in schedule order, after proving its plan is the one generated code recorded.
 
     Views with the MEMORY cache policy are computed once; with `stage_shared` they are written to their Delta
     staging location instead of memory, which bounds memory on large trees. UDFs are installed first;
-    returns which implementation each one got.
+    returns which implementation each one got. `verify=False` only where the caller verified the plans already.
     """
     program = context.program
     installed = install_udfs(context)
     check_required_udfs(context)
-    verify_plans(program)
+    if verify:
+        verify_plans(program)
     for view in program.views:
         df = view.builder(context.session)
         if view.cache is CachePolicy.MEMORY and stage_shared:

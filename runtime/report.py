@@ -20,6 +20,8 @@ class RunReport:
     evidence_rows: dict[str, int] = field(default_factory=dict)
     output_rows: dict[str, int] = field(default_factory=dict)
     output_versions: dict[str, int] = field(default_factory=dict)
+    # How each output was brought up to date: unchanged, incremental (files, rows changed) or whole.
+    output_modes: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     full_extraction: bool = True
     extracted_files: int = 0
@@ -54,6 +56,8 @@ class RunReport:
             lines.append("  shared views staged in Delta (large evidence)")
         lines.append("  outputs:")
         lines.extend(f"    {name:<24} {rows:>10} rows" for name, rows in sorted(self.output_rows.items()))
+        if self.output_modes:
+            lines.append("  output updates: " + ", ".join(f"{k} {v}" for k, v in sorted(self.output_modes.items())))
         lines.extend(f"  extractor failure: {failure}" for failure in self.failures)
         return "\n".join(lines)
 

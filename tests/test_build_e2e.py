@@ -357,7 +357,7 @@ def test_building_twice_replaces_rows(tmp_path):
     assert Counter((n["kind"], n["qualified_name"]) for n in nodes) == EXPECTED_NODES
     assert len(read(out, "cpg_edges")) == 20
     assert len(read(out, "diagnostics")) == 2
-    assert DeltaTable(str(out / "cpg_nodes")).version() == 1  # two commits: create, then overwrite
+    assert DeltaTable(str(out / "cpg_nodes")).version() == 0  # an unchanged tree commits nothing
 
     # a changed tree replaces the old rows entirely: nothing of the removed files survives
     shutil.rmtree(src / "pkg")

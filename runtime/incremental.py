@@ -1,0 +1,247 @@
+"""Outputs maintained from what changed since they were written.
+
+Every output commit records the inputs it reflects: the program fingerprint, the evidence store's file-state
+table (id and version) and the version of each evidence table. On the next build an output is
+
+- *unchanged* when those are still current: nothing is computed or written;
+- maintained *incrementally* when its view is file-local (the compiler proved every row depends on one source
+  file's evidence) and few files changed: its rows for the changed files are computed from just those files'
+  evidence, before (time travel to the recorded evidence versions) and after, and only the rows that really
+  differ are replaced, in one commit whose change data feed holds exactly those rows;
+- recomputed *whole* otherwise.
+
+Every decision falls back to recomputing whole when anything it relies on is missing, so the worst case is the
+old behaviour. A build killed at any point leaves each output at a committed version whose recorded inputs say
+what it reflects; the next build starts from there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+from datafusion import SessionContext, col
+from deltalake import CommitProperties, DeltaTable, QueryBuilder, write_deltalake
+
+from runtime.context import ExecutionContext
+from runtime.evidence import empty_table
+from runtime.program import FILE_ID_COLUMN, FILE_STATE_BINDING, ViewSpec
+
+INPUTS_KEY = "semc.inputs"
+# Above this share of changed files, or this many differing rows, recomputing whole is as cheap and simpler.
+INCREMENTAL_MAX_FILE_SHARE = 0.2
+INCREMENTAL_MAX_ROWS = 2000
+# Commits that do not change an output's rows; anything else without recorded inputs was written by others.
+_MAINTENANCE_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END", "SET TBLPROPERTIES"})
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What an output's rows were computed from."""
+
+    program: str
+    state_id: str
+    state_version: int
+    evidence: dict[str, int]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Inputs | None":
+        try:
+            data = json.loads(text)
+            return cls(str(data["program"]), str(data["state_id"]), int(data["state_version"]),
+                       {str(k): int(v) for k, v in data["evidence"].items()})
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def same_rows_as(self, other: "Inputs | None") -> bool:
+        """Outputs computed from either give the same rows: same program, same files in the evidence store.
+        (Evidence versions differ after compaction, which moves rows between files but changes none.)"""
+        return other is not None and (self.program, self.state_id, self.state_version) == (
+            other.program, other.state_id, other.state_version)
+
+    def commit_properties(self) -> CommitProperties:
+        return CommitProperties(custom_metadata={INPUTS_KEY: self.to_json()})
+
+
+def extracted_datasets(context: ExecutionContext) -> list[str]:
+    return sorted({name for binding in context.program.executors for name in binding.datasets})
+
+
+def current_inputs(context: ExecutionContext) -> Inputs:
+    state_id, state_version, evidence = "", -1, {}
+    state = context.resolver.location(FILE_STATE_BINDING) if context.program.executors else None
+    if state is not None and DeltaTable.is_deltatable(str(state)):
+        table = DeltaTable(str(state))
+        state_id, state_version = table.metadata().id, table.version()
+        for name in extracted_datasets(context):
+            evidence[name] = DeltaTable(str(context.resolver.location(name))).version()
+    return Inputs(context.program.program_fingerprint, state_id, state_version, evidence)
+
+
+def recorded_inputs(location: Path) -> Inputs | None:
+    """The inputs recorded by the last commit that wrote the output's rows; None if unknown."""
+    if not DeltaTable.is_deltatable(str(location)):
+        return None
+    for commit in DeltaTable(str(location)).history(64):
+        if INPUTS_KEY in commit:
+            return Inputs.from_json(str(commit[INPUTS_KEY]))
+        if commit.get("operation") not in _MAINTENANCE_OPERATIONS:
+            return None
+    return None
+
+
+def changed_files(context: ExecutionContext, since: Inputs, now: Inputs) -> set[str] | None:
+    """Files whose state differs between two versions of the file-state table (added, changed, removed)."""
+    if since.state_id != now.state_id or since.state_version < 0:
+        return None
+    location = str(context.resolver.location(FILE_STATE_BINDING))
+    try:
+        before = DeltaTable(location, version=since.state_version).to_pyarrow_table().to_pylist()
+        after = DeltaTable(location).to_pyarrow_table().to_pylist()
+    except Exception:  # the recorded version is gone (vacuumed): nothing to compare against
+        return None
+    old = {row[FILE_ID_COLUMN]: row for row in before}
+    new = {row[FILE_ID_COLUMN]: row for row in after}
+    return {f for f in old.keys() | new.keys() if old.get(f) != new.get(f)}
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _select(table: DeltaTable, column: str, values: list, columns: list[str], or_null: bool = False) -> pa.Table:
+    """Rows whose `column` is one of `values`, reading only the files whose statistics admit them."""
+    type_ = pa.schema(table.schema().to_arrow()).field(column).type
+    listed = ", ".join(_literal(v, type_) for v in values) if values else None
+    terms = ([f"{_quoted(column)} IN ({listed})"] if listed else []) + ([f"{_quoted(column)} IS NULL"] if or_null else [])
+    if not terms:
+        terms = ["FALSE"]
+    query = f"SELECT {', '.join(map(_quoted, columns))} FROM t WHERE {' OR '.join(terms)}"
+    return pa.table(QueryBuilder().register("t", table).execute(query).read_all())
+
+
+def files_session(context: ExecutionContext, files: Iterable[str], versions: dict[str, int] | None,
+                  register_views) -> ExecutionContext:
+    """A session whose evidence is just the given files' rows (at `versions`, or now), every view registered.
+
+    File-local views computed here give exactly their rows for those files. Evidence not keyed by file is
+    empty: views that read it are not file-local and are never read from this session.
+    """
+    session = ExecutionContext(context.program, context.resolver, SessionContext())
+    wanted = sorted(files)
+    extracted = set(extracted_datasets(context))
+    tables = {}
+    for dataset in context.program.datasets:
+        if dataset.name not in extracted or FILE_ID_COLUMN not in dataset.schema.names:
+            tables[dataset.name] = empty_table(dataset)
+            continue
+        location = str(context.resolver.location(dataset.name))
+        table = DeltaTable(location, version=versions[dataset.name]) if versions else DeltaTable(location)
+        rows = _select(table, FILE_ID_COLUMN, wanted, dataset.schema.names)
+        tables[dataset.name] = rows.select(dataset.schema.names).cast(dataset.schema)
+    from runtime.registration import register_evidence
+
+    register_evidence(session, tables)
+    register_views(session)
+    return session
+
+
+class NotIncremental(Exception):
+    """This change cannot be applied row by row; recompute the output whole."""
+
+
+def _row_key(row: dict) -> tuple:
+    values = []
+    for value in row.values():
+        if isinstance(value, float) and math.isnan(value):
+            raise NotIncremental("NaN never equals itself")
+        if isinstance(value, (list, dict, bytes)):
+            raise NotIncremental("nested or binary values")
+        values.append(value)
+    return tuple(values)
+
+
+def _literal(value, data_type: pa.DataType) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int) and pa.types.is_integer(data_type):
+        return str(value)
+    if isinstance(value, float) and pa.types.is_floating(data_type) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str) and (pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
+                                   or pa.types.is_string_view(data_type)):
+        return "'" + value.replace("'", "''") + "'"
+    raise NotIncremental(f"no SQL literal for {data_type}")
+
+
+def _row_predicate(names: list[str], schema: pa.Schema, key: tuple) -> str:
+    terms = []
+    for name, value in zip(names, key):
+        quoted = '"' + name.replace('"', '""') + '"'
+        terms.append(f"{quoted} IS NULL" if value is None else f"{quoted} = {_literal(value, schema.field(name).type)}")
+    return "(" + " AND ".join(terms) + ")"
+
+
+def _counts(table: pa.Table) -> Counter:
+    return Counter(_row_key(row) for row in table.to_pylist())
+
+
+def apply_changes(location: Path, view: ViewSpec, old: pa.Table, new: pa.Table, inputs: Inputs) -> int:
+    """Replace the output's rows computed from the changed files' old evidence by those from their new
+    evidence, touching only rows that differ; returns how many distinct rows changed."""
+    schema = view.schema
+    names = schema.names
+    before, after = _counts(old), _counts(new)
+    differing = [key for key in before.keys() | after.keys() if before[key] != after[key]]
+    if len(differing) > INCREMENTAL_MAX_ROWS:
+        raise NotIncremental("too many rows differ")
+    if not differing:
+        # Nothing to change: an empty commit records that the output reflects the new inputs.
+        write_deltalake(str(location), pa.Table.from_pylist([], schema=schema), mode="append",
+                        commit_properties=inputs.commit_properties())
+        return 0
+    if view.file_column is None:
+        # Without a file column another file may hold an identical row: count the copies there are now.
+        present = _present(location, view, differing, names)
+    else:
+        present = Counter({key: before[key] for key in differing})
+    rows = []
+    for key in differing:
+        final = present[key] - before[key] + after[key]
+        if final < 0:
+            raise NotIncremental("the output does not hold the rows its recorded inputs give")
+        rows.extend([dict(zip(names, key))] * final)
+    predicate = " OR ".join(_row_predicate(names, schema, key) for key in sorted(differing, key=repr))
+    write_deltalake(str(location), pa.Table.from_pylist(rows, schema=schema), mode="overwrite",
+                    predicate=predicate, commit_properties=inputs.commit_properties())
+    return len(differing)
+
+
+def _present(location: Path, view: ViewSpec, keys: list[tuple], names: list[str]) -> Counter:
+    """How many copies of each row the output holds now, reading only files whose statistics admit them."""
+    column = view.cluster_column or names[0]
+    position = names.index(column)
+    values = sorted({key[position] for key in keys if key[position] is not None})
+    table = _select(DeltaTable(str(location)), column, values, names, any(key[position] is None for key in keys))
+    table = table.cast(view.schema)
+    wanted = set(keys)
+    return Counter(key for key in (_row_key(row) for row in table.to_pylist()) if key in wanted)
+
+
+def sorted_for_layout(df, view: ViewSpec):
+    """Rows of one source file together, so that replacing them rewrites few small files."""
+    if view.cluster_column is None:
+        return df
+    return df.sort(col(view.cluster_column).sort(ascending=True, nulls_first=True))
+
+
+def within_share(changed: set[str], files: int) -> bool:
+    return len(changed) <= max(1, INCREMENTAL_MAX_FILE_SHARE * max(files, 1))
