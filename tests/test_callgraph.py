@@ -207,7 +207,7 @@ def test_a_program_without_a_call_graph_is_one_line(compile_package, stand_in, c
     source, _ = stand_in
     _, _, program = compile_package({"main.sem": NO_CALL_GRAPH_SPEC})
     line = _one_line_error(*_run(capsys, str(source), "--program", str(program), "--quiet"))
-    assert "call_graph" in line
+    assert "call-graph edges (columns callee, caller)" in line
 
 
 def test_a_failing_build_is_one_line(stand_in, capsys, tmp_path):

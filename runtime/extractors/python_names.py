@@ -34,6 +34,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "py_call_args": ("file_id", "call_id", "position", "keyword", "ref_id", "value", "value_kind"),
     "py_bases": ("file_id", "class_fqn", "position", "ref_id"),
     "py_name_uses": ("file_id", "node_id", "head_kind", "ns", "name", "context") + SPAN,
+    "py_all_names": ("file_id", "module", "name"),
 }
 DATASETS = frozenset(COLUMNS)
 CALL_STEP = "()"
@@ -99,6 +100,7 @@ class _Names:
             elif kind is ast.Assign:
                 for target in node.targets:
                     self.assign(target, node.value, node_id, "assignment")
+                self.declared_exports(node)
             elif kind in (ast.AnnAssign, ast.NamedExpr) and node.value is not None:
                 self.assign(node.target, node.value, node_id, "assignment")
             elif kind in (ast.For, ast.AsyncFor):
@@ -368,6 +370,18 @@ class _Names:
             target = f"{module}.{alias.name}" if module else alias.name
             self.add("py_imports", node_id, scope.fqn, self.scopes.binding_scope(scope, bound).fqn, bound, target,
                      module, module, alias.name, False, span_of=alias_id)
+
+    def declared_exports(self, node: ast.Assign) -> None:
+        """`__all__ = [...]` of string literals at module level: the names `from m import *` takes."""
+        if self.scope_of(node) is not self.scopes.root:
+            return
+        if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return
+        if not isinstance(node.value, (ast.List, ast.Tuple)):
+            return
+        for item in node.value.elts:
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                self.add("py_all_names", self.source.module, item.value)
 
     def name_use(self, node_id: int, node: ast.Name) -> None:
         if "py_name_uses" not in self.tables:
