@@ -13,17 +13,17 @@ SPEC_HASHES = MappingProxyType(
     {
         "cpg.sem": "57d793a28e473b72bb54b4ddc54380347ce3d3de9fc4be441fc88f813d02b671",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
-        "names.sem": "13df5b062f2d36c7fa2fa63cf5143376f63b18ac73d2a3101a7b5a8a3c8dd619",
-        "resolve.sem": "0051757a52efc020f3682af90aa78341bdc586b73ccfccb4c5435490a243d7d0",
+        "names.sem": "48ccbc9877f423f37130b12d465f481d8f1910a79baa09e9afe00556b273269b",
+        "resolve.sem": "1e4c7e2824a24178c9add2eb5c0528a922f3b900d5c76fd2b7bc6c5c5501f6a7",
     }
 )
 
 
-SPEC_FINGERPRINT = "1f1e9afce04720897bcfb5410ef91b012f5c5bebd62c73a14d0b0ae2c59a3e41"
+SPEC_FINGERPRINT = "9397812daee5a37a86b587eb5a858431adefaba23ff8af250386ee00aea76ca3"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "1ac4fbe4275f8837d3506c546293ac190f2ded504a9846d36f58055f9a4c0221"
+PROGRAM_FINGERPRINT = "9d6d71d8e4b77c3c63f754be104107459d8ee87a8f4e38e95b70f00660d5692b"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -38,12 +38,16 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "docstring_nodes": "7f06c597f5186224bb140e3001cff485aa6ffb8732e57325d5efd283eb3e9a08",
         "import_nodes": "f2beba2336f0d83d9f6cea857d83f1e37c3459a58c02208171537de412481d8e",
         "parameter_nodes": "42bf15084ffdb0f89403b028f690432322b110e8ea2e37b853d2189c67b10748",
+        "declared_exports": "a46195dcf35ad2053e61bea907cec7be3dead6c5899958f2a65523dfc406ed63",
+        "modules_with_all": "019ef4f948bf3233dc3d3fee79bbd0932746b7f17826b630193dac5ca18ff183",
         "decorated_values": "4d4fd423516a5ff1bd9a19298a99813a63d9246ea9b820072a7fe065d6d9fad1",
         "decorated_definitions": "0880d16e0e4f147f3fc1433be871279513b44b11987dd0a70b4f97a50bb8db30",
         "flow_bindings": "488bd8b831b70963869485b991341d0d3429c015d993c2788e44c1946dc3617f",
         "known_values": "7d3bb7cc0d90efb6a25e0b7378288dc8557ddfc846ef44d3dfc9b69a1fa662b1",
         "import_bindings": "948c8860807de562f7cda44b6e4299c1176611511fc114ed378c3ea33da3a378",
         "public_bindings": "2429a520b3eabca53c5df89ed797c11739ae70dca47b19b429730e0f0690cde6",
+        "implicit_exports": "84538b93ed1f030d78794af6394806a055cdebfa4457f60452e04c5514a024d6",
+        "exports": "ec491339706dc4ae38bdfdf246abe5b93c44ea7ad71fe918d5472639035df12a",
         "builtin_names": "0bf1a637469d85a9cf599f36d2846bd6e189016adae2175460569481f25f4e16",
         "name_rows": "907c794a1f7acbeda95b89fba92123976a3ebf734faa23f3fc2b0faddfa6792e",
         "builtin_references": "4359757b6192692aea1f0ac35f8dd82461c09061b46a039a386545d3ec36b369",
@@ -92,7 +96,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "module_values": "4f294a69ba9ee53af5df80facba53ebb059c08ab9a517da5a0ce7bdc19f50fc3",
         "base_values": "089b194f8e4e0211445e60ea402359dde3e8f7d3cfb632f2324bc8fbb1e7e3ff",
         "base_values_1": "2abfbdba03db714ee6d24c62b3a58d7c46ae9afee802797163ab85fb82520231",
-        "own_globals": "bfe0af8d853ce05584fe947fcd8c5655d587007c33bd184f09efc415d4d1c1f4",
+        "own_globals": "9b2e657588a8b7b28b59d097af2c2819be825c63b20905f7ebf765c1c5b0d15c",
         "star_imports": "90bce5e523d8d80cbfb36717ee5a122d0c7582c20e91240997066ef85dc3781b",
         "star_exports": "69a595582959d1836726e4989dbeec779d1618a90b8fc2c7a93127872dd3888b",
         "star_flows": "1fb0914ac59bb2d18494f5d4d411a3b6a0b9a27c79464297cbd7af7496df371c",
@@ -130,8 +134,9 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "argument_chain_values": "9eca5c8e000be2bd1ccad6062a96c134cac78d346d9cbaf9f44c2e45fb16fe09",
         "argument_flows": "627583f8294b676a33180d522816ca5a705ff67374e751dba5c4301b46c30ee2",
         "argument_values": "63371461e4fe0dde1463f338d64463535f0891d59b57cfd27eb3335c6469ab87",
-        "flows_2": "5de2bfabace56d89779af63f927e2ab202e786bf1bc5e74017f220b30689f1c3",
         "resolved_decorations": "baffcd6bb33d491ceb48bfc75fbd11e42bb6535eeeb87de859d1374da9a934a3",
+        "returned_flows": "29c5d54030349913a8a6a0547df9509903ede4f2b3396b8091c87bb6fc4e45df",
+        "flows_2": "88fd9f9dc49c5c98e0b1867bd8420c5f18cc06e724be17b94fd8f2e3c4ea5e98",
         "undecorated_values": "260d33534c8187b949cc516ed892dde51a5ed67517acf0d6b033d3488f9a97d6",
         "base_values_2": "3fba34ee6acd9a583963b94e82f8d946686016c5b4cb259c94b0bcfd1d63f4ba",
         "values_2": "1e359637c40908ff47f9d0ca297a40e1d14d91814e19abf69d99de2a07f1f402",

@@ -348,6 +348,39 @@ view_parameter_nodes = ViewSpec(
 )
 
 
+view_declared_exports = ViewSpec(
+    name="declared_exports",
+    is_output=False,
+    builder=views.build_declared_exports,
+    schema=VIEW_SCHEMAS["declared_exports"],
+    inputs=("py_all_names",),
+    required_columns=MappingProxyType({"py_all_names": ("module", "name")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["declared_exports"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"ns": (("py_all_names", "module"),), "name": (("py_all_names", "name"),)}
+    ),
+    required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column=None,
+)
+
+
+view_modules_with_all = ViewSpec(
+    name="modules_with_all",
+    is_output=False,
+    builder=views.build_modules_with_all,
+    schema=VIEW_SCHEMAS["modules_with_all"],
+    inputs=("py_all_names",),
+    required_columns=MappingProxyType({"py_all_names": ("module",)}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["modules_with_all"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType({"module": (("py_all_names", "module"),)}),
+    required_udfs=(),
+)
+
+
 view_decorated_values = ViewSpec(
     name="decorated_values",
     is_output=False,
@@ -494,6 +527,45 @@ view_public_bindings = ViewSpec(
         {
             "ns": (("flow_bindings", "ns"), ("import_bindings", "ns")),
             "name": (("flow_bindings", "name"), ("import_bindings", "name")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_implicit_exports = ViewSpec(
+    name="implicit_exports",
+    is_output=False,
+    builder=views.build_implicit_exports,
+    schema=VIEW_SCHEMAS["implicit_exports"],
+    inputs=("modules_with_all", "public_bindings"),
+    required_columns=MappingProxyType(
+        {"modules_with_all": ("module",), "public_bindings": ("name", "ns")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["implicit_exports"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"ns": (("public_bindings", "ns"),), "name": (("public_bindings", "name"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_exports = ViewSpec(
+    name="exports",
+    is_output=False,
+    builder=views.build_exports,
+    schema=VIEW_SCHEMAS["exports"],
+    inputs=("declared_exports", "implicit_exports"),
+    required_columns=MappingProxyType(
+        {"declared_exports": ("name", "ns"), "implicit_exports": ("name", "ns")}
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["exports"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "ns": (("declared_exports", "ns"), ("implicit_exports", "ns")),
+            "name": (("declared_exports", "name"), ("implicit_exports", "name")),
         }
     ),
     required_udfs=(),
@@ -2193,17 +2265,15 @@ view_own_globals = ViewSpec(
     is_output=False,
     builder=views.build_own_globals,
     schema=VIEW_SCHEMAS["own_globals"],
-    inputs=("public_bindings", "tree_modules"),
-    required_columns=MappingProxyType(
-        {"public_bindings": ("name", "ns"), "tree_modules": ("module",)}
-    ),
+    inputs=("exports", "tree_modules"),
+    required_columns=MappingProxyType({"exports": ("name", "ns"), "tree_modules": ("module",)}),
     fingerprint=manifest.VIEW_FINGERPRINTS["own_globals"],
     cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
-            "module": (("public_bindings", "ns"),),
-            "name": (("public_bindings", "name"),),
-            "origin": (("public_bindings", "ns"),),
+            "module": (("exports", "ns"),),
+            "name": (("exports", "name"),),
+            "origin": (("exports", "ns"),),
         }
     ),
     required_udfs=(),
@@ -2779,7 +2849,7 @@ view_chain_values_1 = ViewSpec(
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["chain_values_1"],
-    cache=CachePolicy.NONE,
+    cache=CachePolicy.MEMORY,
     lineage=MappingProxyType(
         {
             "file_id": (
@@ -3478,33 +3548,6 @@ view_argument_values = ViewSpec(
 )
 
 
-view_flows_2 = ViewSpec(
-    name="flows_2",
-    is_output=False,
-    builder=views.build_flows_2,
-    schema=VIEW_SCHEMAS["flows_2"],
-    inputs=("argument_flows", "plain_flows"),
-    required_columns=MappingProxyType(
-        {
-            "argument_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
-            "plain_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["flows_2"],
-    cache=CachePolicy.MEMORY,
-    lineage=MappingProxyType(
-        {
-            "dst_ns": (("argument_flows", "dst_ns"), ("plain_flows", "dst_ns")),
-            "dst_name": (("argument_flows", "dst_name"), ("plain_flows", "dst_name")),
-            "src_ns": (("argument_flows", "src_ns"), ("plain_flows", "src_ns")),
-            "src_name": (("argument_flows", "src_name"), ("plain_flows", "src_name")),
-            "how": (("argument_flows", "how"), ("plain_flows", "how")),
-        }
-    ),
-    required_udfs=(),
-)
-
-
 view_resolved_decorations = ViewSpec(
     name="resolved_decorations",
     is_output=False,
@@ -3521,6 +3564,79 @@ view_resolved_decorations = ViewSpec(
     cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {"file_id": (("py_flows", "file_id"),), "site_id": (("py_flows", "site_id"),)}
+    ),
+    required_udfs=(),
+)
+
+
+view_returned_flows = ViewSpec(
+    name="returned_flows",
+    is_output=False,
+    builder=views.build_returned_flows,
+    schema=VIEW_SCHEMAS["returned_flows"],
+    inputs=("chain_steps", "chain_values_1", "py_flows", "py_refs"),
+    required_columns=MappingProxyType(
+        {
+            "chain_steps": ("file_id", "position", "ref_id", "step"),
+            "chain_values_1": ("file_id", "next", "ref_id", "value", "value_kind"),
+            "py_flows": ("dst_name", "dst_ns", "file_id", "src_ref_id"),
+            "py_refs": ("file_id", "ref_id", "step_count"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["returned_flows"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (("py_flows", "dst_ns"),),
+            "dst_name": (("py_flows", "dst_name"),),
+            "src_ns": (("chain_values_1", "value"),),
+            "src_name": (),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_flows_2 = ViewSpec(
+    name="flows_2",
+    is_output=False,
+    builder=views.build_flows_2,
+    schema=VIEW_SCHEMAS["flows_2"],
+    inputs=("argument_flows", "plain_flows", "returned_flows"),
+    required_columns=MappingProxyType(
+        {
+            "argument_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+            "plain_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+            "returned_flows": ("dst_name", "dst_ns", "how", "src_name", "src_ns"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["flows_2"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (
+                ("argument_flows", "dst_ns"),
+                ("plain_flows", "dst_ns"),
+                ("returned_flows", "dst_ns"),
+            ),
+            "dst_name": (
+                ("argument_flows", "dst_name"),
+                ("plain_flows", "dst_name"),
+                ("returned_flows", "dst_name"),
+            ),
+            "src_ns": (
+                ("argument_flows", "src_ns"),
+                ("plain_flows", "src_ns"),
+                ("returned_flows", "src_ns"),
+            ),
+            "src_name": (
+                ("argument_flows", "src_name"),
+                ("plain_flows", "src_name"),
+                ("returned_flows", "src_name"),
+            ),
+            "how": (("argument_flows", "how"), ("plain_flows", "how"), ("returned_flows", "how")),
+        }
     ),
     required_udfs=(),
 )
@@ -5249,6 +5365,12 @@ PROGRAM = CompiledProgram(
             key=("file_id", "line"),
         ),
         DatasetSpec(
+            name="py_all_names",
+            extractor="python_names",
+            schema=DATASET_SCHEMAS["py_all_names"],
+            key=(),
+        ),
+        DatasetSpec(
             name="py_bases",
             extractor="python_names",
             schema=DATASET_SCHEMAS["py_bases"],
@@ -5349,12 +5471,16 @@ PROGRAM = CompiledProgram(
         view_docstring_nodes,
         view_import_nodes,
         view_parameter_nodes,
+        view_declared_exports,
+        view_modules_with_all,
         view_decorated_values,
         view_decorated_definitions,
         view_flow_bindings,
         view_known_values,
         view_import_bindings,
         view_public_bindings,
+        view_implicit_exports,
+        view_exports,
         view_builtin_names,
         view_name_rows,
         view_builtin_references,
@@ -5441,8 +5567,9 @@ PROGRAM = CompiledProgram(
         view_argument_chain_values,
         view_argument_flows,
         view_argument_values,
-        view_flows_2,
         view_resolved_decorations,
+        view_returned_flows,
+        view_flows_2,
         view_undecorated_values,
         view_base_values_2,
         view_values_2,
@@ -5526,7 +5653,9 @@ PROGRAM = CompiledProgram(
         ("chain_results_2", "call_targets_2"),
         ("chain_steps", "chain_values_1"),
         ("chain_steps", "chain_values_2"),
+        ("chain_steps", "returned_flows"),
         ("chain_values_1", "complete_chains_1"),
+        ("chain_values_1", "returned_flows"),
         ("chain_values_2", "complete_chains_2"),
         ("class_ancestors", "class_order"),
         ("class_ancestors", "hierarchy_entries"),
@@ -5547,6 +5676,7 @@ PROGRAM = CompiledProgram(
         ("constructor_calls", "resolved_calls"),
         ("constructor_targets_1", "invoked_1"),
         ("contained_detail_edges", "syntax_edges"),
+        ("declared_exports", "exports"),
         ("decorated_definitions", "base_values_1"),
         ("decorated_values", "decorated_definitions"),
         ("decorated_values", "undecorated_values"),
@@ -5576,6 +5706,7 @@ PROGRAM = CompiledProgram(
         ("direct_calls", "resolved_calls"),
         ("docstring_edges", "syntax_edges"),
         ("docstring_nodes", "syntax_details"),
+        ("exports", "own_globals"),
         ("external_callees", "external_nodes"),
         ("external_chains_1", "chain_results_1"),
         ("external_chains_2", "chain_results_2"),
@@ -5604,6 +5735,7 @@ PROGRAM = CompiledProgram(
         ("head_values", "base_values_1"),
         ("head_values", "base_values_2"),
         ("hierarchy_entries", "class_mros"),
+        ("implicit_exports", "exports"),
         ("import_bindings", "public_bindings"),
         ("import_edges", "resolved_edges"),
         ("import_nodes", "syntax_details"),
@@ -5632,6 +5764,7 @@ PROGRAM = CompiledProgram(
         ("module_values", "base_values"),
         ("module_values", "base_values_1"),
         ("module_values", "base_values_2"),
+        ("modules_with_all", "implicit_exports"),
         ("name_nodes", "cpg_nodes"),
         ("name_references", "reference_edges"),
         ("name_rows", "builtin_references"),
@@ -5644,7 +5777,9 @@ PROGRAM = CompiledProgram(
         ("plain_flows", "flows_1"),
         ("plain_flows", "flows_2"),
         ("positional_arguments", "bound_arguments"),
-        ("public_bindings", "own_globals"),
+        ("public_bindings", "implicit_exports"),
+        ("py_all_names", "declared_exports"),
+        ("py_all_names", "modules_with_all"),
         ("py_bases", "class_bases"),
         ("py_call_args", "keyword_arguments"),
         ("py_call_args", "positional_arguments"),
@@ -5658,6 +5793,7 @@ PROGRAM = CompiledProgram(
         ("py_flows", "head_values"),
         ("py_flows", "known_values"),
         ("py_flows", "resolved_decorations"),
+        ("py_flows", "returned_flows"),
         ("py_imports", "external_imports"),
         ("py_imports", "external_module_imports"),
         ("py_imports", "import_bindings"),
@@ -5678,6 +5814,7 @@ PROGRAM = CompiledProgram(
         ("py_refs", "external_chains_2"),
         ("py_refs", "fixed_starts"),
         ("py_refs", "head_values"),
+        ("py_refs", "returned_flows"),
         ("py_refs", "var_starts_1"),
         ("py_refs", "var_starts_2"),
         ("py_scopes", "definition_ids"),
@@ -5691,6 +5828,7 @@ PROGRAM = CompiledProgram(
         ("resolved_edges", "cpg_edges"),
         ("return_steps_1", "steps_1"),
         ("return_steps_2", "steps_2"),
+        ("returned_flows", "flows_2"),
         ("scope_nesting_edges", "syntax_edges"),
         ("scope_nodes", "cpg_nodes"),
         ("scope_owner_edges", "syntax_edges"),
@@ -5769,6 +5907,7 @@ PROGRAM = CompiledProgram(
             "builtin_names",
             "call_nodes",
             "chain_steps",
+            "declared_exports",
             "decorated_values",
             "decorator_nodes",
             "definition_ids",
@@ -5781,6 +5920,7 @@ PROGRAM = CompiledProgram(
             "import_bindings",
             "import_nodes",
             "known_values",
+            "modules_with_all",
             "name_rows",
             "parameter_nodes",
             "scope_rows",
@@ -5820,8 +5960,8 @@ PROGRAM = CompiledProgram(
             "base_values_1",
             "external_module_imports",
             "external_modules",
+            "implicit_exports",
             "module_imports",
-            "own_globals",
             "symbol_edges",
             "symbol_nodes",
             "syntax_detail_edges",
@@ -5831,11 +5971,13 @@ PROGRAM = CompiledProgram(
             "contained_detail_edges",
             "decorator_edges",
             "docstring_edges",
+            "exports",
             "import_edges",
             "parameter_edges",
-            "star_exports",
         ),
-        ("star_flows", "syntax_edges"),
+        ("own_globals", "syntax_edges"),
+        ("star_exports",),
+        ("star_flows",),
         ("plain_flows",),
         ("flows_1",),
         ("values_1",),
@@ -5844,7 +5986,7 @@ PROGRAM = CompiledProgram(
         ("class_steps_1", "external_chains_1", "instance_steps_1"),
         ("steps_1",),
         ("chain_values_1",),
-        ("complete_chains_1",),
+        ("complete_chains_1", "returned_flows"),
         ("chain_results_1",),
         ("call_targets_1", "chain_flow_values", "class_bases", "resolved_decorations"),
         (
@@ -5906,6 +6048,7 @@ PROGRAM = CompiledProgram(
         ExtractorBinding(
             name="python_names",
             datasets=(
+                "py_all_names",
                 "py_bases",
                 "py_call_args",
                 "py_calls",
@@ -5945,6 +6088,7 @@ PROGRAM = CompiledProgram(
             "call_targets_2": "_staging/call_targets_2",
             "chain_results_1": "_staging/chain_results_1",
             "chain_steps": "_staging/chain_steps",
+            "chain_values_1": "_staging/chain_values_1",
             "class_ancestors": "_staging/class_ancestors",
             "class_bases": "_staging/class_bases",
             "class_order": "_staging/class_order",
@@ -5974,6 +6118,7 @@ PROGRAM = CompiledProgram(
             "module_values": "_staging/module_values",
             "name_rows": "_staging/name_rows",
             "plain_flows": "_staging/plain_flows",
+            "py_all_names": "_evidence/py_all_names",
             "py_bases": "_evidence/py_bases",
             "py_call_args": "_evidence/py_call_args",
             "py_calls": "_evidence/py_calls",

@@ -299,6 +299,15 @@ schema_line_index = pa.schema(
 )
 
 
+schema_py_all_names = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("module", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+    ]
+)
+
+
 schema_py_bases = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -989,6 +998,11 @@ schema_cpg_nodes = pa.schema(
 )
 
 
+schema_declared_exports = pa.schema(
+    [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=False)]
+)
+
+
 schema_decorated_definitions = pa.schema(
     [
         pa.field("ns", pa.string(), nullable=False),
@@ -1179,6 +1193,11 @@ schema_docstring_nodes = pa.schema(
 )
 
 
+schema_exports = pa.schema(
+    [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=True)]
+)
+
+
 schema_external_callees = pa.schema([pa.field("name", pa.string_view(), nullable=True)])
 
 
@@ -1356,6 +1375,11 @@ schema_hierarchy_entries = pa.schema(
         pa.field("class", pa.string_view(), nullable=True),
         pa.field("entry", pa.string_view(), nullable=True),
     ]
+)
+
+
+schema_implicit_exports = pa.schema(
+    [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=True)]
 )
 
 
@@ -1559,6 +1583,9 @@ schema_module_values = pa.schema(
 )
 
 
+schema_modules_with_all = pa.schema([pa.field("module", pa.string(), nullable=False)])
+
+
 schema_name_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -1736,6 +1763,17 @@ schema_return_steps_2 = pa.schema(
         pa.field("result", pa.string_view(), nullable=True),
         pa.field("result_kind", pa.string_view(), nullable=True),
         pa.field("bound", pa.bool_(), nullable=False),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_returned_flows = pa.schema(
+    [
+        pa.field("dst_ns", pa.string(), nullable=False),
+        pa.field("dst_name", pa.string(), nullable=False),
+        pa.field("src_ns", pa.string_view(), nullable=True),
+        pa.field("src_name", pa.string_view(), nullable=False),
         pa.field("how", pa.string_view(), nullable=False),
     ]
 )
@@ -2109,6 +2147,7 @@ DATASET_SCHEMAS = MappingProxyType(
         "bytecode_exceptions": schema_bytecode_exceptions,
         "bytecode_instructions": schema_bytecode_instructions,
         "line_index": schema_line_index,
+        "py_all_names": schema_py_all_names,
         "py_bases": schema_py_bases,
         "py_call_args": schema_py_call_args,
         "py_calls": schema_py_calls,
@@ -2171,6 +2210,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "contained_detail_edges": schema_contained_detail_edges,
         "cpg_edges": schema_cpg_edges,
         "cpg_nodes": schema_cpg_nodes,
+        "declared_exports": schema_declared_exports,
         "decorated_definitions": schema_decorated_definitions,
         "decorated_values": schema_decorated_values,
         "decorator_edges": schema_decorator_edges,
@@ -2186,6 +2226,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "direct_calls": schema_direct_calls,
         "docstring_edges": schema_docstring_edges,
         "docstring_nodes": schema_docstring_nodes,
+        "exports": schema_exports,
         "external_callees": schema_external_callees,
         "external_chains_1": schema_external_chains_1,
         "external_chains_2": schema_external_chains_2,
@@ -2204,6 +2245,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "function_targets_1": schema_function_targets_1,
         "head_values": schema_head_values,
         "hierarchy_entries": schema_hierarchy_entries,
+        "implicit_exports": schema_implicit_exports,
         "import_bindings": schema_import_bindings,
         "import_edges": schema_import_edges,
         "import_nodes": schema_import_nodes,
@@ -2222,6 +2264,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "module_steps_1": schema_module_steps_1,
         "module_steps_2": schema_module_steps_2,
         "module_values": schema_module_values,
+        "modules_with_all": schema_modules_with_all,
         "name_nodes": schema_name_nodes,
         "name_references": schema_name_references,
         "name_rows": schema_name_rows,
@@ -2238,6 +2281,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "resolved_edges": schema_resolved_edges,
         "return_steps_1": schema_return_steps_1,
         "return_steps_2": schema_return_steps_2,
+        "returned_flows": schema_returned_flows,
         "scope_nesting_edges": schema_scope_nesting_edges,
         "scope_nodes": schema_scope_nodes,
         "scope_owner_edges": schema_scope_owner_edges,

@@ -7,7 +7,7 @@ from datafusion import functions as f
 
 
 def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_chain_values` (resolve.sem:333).
+    """View `argument_chain_values` (resolve.sem:348).
 
     Chains passed as arguments, by their round-1 values."""
     df = ctx.table("bound_arguments").alias("a")
@@ -27,7 +27,7 @@ def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_flows(ctx: SessionContext) -> DataFrame:
-    """View `argument_flows` (resolve.sem:339).
+    """View `argument_flows` (resolve.sem:354).
 
     A variable passed as an argument flows into the parameter."""
     df = ctx.table("bound_arguments").alias("a")
@@ -48,7 +48,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_values` (resolve.sem:327).
+    """View `argument_values` (resolve.sem:342).
 
     Known values passed as arguments (a decorated function passed to its decorator)."""
     df = ctx.table("bound_arguments")
@@ -102,7 +102,7 @@ def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_lists(ctx: SessionContext) -> DataFrame:
-    """View `base_lists` (resolve.sem:256)."""
+    """View `base_lists` (resolve.sem:271)."""
     df = ctx.table("class_bases")
     df = df.aggregate(
         [col("class").alias("class")],
@@ -126,7 +126,7 @@ def build_base_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_1(ctx: SessionContext) -> DataFrame:
-    """View `base_values_1` (resolve.sem:138)."""
+    """View `base_values_1` (resolve.sem:153)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -137,7 +137,7 @@ def build_base_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_2(ctx: SessionContext) -> DataFrame:
-    """View `base_values_2` (resolve.sem:357)."""
+    """View `base_values_2` (resolve.sem:372)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -243,7 +243,7 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `bound_arguments` (resolve.sem:324)."""
+    """View `bound_arguments` (resolve.sem:339)."""
     df = ctx.table("positional_arguments")
     df = df.union_by_name(ctx.table("keyword_arguments"))
     return df
@@ -299,7 +299,7 @@ def build_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_graph(ctx: SessionContext) -> DataFrame:
-    """Output `call_graph` (resolve.sem:482).
+    """Output `call_graph` (resolve.sem:508).
 
     The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
     """
@@ -338,7 +338,7 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_1` (resolve.sem:237).
+    """View `call_targets_1` (resolve.sem:252).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -360,7 +360,7 @@ def build_call_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_2(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_2` (resolve.sem:448).
+    """View `call_targets_2` (resolve.sem:474).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -382,7 +382,7 @@ def build_call_targets_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
-    """View `chain_flow_values` (resolve.sem:289).
+    """View `chain_flow_values` (resolve.sem:304).
 
     `x = a.b()`: values of chains with steps."""
     df = ctx.table("py_flows").alias("f")
@@ -402,7 +402,7 @@ def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_1` (resolve.sem:234).
+    """View `chain_results_1` (resolve.sem:249).
 
     The values of each chain."""
     df = ctx.table("complete_chains_1")
@@ -411,7 +411,7 @@ def build_chain_results_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_2` (resolve.sem:445).
+    """View `chain_results_2` (resolve.sem:471).
 
     The values of each chain."""
     df = ctx.table("complete_chains_2")
@@ -420,7 +420,7 @@ def build_chain_results_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_steps(ctx: SessionContext) -> DataFrame:
-    """View `chain_steps` (resolve.sem:148).
+    """View `chain_steps` (resolve.sem:163).
 
     The steps of every chain. A view, so that the recursive terms that read it see it held in memory.
     """
@@ -435,7 +435,7 @@ def build_chain_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_1` (resolve.sem:209)."""
+    """View `chain_values_1` (resolve.sem:224)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_1" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_1" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_1" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
     )
@@ -443,7 +443,7 @@ def build_chain_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_2` (resolve.sem:420)."""
+    """View `chain_values_2` (resolve.sem:446)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_2" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_2" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_2" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
     )
@@ -451,7 +451,7 @@ def build_chain_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_ancestors(ctx: SessionContext) -> DataFrame:
-    """View `class_ancestors` (resolve.sem:250)."""
+    """View `class_ancestors` (resolve.sem:265)."""
     df = ctx.sql(
         'WITH RECURSIVE "class_ancestors" AS (SELECT CAST("class" AS VARCHAR) AS "class", CAST("class" AS VARCHAR) AS "ancestor" FROM "tree_classes" UNION SELECT CAST("a"."class" AS VARCHAR) AS "class", CAST("b"."base" AS VARCHAR) AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
     )
@@ -459,7 +459,7 @@ def build_class_ancestors(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_bases(ctx: SessionContext) -> DataFrame:
-    """View `class_bases` (resolve.sem:244)."""
+    """View `class_bases` (resolve.sem:259)."""
     df = ctx.table("py_bases").alias("b")
     df = df.join_on(
         ctx.table("chain_results_1").alias("r"),
@@ -477,7 +477,7 @@ def build_class_bases(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_mros(ctx: SessionContext) -> DataFrame:
-    """View `class_mros` (resolve.sem:264).
+    """View `class_mros` (resolve.sem:279).
 
     Each class's MRO by C3, as a comma-separated list that starts with the class."""
     df = ctx.table("hierarchy_entries")
@@ -496,7 +496,7 @@ def build_class_mros(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_order(ctx: SessionContext) -> DataFrame:
-    """View `class_order` (resolve.sem:269).
+    """View `class_order` (resolve.sem:284).
 
     (class, ancestor, rank): 1 for the class itself, then the MRO's order."""
     df = ctx.table("class_ancestors").alias("a")
@@ -515,7 +515,7 @@ def build_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_1` (resolve.sem:184).
+    """View `class_steps_1` (resolve.sem:199).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_1").alias("c")
@@ -537,7 +537,7 @@ def build_class_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_2` (resolve.sem:395).
+    """View `class_steps_2` (resolve.sem:421).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_2").alias("c")
@@ -559,7 +559,7 @@ def build_class_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_1` (resolve.sem:220).
+    """View `complete_chains_1` (resolve.sem:235).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_1").alias("c")
@@ -581,7 +581,7 @@ def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_2` (resolve.sem:431).
+    """View `complete_chains_2` (resolve.sem:457).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_2").alias("c")
@@ -603,7 +603,7 @@ def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_construct_steps(ctx: SessionContext) -> DataFrame:
-    """View `construct_steps` (resolve.sem:117).
+    """View `construct_steps` (resolve.sem:132).
 
     Calling a class gives an instance."""
     df = ctx.table("tree_classes")
@@ -620,7 +620,7 @@ def build_construct_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_calls(ctx: SessionContext) -> DataFrame:
-    """View `constructor_calls` (resolve.sem:461).
+    """View `constructor_calls` (resolve.sem:487).
 
     A call of a class runs its __init__, found through the MRO."""
     df = ctx.table("call_targets_2").alias("t")
@@ -641,7 +641,7 @@ def build_constructor_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `constructor_targets_1` (resolve.sem:294).
+    """View `constructor_targets_1` (resolve.sem:309).
 
     Calls of a class run its __init__ (found through the MRO) with the new instance as self."""
     df = ctx.table("call_targets_1").alias("t")
@@ -715,8 +715,15 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_declared_exports(ctx: SessionContext) -> DataFrame:
+    """View `declared_exports` (resolve.sem:99)."""
+    df = ctx.table("py_all_names")
+    df = df.select(col("module").alias("ns"), col("name").alias("name"))
+    return df
+
+
 def build_decorated_definitions(ctx: SessionContext) -> DataFrame:
-    """View `decorated_definitions` (resolve.sem:135)."""
+    """View `decorated_definitions` (resolve.sem:150)."""
     df = ctx.table("decorated_values")
     df = df.select(
         col("ns").alias("ns"),
@@ -729,7 +736,7 @@ def build_decorated_definitions(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorated_values(ctx: SessionContext) -> DataFrame:
-    """View `decorated_values` (resolve.sem:130).
+    """View `decorated_values` (resolve.sem:145).
 
     A decorated definition, as defined: the name holds it until the decorator's result is known."""
     df = ctx.table("py_flows")
@@ -894,7 +901,7 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
 
 
 def build_direct_calls(ctx: SessionContext) -> DataFrame:
-    """View `direct_calls` (resolve.sem:456).
+    """View `direct_calls` (resolve.sem:482).
 
     Calls of functions, and of external and builtin names."""
     df = ctx.table("call_targets_2")
@@ -939,6 +946,16 @@ def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_exports(ctx: SessionContext) -> DataFrame:
+    """View `exports` (resolve.sem:103).
+
+    The names each module exports to star imports."""
+    df = ctx.table("implicit_exports")
+    df = df.union_by_name(ctx.table("declared_exports"))
+    df = df.distinct()
+    return df
+
+
 def build_external_callees(ctx: SessionContext) -> DataFrame:
     """View `external_callees` (cpg.sem:235)."""
     df = ctx.table("resolved_calls")
@@ -948,7 +965,7 @@ def build_external_callees(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_1` (resolve.sem:227).
+    """View `external_chains_1` (resolve.sem:242).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_1").alias("c")
@@ -978,7 +995,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_2` (resolve.sem:438).
+    """View `external_chains_2` (resolve.sem:464).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_2").alias("c")
@@ -1129,7 +1146,7 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_fixed_starts(ctx: SessionContext) -> DataFrame:
-    """View `fixed_starts` (resolve.sem:122).
+    """View `fixed_starts` (resolve.sem:137).
 
     Chains that start at a builtin, a lambda or `super()`."""
     df = ctx.table("py_refs")
@@ -1163,15 +1180,16 @@ def build_flow_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_flows_1(ctx: SessionContext) -> DataFrame:
-    """View `flows_1` (resolve.sem:141)."""
+    """View `flows_1` (resolve.sem:156)."""
     df = ctx.table("plain_flows")
     return df
 
 
 def build_flows_2(ctx: SessionContext) -> DataFrame:
-    """View `flows_2` (resolve.sem:360)."""
+    """View `flows_2` (resolve.sem:386)."""
     df = ctx.table("plain_flows")
     df = df.union_by_name(ctx.table("argument_flows"))
+    df = df.union_by_name(ctx.table("returned_flows"))
     return df
 
 
@@ -1197,7 +1215,7 @@ def build_function_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `function_targets_1` (resolve.sem:300)."""
+    """View `function_targets_1` (resolve.sem:315)."""
     df = ctx.table("call_targets_1")
     df = df.filter((col("callee_kind") == lit("function")))
     df = df.select(
@@ -1242,7 +1260,7 @@ def build_head_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
-    """View `hierarchy_entries` (resolve.sem:259)."""
+    """View `hierarchy_entries` (resolve.sem:274)."""
     df = ctx.table("class_ancestors").alias("a")
     df = df.join_on(
         ctx.table("base_lists").alias("l"), (col("a.ancestor") == col("l.class")), how="left"
@@ -1253,6 +1271,17 @@ def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
             f.concat(col("a.ancestor"), lit(">")),
             f.coalesce(f.array_to_string(col("l.bases"), lit(",")), lit("")),
         ).alias("entry"),
+    )
+    return df
+
+
+def build_implicit_exports(ctx: SessionContext) -> DataFrame:
+    """View `implicit_exports` (resolve.sem:96).
+
+    Without `__all__`, a star import takes the names that do not start with an underscore."""
+    df = ctx.table("public_bindings").alias("b")
+    df = df.join_on(
+        ctx.table("modules_with_all").alias("a"), (col("b.ns") == col("a.module")), how="anti"
     )
     return df
 
@@ -1363,7 +1392,7 @@ def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_calls(ctx: SessionContext) -> DataFrame:
-    """View `instance_calls` (resolve.sem:469).
+    """View `instance_calls` (resolve.sem:495).
 
     A call of an instance runs its class's __call__."""
     df = ctx.table("call_targets_2").alias("t")
@@ -1384,7 +1413,7 @@ def build_instance_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_1` (resolve.sem:191).
+    """View `instance_steps_1` (resolve.sem:206).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_1").alias("c")
@@ -1406,7 +1435,7 @@ def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_2` (resolve.sem:402).
+    """View `instance_steps_2` (resolve.sem:428).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_2").alias("c")
@@ -1428,14 +1457,14 @@ def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_invoked_1(ctx: SessionContext) -> DataFrame:
-    """View `invoked_1` (resolve.sem:304)."""
+    """View `invoked_1` (resolve.sem:319)."""
     df = ctx.table("function_targets_1")
     df = df.union_by_name(ctx.table("constructor_targets_1"))
     return df
 
 
 def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
-    """View `keyword_arguments` (resolve.sem:316)."""
+    """View `keyword_arguments` (resolve.sem:331)."""
     df = ctx.table("py_call_args").alias("a")
     df = df.filter(col("a.keyword").is_not_null())
     df = df.join_on(
@@ -1479,7 +1508,7 @@ def build_known_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_1(ctx: SessionContext) -> DataFrame:
-    """View `members_1` (resolve.sem:166).
+    """View `members_1` (resolve.sem:181).
 
     The class whose attribute `name` an instance or the class itself finds first in own_class_order.
     """
@@ -1506,7 +1535,7 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_2(ctx: SessionContext) -> DataFrame:
-    """View `members_2` (resolve.sem:377).
+    """View `members_2` (resolve.sem:403).
 
     The class whose attribute `name` an instance or the class itself finds first in class_order."""
     df = ctx.table("class_order").alias("o")
@@ -1550,7 +1579,7 @@ def build_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_1` (resolve.sem:172).
+    """View `module_steps_1` (resolve.sem:187).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1571,7 +1600,7 @@ def build_module_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_2` (resolve.sem:383).
+    """View `module_steps_2` (resolve.sem:409).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1603,6 +1632,14 @@ def build_module_values(ctx: SessionContext) -> DataFrame:
         lit("module").alias("value_kind"),
         lit("import").alias("how"),
     )
+    return df
+
+
+def build_modules_with_all(ctx: SessionContext) -> DataFrame:
+    """View `modules_with_all` (resolve.sem:91)."""
+    df = ctx.table("py_all_names")
+    df = df.select(col("module").alias("module"))
+    df = df.distinct()
     return df
 
 
@@ -1661,7 +1698,7 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_own_class_order(ctx: SessionContext) -> DataFrame:
-    """View `own_class_order` (resolve.sem:144).
+    """View `own_class_order` (resolve.sem:159).
 
     In round 1 a class sees only its own attributes."""
     df = ctx.table("tree_classes")
@@ -1672,13 +1709,13 @@ def build_own_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_own_globals(ctx: SessionContext) -> DataFrame:
-    """View `own_globals` (resolve.sem:91)."""
-    df = ctx.table("public_bindings").alias("b")
+    """View `own_globals` (resolve.sem:106)."""
+    df = ctx.table("exports").alias("e")
     df = df.join_on(
-        ctx.table("tree_modules").alias("m"), (col("b.ns") == col("m.module")), how="inner"
+        ctx.table("tree_modules").alias("m"), (col("e.ns") == col("m.module")), how="inner"
     )
     df = df.select(
-        col("b.ns").alias("module"), col("b.name").alias("name"), col("b.ns").alias("origin")
+        col("e.ns").alias("module"), col("e.name").alias("name"), col("e.ns").alias("origin")
     )
     return df
 
@@ -1711,7 +1748,7 @@ def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_plain_flows(ctx: SessionContext) -> DataFrame:
-    """View `plain_flows` (resolve.sem:114)."""
+    """View `plain_flows` (resolve.sem:129)."""
     df = ctx.table("assigned_flows")
     df = df.union_by_name(ctx.table("imported_flows"))
     df = df.union_by_name(ctx.table("star_flows"))
@@ -1719,7 +1756,7 @@ def build_plain_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_positional_arguments(ctx: SessionContext) -> DataFrame:
-    """View `positional_arguments` (resolve.sem:307).
+    """View `positional_arguments` (resolve.sem:322).
 
     Each argument with the parameter it binds: by position (after self for bound methods) or by keyword.
     """
@@ -1782,7 +1819,7 @@ def build_reference_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_calls(ctx: SessionContext) -> DataFrame:
-    """View `resolved_calls` (resolve.sem:477).
+    """View `resolved_calls` (resolve.sem:503).
 
     Every call site with each callee it may reach, how that was found, and how sure it is."""
     df = ctx.table("direct_calls")
@@ -1806,7 +1843,7 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
-    """View `resolved_decorations` (resolve.sem:347).
+    """View `resolved_decorations` (resolve.sem:362).
 
     A decorated name keeps the function itself only when round 1 found nothing the decorator returns
     (a decorator from outside the tree, or one whose result cannot be followed)."""
@@ -1833,7 +1870,7 @@ def build_resolved_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_1` (resolve.sem:178).
+    """View `return_steps_1` (resolve.sem:193).
 
     Calling a function gives what it returns."""
     df = ctx.table("values_1")
@@ -1851,7 +1888,7 @@ def build_return_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_2` (resolve.sem:389).
+    """View `return_steps_2` (resolve.sem:415).
 
     Calling a function gives what it returns."""
     df = ctx.table("values_2")
@@ -1865,6 +1902,49 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
         lit(False).alias("bound"),
         lit("return").alias("how"),
     )
+    return df
+
+
+def build_returned_flows(ctx: SessionContext) -> DataFrame:
+    """View `returned_flows` (resolve.sem:376).
+
+    `x = f()` where round 1 found f: x holds what f returns, as round 2 finds it."""
+    df = ctx.table("py_flows").alias("f")
+    df = df.join_on(
+        ctx.table("py_refs").alias("r"),
+        ((col("f.file_id") == col("r.file_id")) & (col("f.src_ref_id") == col("r.ref_id"))),
+        how="inner",
+    )
+    df = df.join_on(
+        ctx.table("chain_values_1").alias("c"),
+        ((col("f.file_id") == col("c.file_id")) & (col("f.src_ref_id") == col("c.ref_id"))),
+        how="inner",
+    )
+    df = df.join_on(
+        ctx.table("chain_steps").alias("s"),
+        ((col("f.file_id") == col("s.file_id")) & (col("f.src_ref_id") == col("s.ref_id"))),
+        how="inner",
+    )
+    df = df.filter(
+        (
+            (
+                (
+                    (col("c.next") == col("r.step_count"))
+                    & (col("s.position") == col("r.step_count"))
+                )
+                & (col("s.step") == lit("()"))
+            )
+            & (col("c.value_kind") == lit("function"))
+        )
+    )
+    df = df.select(
+        col("f.dst_ns").alias("dst_ns"),
+        col("f.dst_name").alias("dst_name"),
+        col("c.value").alias("src_ns"),
+        lit("<return>").alias("src_name"),
+        lit("return").alias("how"),
+    )
+    df = df.distinct()
     return df
 
 
@@ -1938,7 +2018,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_1(ctx: SessionContext) -> DataFrame:
-    """View `slots_1` (resolve.sem:161).
+    """View `slots_1` (resolve.sem:176).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("values_1")
@@ -1948,7 +2028,7 @@ def build_slots_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_2(ctx: SessionContext) -> DataFrame:
-    """View `slots_2` (resolve.sem:372).
+    """View `slots_2` (resolve.sem:398).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("values_2")
@@ -1958,7 +2038,7 @@ def build_slots_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_exports(ctx: SessionContext) -> DataFrame:
-    """View `star_exports` (resolve.sem:102).
+    """View `star_exports` (resolve.sem:117).
 
     What a star import brings in, through chains of star imports: (module, name, module that binds it).
     """
@@ -1969,7 +2049,7 @@ def build_star_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_flows(ctx: SessionContext) -> DataFrame:
-    """View `star_flows` (resolve.sem:108)."""
+    """View `star_flows` (resolve.sem:123)."""
     df = ctx.table("star_imports").alias("s")
     df = df.join_on(
         ctx.table("star_exports").alias("e"), (col("s.exporter") == col("e.module")), how="inner"
@@ -1986,7 +2066,7 @@ def build_star_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_imports(ctx: SessionContext) -> DataFrame:
-    """View `star_imports` (resolve.sem:96).
+    """View `star_imports` (resolve.sem:111).
 
     `from m import *` imports, between modules of the tree."""
     df = ctx.table("py_imports").alias("i")
@@ -1999,21 +2079,21 @@ def build_star_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `starts_1` (resolve.sem:207)."""
+    """View `starts_1` (resolve.sem:222)."""
     df = ctx.table("var_starts_1")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `starts_2` (resolve.sem:418)."""
+    """View `starts_2` (resolve.sem:444)."""
     df = ctx.table("var_starts_2")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `steps_1` (resolve.sem:197)."""
+    """View `steps_1` (resolve.sem:212)."""
     df = ctx.table("module_steps_1")
     df = df.union_by_name(ctx.table("return_steps_1"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2023,7 +2103,7 @@ def build_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `steps_2` (resolve.sem:408)."""
+    """View `steps_2` (resolve.sem:434)."""
     df = ctx.table("module_steps_2")
     df = df.union_by_name(ctx.table("return_steps_2"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2034,7 +2114,7 @@ def build_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_members(ctx: SessionContext) -> DataFrame:
-    """View `super_members` (resolve.sem:275).
+    """View `super_members` (resolve.sem:290).
 
     `super().m` in a method of C finds m in the classes after C in C's MRO."""
     df = ctx.table("class_order").alias("o")
@@ -2058,7 +2138,7 @@ def build_super_members(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_steps(ctx: SessionContext) -> DataFrame:
-    """View `super_steps` (resolve.sem:281)."""
+    """View `super_steps` (resolve.sem:296)."""
     df = ctx.table("super_members").alias("c")
     df = df.join_on(
         ctx.table("values_2").alias("v"),
@@ -2240,7 +2320,7 @@ def build_tree_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_undecorated_values(ctx: SessionContext) -> DataFrame:
-    """View `undecorated_values` (resolve.sem:353)."""
+    """View `undecorated_values` (resolve.sem:368)."""
     df = ctx.table("decorated_values").alias("d")
     df = df.join_on(
         ctx.table("resolved_decorations").alias("r"),
@@ -2258,7 +2338,7 @@ def build_undecorated_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_1(ctx: SessionContext) -> DataFrame:
-    """View `values_1` (resolve.sem:153)."""
+    """View `values_1` (resolve.sem:168)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_1" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_1" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_1" AS "v" JOIN "flows_1" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_1"'
     )
@@ -2266,7 +2346,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_2(ctx: SessionContext) -> DataFrame:
-    """View `values_2` (resolve.sem:364)."""
+    """View `values_2` (resolve.sem:390)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_2" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_2" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
@@ -2274,7 +2354,7 @@ def build_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_1` (resolve.sem:201).
+    """View `var_starts_1` (resolve.sem:216).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("py_refs").alias("r")
@@ -2297,7 +2377,7 @@ def build_var_starts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_2` (resolve.sem:412).
+    """View `var_starts_2` (resolve.sem:438).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("py_refs").alias("r")

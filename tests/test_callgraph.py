@@ -18,8 +18,6 @@ FEATURES = sorted(p.name for p in FIXTURE.iterdir() if (p / "expected.json").is_
 # Semantics the resolution does not follow yet; strict, so each turns red the day it starts to pass.
 KNOWN_GAPS = {
     "containers": "items of a container are merged: a constant key or index does not pick one item",
-    "imports_star": "a star import brings every public global; __all__ is not read",
-    "instances": "two rounds of flow: an instance returned by a function and then called on is not reached",
 }
 
 
