@@ -13,15 +13,16 @@ SPEC_HASHES = MappingProxyType(
     {
         "cpg.sem": "be2fa11dfef8902c3765284d0d7806a295142901d88ef4a57f1e6fad2381e069",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
+        "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "de8e686d42eaae3aa59f10353d7e89d81ba1519f33457a445c7dc162d89ff84b"
+SPEC_FINGERPRINT = "a6885e203149eb2ea7b428a50716157643882b502aaf4b3d040fa35edf61285b"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "77c9f0709945b2d1bc17b2d8888390cda51c508cdb48e98f3d9d76b38c0b7583"
+PROGRAM_FINGERPRINT = "0aa639e61222f2324ccf36116567c8d069028281d58e64427e2ac81fbef9826e"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.

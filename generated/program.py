@@ -7,11 +7,18 @@ from types import MappingProxyType
 from runtime.extractors import file_scan as extractor_file_scan
 from runtime.extractors import python_ast as extractor_python_ast
 from runtime.extractors import python_symtable as extractor_python_symtable
+from runtime.udfs.column_to_byte import implementation as udf_column_to_byte
+from runtime.udfs.normalize_qualname import implementation as udf_normalize_qualname
+from runtime.udfs.span_contains import implementation as udf_span_contains
+from runtime.udfs.span_overlaps import implementation as udf_span_overlaps
+from runtime.udfs.stable_id import implementation as udf_stable_id
+import pyarrow as pa
 from runtime.program import (
     CachePolicy,
     CompiledProgram,
     DatasetSpec,
     ExtractorBinding,
+    UdfSource,
     UdfSpec,
     ViewSpec,
     WritePolicy,
@@ -1873,5 +1880,65 @@ PROGRAM = CompiledProgram(
             "syntax_details": "_staging/syntax_details",
         }
     ),
-    udfs=(),
+    udfs=(
+        UdfSpec(
+            name="column_to_byte",
+            input_types=(
+                pa.string(),
+                pa.int64(),
+                pa.string(),
+            ),
+            return_type=pa.int64(),
+            volatility="immutable",
+            implementation=udf_column_to_byte,
+            source=UdfSource.RUNTIME,
+        ),
+        UdfSpec(
+            name="normalize_qualname",
+            input_types=(pa.string(),),
+            return_type=pa.string(),
+            volatility="immutable",
+            implementation=udf_normalize_qualname,
+            source=UdfSource.RUNTIME,
+        ),
+        UdfSpec(
+            name="span_contains",
+            input_types=(
+                pa.int64(),
+                pa.int64(),
+                pa.int64(),
+                pa.int64(),
+            ),
+            return_type=pa.bool_(),
+            volatility="immutable",
+            implementation=udf_span_contains,
+            source=UdfSource.RUNTIME,
+        ),
+        UdfSpec(
+            name="span_overlaps",
+            input_types=(
+                pa.int64(),
+                pa.int64(),
+                pa.int64(),
+                pa.int64(),
+            ),
+            return_type=pa.bool_(),
+            volatility="immutable",
+            implementation=udf_span_overlaps,
+            source=UdfSource.RUNTIME,
+        ),
+        UdfSpec(
+            name="stable_id",
+            input_types=(
+                pa.string(),
+                pa.string(),
+                pa.string(),
+                pa.string(),
+            ),
+            return_type=pa.string(),
+            volatility="immutable",
+            implementation=udf_stable_id,
+            source=UdfSource.RUNTIME,
+        ),
+    ),
 )

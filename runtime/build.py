@@ -121,7 +121,8 @@ def _register(context: ExecutionContext, report: RunReport) -> None:
         report.evidence_rows = register_stored_evidence(context, extracted)
         # On large trees, views several others read are staged in Delta rather than held in memory.
         report.staged_shared_views = sum(report.evidence_rows.values()) > STAGE_SHARED_VIEWS_ABOVE_ROWS
-        report.udfs = register_views(context, stage_shared=report.staged_shared_views)
+        installation = register_views(context, stage_shared=report.staged_shared_views)
+        report.udfs, report.udf_extension = installation.implementations, installation.extension
 
 
 def run(context: ExecutionContext, source_root: Path, options: BuildOptions = BuildOptions()) -> RunReport:
