@@ -129,6 +129,7 @@ class UdfEntry:
     input_types: tuple[str, ...]  # pyarrow source
     return_type: str
     volatility: str
+    source: str  # member name of runtime.program.UdfSource
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,7 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
             tuple(arrow_type_source(t) for t in u.spec.input_types),
             arrow_type_source(u.spec.return_type),
             u.spec.volatility,
+            u.spec.source.name,
         )
         for u in analysis.udfs
     )

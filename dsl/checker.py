@@ -133,6 +133,10 @@ class _Checker:
             if not _RUST_TARGET.match(binding.target):
                 self.error(codes.BAD_UDF, f"'{binding.target}' is not a Rust function name", binding.span,
                            "name the function the rust_udfs crate exports")
+            elif binding.target != udf.name:
+                self.error(codes.BAD_UDF, f"UDF '{udf.name}' is bound to the Rust UDF '{binding.target}', but a "
+                           "Rust UDF is called by its own name", binding.span,
+                           f"declare it as udf {binding.target}(...), or bind it from rust \"{udf.name}\"")
         else:
             self.error(codes.BAD_UDF, f"unknown implementation language '{binding.language}'", binding.span,
                        did_you_mean(binding.language, ["python", "rust"]) or "bindings are `from python \"m:f\"` "

@@ -15,15 +15,16 @@ SPEC_HASHES = MappingProxyType(
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
         "names.sem": "48ccbc9877f423f37130b12d465f481d8f1910a79baa09e9afe00556b273269b",
         "resolve.sem": "1e4c7e2824a24178c9add2eb5c0528a922f3b900d5c76fd2b7bc6c5c5501f6a7",
+        "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "9397812daee5a37a86b587eb5a858431adefaba23ff8af250386ee00aea76ca3"
+SPEC_FINGERPRINT = "a1deae90106242132262a73115d67eaba5cfbbcd4e5e3fffcccbfe478c254557"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "9d6d71d8e4b77c3c63f754be104107459d8ee87a8f4e38e95b70f00660d5692b"
+PROGRAM_FINGERPRINT = "b9cbeba634884cd76b7dd95da854ad7cdba754e29c295ff25c0a3042a4554b1c"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -124,7 +125,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "constructor_targets_1": "c0f665242f2bcb80a66a636bd8b064d678a4f5a60e2bf84bf1136f3f7abd243e",
         "function_targets_1": "cb83cd5bac46efe06041c9b830e1f980315378026cfbb369ed82660e0e7057ed",
         "hierarchy_entries": "4ece5029682248991c3d1d804d186652a41aeab18ec2fd76d9f5d1f856b82378",
-        "class_mros": "2ddd25f7d513001fefa5c1c400aa4ec1911fdcf72f5fd47ad576843e1dd54114",
+        "class_mros": "96dcc32e4010d6cdd0cdbe45535134f3c1b26abec9daa9e393157f50c225a3c4",
         "class_order": "c3e2c248780ab3357d28c71a82e8170e9e47635e355c1f619849d23c21566324",
         "inheritance_edges": "b69c62fb2cbbc86abc4f4a6b012b101754ff7428cd73a66e6a12227a3ff85e66",
         "invoked_1": "3566cf9746844c5df3e2bfded3115ab72972ab64507b8ec27665a36bc0b70c23",

@@ -10,12 +10,18 @@ from runtime.extractors import python_bytecode as extractor_python_bytecode
 from runtime.extractors import python_names as extractor_python_names
 from runtime.extractors import python_symtable as extractor_python_symtable
 from runtime.udfs.c3_mro import implementation as udf_c3_mro
+from runtime.udfs.column_to_byte import implementation as udf_column_to_byte
+from runtime.udfs.normalize_qualname import implementation as udf_normalize_qualname
+from runtime.udfs.span_contains import implementation as udf_span_contains
+from runtime.udfs.span_overlaps import implementation as udf_span_overlaps
+from runtime.udfs.stable_id import implementation as udf_stable_id
 import pyarrow as pa
 from runtime.program import (
     CachePolicy,
     CompiledProgram,
     DatasetSpec,
     ExtractorBinding,
+    UdfSource,
     UdfSpec,
     ViewSpec,
     WritePolicy,
@@ -6161,6 +6167,66 @@ PROGRAM = CompiledProgram(
             return_type=pa.string(),
             volatility="immutable",
             implementation=udf_c3_mro,
+            source=UdfSource.RUNTIME,
+        ),
+        UdfSpec(
+            name="column_to_byte",
+            input_types=(
+                pa.string(),
+                pa.int64(),
+                pa.string(),
+            ),
+            return_type=pa.int64(),
+            volatility="immutable",
+            implementation=udf_column_to_byte,
+            source=UdfSource.RUNTIME,
+        ),
+        UdfSpec(
+            name="normalize_qualname",
+            input_types=(pa.string(),),
+            return_type=pa.string(),
+            volatility="immutable",
+            implementation=udf_normalize_qualname,
+            source=UdfSource.RUNTIME,
+        ),
+        UdfSpec(
+            name="span_contains",
+            input_types=(
+                pa.int64(),
+                pa.int64(),
+                pa.int64(),
+                pa.int64(),
+            ),
+            return_type=pa.bool_(),
+            volatility="immutable",
+            implementation=udf_span_contains,
+            source=UdfSource.RUNTIME,
+        ),
+        UdfSpec(
+            name="span_overlaps",
+            input_types=(
+                pa.int64(),
+                pa.int64(),
+                pa.int64(),
+                pa.int64(),
+            ),
+            return_type=pa.bool_(),
+            volatility="immutable",
+            implementation=udf_span_overlaps,
+            source=UdfSource.RUNTIME,
+        ),
+        UdfSpec(
+            name="stable_id",
+            input_types=(
+                pa.string(),
+                pa.string(),
+                pa.string(),
+                pa.string(),
+            ),
+            return_type=pa.string(),
+            volatility="immutable",
+            implementation=udf_stable_id,
+            source=UdfSource.RUNTIME,
         ),
     ),
 )

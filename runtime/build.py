@@ -135,7 +135,8 @@ def _register(context: ExecutionContext, report: RunReport) -> None:
         report.evidence_rows = register_stored_evidence(context, extracted)
         # On large trees, views several others read are staged in Delta rather than held in memory.
         report.staged_shared_views = sum(report.evidence_rows.values()) > STAGE_SHARED_VIEWS_ABOVE_ROWS
-        report.udfs = register_views(context, stage_shared=report.staged_shared_views, verify=False)
+        installation = register_views(context, stage_shared=report.staged_shared_views, verify=False)
+        report.udfs, report.udf_extension = installation.implementations, installation.extension
 
 
 def _count_evidence(context: ExecutionContext) -> dict[str, int]:

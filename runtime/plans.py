@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Mapping
 import pyarrow as pa
 from datafusion import DataFrame, LogicalPlan, SessionContext, udf
 
+from runtime.errors import SemcError
 from runtime.program import CompiledProgram, UdfSpec
 
 
@@ -37,15 +38,32 @@ def program_placeholders(program: CompiledProgram) -> SessionContext:
 
 
 def scalar_udf(spec: UdfSpec):
-    """A DataFusion scalar UDF from its declaration and its vectorised Python implementation."""
-    return udf(spec.implementation, list(spec.input_types), spec.return_type, spec.volatility, spec.name)
+    """A DataFusion scalar UDF from its declaration and its vectorised Python implementation.
+
+    A Rust-only UDF has no Python implementation; for planning it is stood in for by a function of the declared
+    signature that refuses to run (plans name a UDF and its types, never its body).
+    """
+    implementation = spec.implementation or _rust_only(spec.name)
+    return udf(implementation, list(spec.input_types), spec.return_type, spec.volatility, spec.name)
 
 
-def udf_identity(implementation: Callable) -> str:
-    """Which code implements a UDF: where it lives and a digest of its source, so an edit to the
-    implementation changes the fingerprint of every plan that calls it."""
-    try:
-        source = inspect.getsource(implementation)
+def _rust_only(name: str) -> Callable[..., pa.Array]:
+    def not_installed(*_arrays):
+        raise SemcError(f"UDF '{name}' is implemented in Rust only and the extension's version is not installed")
+
+    return not_installed
+
+
+def udf_identity(spec: UdfSpec) -> str:
+    """Which code a UDF's declaration stands for, so an edit to it changes the fingerprint of every plan that
+    calls it: the module, name and a digest of the module source of its Python implementation (for a runtime
+    UDF, the fallback, whichever of it and the Rust version a run installs), or the Rust UDF's name.
+    """
+    if spec.implementation is None:
+        return f"rust {spec.name}"
+    implementation = spec.implementation
+    try:  # the whole module: helpers the function calls are part of what it computes
+        source = inspect.getsource(inspect.getmodule(implementation) or implementation)
     except (OSError, TypeError):  # compiled code: the qualified name is all there is to go by
         source = ""
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]

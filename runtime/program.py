@@ -58,6 +58,14 @@ class WritePolicy:
     vacuum_retain_hours: int | None = None
 
 
+class UdfSource(str, Enum):
+    """Where a declared UDF's implementation comes from."""
+
+    RUNTIME = "runtime"  # no binding: the Rust extension's UDF when it is built, else runtime.udfs.<name>
+    RUST = "rust"  # from rust "name": the Rust extension's UDF, with no fallback
+    PYTHON = "python"  # from python "module:function": the user's function
+
+
 @dataclass(frozen=True)
 class UdfSpec:
     """A scalar function declared in the specs, with the implementation the generated code imports."""
@@ -66,7 +74,9 @@ class UdfSpec:
     input_types: tuple[pa.DataType, ...]
     return_type: pa.DataType
     volatility: str  # immutable | stable | volatile
-    implementation: Callable[..., pa.Array]  # vectorised: pyarrow arrays in, one pyarrow array out
+    # vectorised: pyarrow arrays in, one pyarrow array out; None for a Rust-only UDF
+    implementation: Callable[..., pa.Array] | None
+    source: UdfSource = UdfSource.PYTHON
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from deltalake import DeltaTable, write_deltalake
 from runtime.context import ExecutionContext
 from runtime.errors import SemcError
 from runtime.plans import plan_fingerprint, program_placeholders, udf_identity
-from runtime.udf_install import check_required_udfs, install_udfs
+from runtime.udf_install import UdfInstallation, check_required_udfs, install_udfs
 from runtime.program import CachePolicy, CompiledProgram
 
 
@@ -46,7 +46,7 @@ def verify_plans(program: CompiledProgram) -> None:
     implementation edited since generation changes the fingerprint of every view that calls it.
     """
     placeholders = program_placeholders(program)
-    identities = {spec.name: udf_identity(spec.implementation) for spec in program.udfs}
+    identities = {spec.name: udf_identity(spec) for spec in program.udfs}
     for view in program.views:
         used = {name: identities[name] for name in view.required_udfs if name in identities}
         runtime_fingerprint = plan_fingerprint(view.builder(placeholders), used)
@@ -61,12 +61,13 @@ def verify_plans(program: CompiledProgram) -> None:
 STAGE_SHARED_VIEWS_ABOVE_ROWS = 20_000_000
 
 
-def register_views(context: ExecutionContext, stage_shared: bool = False, verify: bool = True) -> dict[str, str]:
+def register_views(context: ExecutionContext, stage_shared: bool = False, verify: bool = True) -> UdfInstallation:
     """Register every view in schedule order, after proving its plan is the one generated code recorded.
 
     Views with the MEMORY cache policy are computed once; with `stage_shared` they are written to their Delta
-    staging location instead of memory, which bounds memory on large trees. UDFs are installed first;
-    returns which implementation each one got. `verify=False` only where the caller verified the plans already.
+    staging location instead of memory, which bounds memory on large trees. UDFs are installed first
+    (a UDF with no implementation stops the run here, before any view is registered); returns which
+    implementation each one got. `verify=False` only where the caller verified the plans already.
     """
     program = context.program
     installed = install_udfs(context)

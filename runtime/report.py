@@ -28,7 +28,8 @@ class RunReport:
     unchanged_files: int = 0
     removed_files: int = 0
     maintenance: dict[str, dict[str, int]] = field(default_factory=dict)
-    udfs: dict[str, str] = field(default_factory=dict)  # UDF -> the implementation installed
+    udfs: dict[str, str] = field(default_factory=dict)  # UDF -> the implementation installed (rust or python)
+    udf_extension: str = ""  # the Rust UDF extension: loaded from where, not built, or disabled
     staged_shared_views: bool = False
 
     @contextmanager
@@ -52,6 +53,7 @@ class RunReport:
         ]
         if self.udfs:
             lines.append("  UDFs: " + ", ".join(f"{k} ({v})" for k, v in sorted(self.udfs.items())))
+            lines.append(f"  Rust UDF extension: {self.udf_extension}")
         if self.staged_shared_views:
             lines.append("  shared views staged in Delta (large evidence)")
         lines.append("  outputs:")

@@ -414,7 +414,7 @@ def test_several_errors_in_one_program_are_all_reported():
 
 def test_shipped_specs_parse_and_check():
     files = read_spec_files(SPECS)
-    assert [f.path for f in files] == ["cpg.sem", "evidence.sem", "names.sem", "resolve.sem"]
+    assert [f.path for f in files] == ["cpg.sem", "evidence.sem", "names.sem", "resolve.sem", "udfs.sem"]
     prog = parse_program(files, PARSER)
     assert isinstance(prog, Program)
     assert check(prog) == []
@@ -423,6 +423,8 @@ def test_shipped_specs_parse_and_check():
     assert sorted(outputs) == ["call_graph", "cpg_edges", "cpg_nodes", "diagnostics"]
     assert prog.dataset("ast_nodes").key == ("file_id", "node_id")
     assert prog.dataset("ast_nodes").column("parent_id").type.nullable
+    assert sorted(u.name for u in prog.udfs) == ["c3_mro", "column_to_byte", "normalize_qualname", "span_contains",
+                                                 "span_overlaps", "stable_id"]
     assert prog.dataset("source_files").doc == "One row per Python source file discovered under the build root."
     assert prog.dataset("source_files").column("file_id").doc == "path relative to the build root, with / separators"
     assert prog.view("cpg_edges").doc == "CPG edges with how each was resolved and how sure we are."

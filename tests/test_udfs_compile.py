@@ -93,7 +93,7 @@ def test_a_udf_listed_as_required_but_not_installed_stops_registration(compile_p
     [
         ('from python "no_such_module_xyz:plus"', "SEM104", "cannot import no_such_module_xyz:plus"),
         ('from python "os; import sys:plus"', "SEM035", "os; import sys:plus"),  # the checker refuses it first
-        ('from rust "plus"', "SEM104", "bound to a rust implementation"),
+        ('from rust "minus"', "SEM035", "bound to the Rust UDF 'minus', but a Rust UDF is called by its own name"),
         ("", "SEM104", "cannot import runtime.udfs.plus:implementation"),
     ],
 )
