@@ -11,20 +11,20 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "57d793a28e473b72bb54b4ddc54380347ce3d3de9fc4be441fc88f813d02b671",
+        "cpg.sem": "a992e2c8c69d4fe8538839dccb38407b6ed33b1d1a69d244b216157ce6631026",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
         "names.sem": "48ccbc9877f423f37130b12d465f481d8f1910a79baa09e9afe00556b273269b",
-        "resolve.sem": "1e4c7e2824a24178c9add2eb5c0528a922f3b900d5c76fd2b7bc6c5c5501f6a7",
+        "resolve.sem": "d3739bee6bc53c12e7b6244f97a764f86c768afa6aaf62e0eb0f3334ae1c0c52",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "a1deae90106242132262a73115d67eaba5cfbbcd4e5e3fffcccbfe478c254557"
+SPEC_FINGERPRINT = "b69d674eb4aef04243fead3d866da495a18d09e7ca78178e86a9111692c7ec14"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "b9cbeba634884cd76b7dd95da854ad7cdba754e29c295ff25c0a3042a4554b1c"
+PROGRAM_FINGERPRINT = "a19e6e6fd34b04f8285e25b033ccd3eb54bf67d921eb2dc755cbf8dae6dbb25a"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -104,14 +104,16 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "plain_flows": "91aeda00f840e827667a203f460ea2116e496fddd40bd168e83c017d0d145d1c",
         "flows_1": "8c6ce136dd7a479d440b7c1b426f5e7217ad0277b7d86714c43793029df6e7e2",
         "values_1": "bf371b7e78148e8ef4a7d3c4414b58f369f1eae90381219c26735a3ad84ed4cb",
-        "module_steps_1": "c0c79907e1d42659214b4116865019ffecb61ec15f83ca76de6744281553ff32",
-        "return_steps_1": "f12ef3f03eb30d66959deb0ac73e2340e0ce07abf664e157d98a2038bdef6011",
-        "slots_1": "403057cc5c8b98a4fe5e1a8d71462fbf77b82b181b502ad856f0e39e2127b1f5",
+        "value_counts_1": "c205fc72921097d47a0ab2b1e51bfd24ffba13a7f0ce67be8e496328502a1ed7",
+        "bounded_values_1": "74b8df9d85ea3138a3e279ca6dda08ab7662920a661ed7f8bd736519718e0131",
+        "module_steps_1": "ee19ca2635f692dea5f8db4e1cfbdb3b52f4a131a2bc809e888f2114c7a1dccb",
+        "return_steps_1": "a97e9c79c72b81f7b7e3bfeaaf27aa0d8ce16be51b60afaeb1f0b0a45961a9c3",
+        "slots_1": "54aae6eb3e566b250b3b740186ab06f1733fdeb05fff382021de7b640d84fc09",
         "members_1": "678b8c680a6c33c9ad476dbcf307e39131a38bf66d64c1505e7c026c7d86164b",
-        "class_steps_1": "50ed8c6bfcb7f6b03080ce9624d9f55566e1f54c266c1e0a2e34fff507605e90",
-        "instance_steps_1": "e16262a8acb00dd43d8b15dde0dea6f3bb08beca3be6575093d9e6913e7b49b6",
+        "class_steps_1": "935824d94cb95a7f499b182349ea1e7442b258034de6f66eb2308a29a41b99dd",
+        "instance_steps_1": "ec16735a0e29976258d4a16f48f6da46638729263fb82fe7b602c184bb466edc",
         "steps_1": "9a94c8aabd1eab217e74348de72466186138de192d9ca61e922cbea66be18356",
-        "var_starts_1": "16db52c0d28407e62d5255cf7763e1a7d727b006bac746418716d6caf347086e",
+        "var_starts_1": "b76e750da46cb1e13916679a3fcb28370e5f216fb1c1fe0e2efef904c5923244",
         "starts_1": "64493f12cf8eb33a3645c00daad53b1190d58da26a5cf836a35aca8ff6bef24b",
         "chain_values_1": "4af8aa5bd5d413b50fe359d9627a589d0e84812ee8acf0297bdea6e03a08e3b2",
         "complete_chains_1": "0a574bb52c3a64ce91d4427c7555b3938eca0775e1f64c9c607f1f37c46a0dfa",
@@ -141,18 +143,20 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "undecorated_values": "260d33534c8187b949cc516ed892dde51a5ed67517acf0d6b033d3488f9a97d6",
         "base_values_2": "3fba34ee6acd9a583963b94e82f8d946686016c5b4cb259c94b0bcfd1d63f4ba",
         "values_2": "1e359637c40908ff47f9d0ca297a40e1d14d91814e19abf69d99de2a07f1f402",
-        "module_steps_2": "4daa44ba96461a68ef111df2542a53d81a21402904ce395fa78068dbc11433bb",
-        "name_references": "12d83a6adea0c36f37ee4af64a1671ee20d1fd06d444739f4ddbfd3801272c60",
+        "value_counts_2": "e7a774b652bb37e6284e7e08c78b64afe45fdb2a05bd29b66427c2b8e47a622c",
+        "bounded_values_2": "dc11437a8d449aed4061a18beda221af01b7a0794c2e0b43a7737d249b1d1e36",
+        "module_steps_2": "8c15fa92cdcd7b3646c8454c32922d7ab3b78f999e5c0f0273c201db3aeafc7a",
+        "name_references": "3bbdcdcd95f8af9e1b94bc1459123aa4c78be6113822eacb1cdc0a94df742554",
         "reference_edges": "bccddffe5e2a725685847057bad72baa88c84fe71d3fe9580b42591ef35633e4",
-        "return_steps_2": "ace53997af44545858ade74fe9905791b997f5d9ff1e6b9a79b5f00888420cff",
-        "slots_2": "b2e91ad71988a1363adc41387deb51c6ddef827cb42719fc67483f7325071f83",
+        "return_steps_2": "6bcc5a5a8447416633f5da5e2702603890852a2efdd1d5cc683657e5922ad86d",
+        "slots_2": "8c13b5631180927cea0f59c679631a7077028d7a86ea709fda19f15081309d11",
         "members_2": "68c516a19f9b7223b172ec51bba9e03e953656c7c059bfb6ee0b93bcb4cdb9cf",
-        "class_steps_2": "4cfdd1a38540451d3a8abf4e9239ec0fda633131e8ab2739069c785bb324c18d",
-        "instance_steps_2": "88fbf7f2f3c260d42d3eb2e4bc3cbb1637f6b99f92137c40baa44f4b60a68bb6",
+        "class_steps_2": "3a3f59f02a4497c67486d8b207faad9eeb3226b82a49ccf0de557d6e2985e371",
+        "instance_steps_2": "f4ed9dd621f17bf086c6ac11010fdf5a304be089f35f239ab5e311100e89577c",
         "super_members": "51caa126fe8c5663d555f19d154a3a08d0efb407cfa512af8a63f7d7a8eb9a50",
-        "super_steps": "2ce9a4bb18007afd8cb7c35eceba4f82f4376b536a69cdf38c66bbfc449ad234",
+        "super_steps": "24e8c87242240a0d83374e3a60a39de37f8133f03c16897dddc78fa1a6544f7f",
         "steps_2": "d2ca6540489455198029bfbe445b7f7afbb882271ba6ff2ac9a4acacd0e54b29",
-        "var_starts_2": "27b54689ea45def9a21746d4b45f0707d29b85552e306b9c7c5714f0e4185b3f",
+        "var_starts_2": "731ba7d68ba0b21319cb6f0fe7c45fba9bb5aa32bf7c8e7b6daca8b5ef707647",
         "starts_2": "8ce6e7e6a94ab55e08b696a85cd8c0663cae3eae3865f95eada0993e044116a3",
         "chain_values_2": "e8600adfa0abfbbc66dc24744cadbd0a8b551548d51ecb607a0e4e3481d17e30",
         "complete_chains_2": "37ae572844b4a0ebff54d79a20a0349465294df57df4183adc0c4f107bb5c9b5",

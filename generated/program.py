@@ -2518,24 +2518,67 @@ view_values_1 = ViewSpec(
 )
 
 
+view_value_counts_1 = ViewSpec(
+    name="value_counts_1",
+    is_output=False,
+    builder=views.build_value_counts_1,
+    schema=VIEW_SCHEMAS["value_counts_1"],
+    inputs=("values_1",),
+    required_columns=MappingProxyType({"values_1": ("name", "ns")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["value_counts_1"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"ns": (("values_1", "ns"),), "name": (("values_1", "name"),), "held": ()}
+    ),
+    required_udfs=(),
+)
+
+
+view_bounded_values_1 = ViewSpec(
+    name="bounded_values_1",
+    is_output=False,
+    builder=views.build_bounded_values_1,
+    schema=VIEW_SCHEMAS["bounded_values_1"],
+    inputs=("value_counts_1", "values_1"),
+    required_columns=MappingProxyType(
+        {
+            "value_counts_1": ("held", "name", "ns"),
+            "values_1": ("how", "name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["bounded_values_1"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (("values_1", "ns"),),
+            "name": (("values_1", "name"),),
+            "value": (("values_1", "value"),),
+            "value_kind": (("values_1", "value_kind"),),
+            "how": (("values_1", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
 view_module_steps_1 = ViewSpec(
     name="module_steps_1",
     is_output=False,
     builder=views.build_module_steps_1,
     schema=VIEW_SCHEMAS["module_steps_1"],
-    inputs=("tree_modules", "values_1"),
+    inputs=("bounded_values_1", "tree_modules"),
     required_columns=MappingProxyType(
-        {"tree_modules": ("module",), "values_1": ("name", "ns", "value", "value_kind")}
+        {"bounded_values_1": ("name", "ns", "value", "value_kind"), "tree_modules": ("module",)}
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["module_steps_1"],
     cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
-            "value": (("values_1", "ns"),),
+            "value": (("bounded_values_1", "ns"),),
             "value_kind": (),
-            "step": (("values_1", "name"),),
-            "result": (("values_1", "value"),),
-            "result_kind": (("values_1", "value_kind"),),
+            "step": (("bounded_values_1", "name"),),
+            "result": (("bounded_values_1", "value"),),
+            "result_kind": (("bounded_values_1", "value_kind"),),
             "bound": (),
             "how": (),
         }
@@ -2549,17 +2592,17 @@ view_return_steps_1 = ViewSpec(
     is_output=False,
     builder=views.build_return_steps_1,
     schema=VIEW_SCHEMAS["return_steps_1"],
-    inputs=("values_1",),
-    required_columns=MappingProxyType({"values_1": ("name", "ns", "value", "value_kind")}),
+    inputs=("bounded_values_1",),
+    required_columns=MappingProxyType({"bounded_values_1": ("name", "ns", "value", "value_kind")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["return_steps_1"],
     cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
-            "value": (("values_1", "ns"),),
+            "value": (("bounded_values_1", "ns"),),
             "value_kind": (),
             "step": (),
-            "result": (("values_1", "value"),),
-            "result_kind": (("values_1", "value_kind"),),
+            "result": (("bounded_values_1", "value"),),
+            "result_kind": (("bounded_values_1", "value_kind"),),
             "bound": (),
             "how": (),
         }
@@ -2573,11 +2616,13 @@ view_slots_1 = ViewSpec(
     is_output=False,
     builder=views.build_slots_1,
     schema=VIEW_SCHEMAS["slots_1"],
-    inputs=("values_1",),
-    required_columns=MappingProxyType({"values_1": ("name", "ns")}),
+    inputs=("bounded_values_1",),
+    required_columns=MappingProxyType({"bounded_values_1": ("name", "ns")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["slots_1"],
     cache=CachePolicy.NONE,
-    lineage=MappingProxyType({"ns": (("values_1", "ns"),), "name": (("values_1", "name"),)}),
+    lineage=MappingProxyType(
+        {"ns": (("bounded_values_1", "ns"),), "name": (("bounded_values_1", "name"),)}
+    ),
     required_udfs=(),
 )
 
@@ -2610,11 +2655,11 @@ view_class_steps_1 = ViewSpec(
     is_output=False,
     builder=views.build_class_steps_1,
     schema=VIEW_SCHEMAS["class_steps_1"],
-    inputs=("members_1", "values_1"),
+    inputs=("bounded_values_1", "members_1"),
     required_columns=MappingProxyType(
         {
+            "bounded_values_1": ("name", "ns", "value", "value_kind"),
             "members_1": ("class", "name", "owner", "rank"),
-            "values_1": ("name", "ns", "value", "value_kind"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["class_steps_1"],
@@ -2624,8 +2669,8 @@ view_class_steps_1 = ViewSpec(
             "value": (("members_1", "class"),),
             "value_kind": (),
             "step": (("members_1", "name"),),
-            "result": (("values_1", "value"),),
-            "result_kind": (("values_1", "value_kind"),),
+            "result": (("bounded_values_1", "value"),),
+            "result_kind": (("bounded_values_1", "value_kind"),),
             "bound": (),
             "how": (("members_1", "rank"),),
         }
@@ -2639,11 +2684,11 @@ view_instance_steps_1 = ViewSpec(
     is_output=False,
     builder=views.build_instance_steps_1,
     schema=VIEW_SCHEMAS["instance_steps_1"],
-    inputs=("members_1", "values_1"),
+    inputs=("bounded_values_1", "members_1"),
     required_columns=MappingProxyType(
         {
+            "bounded_values_1": ("name", "ns", "value", "value_kind"),
             "members_1": ("class", "name", "owner", "rank"),
-            "values_1": ("name", "ns", "value", "value_kind"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["instance_steps_1"],
@@ -2653,9 +2698,9 @@ view_instance_steps_1 = ViewSpec(
             "value": (("members_1", "class"),),
             "value_kind": (),
             "step": (("members_1", "name"),),
-            "result": (("values_1", "value"),),
-            "result_kind": (("values_1", "value_kind"),),
-            "bound": (("values_1", "value_kind"),),
+            "result": (("bounded_values_1", "value"),),
+            "result_kind": (("bounded_values_1", "value_kind"),),
+            "bound": (("bounded_values_1", "value_kind"),),
             "how": (("members_1", "rank"),),
         }
     ),
@@ -2788,11 +2833,11 @@ view_var_starts_1 = ViewSpec(
     is_output=False,
     builder=views.build_var_starts_1,
     schema=VIEW_SCHEMAS["var_starts_1"],
-    inputs=("py_refs", "values_1"),
+    inputs=("bounded_values_1", "py_refs"),
     required_columns=MappingProxyType(
         {
+            "bounded_values_1": ("how", "name", "ns", "value", "value_kind"),
             "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id"),
-            "values_1": ("how", "name", "ns", "value", "value_kind"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["var_starts_1"],
@@ -2802,10 +2847,10 @@ view_var_starts_1 = ViewSpec(
             "file_id": (("py_refs", "file_id"),),
             "ref_id": (("py_refs", "ref_id"),),
             "next": (),
-            "value": (("values_1", "value"),),
-            "value_kind": (("values_1", "value_kind"),),
+            "value": (("bounded_values_1", "value"),),
+            "value_kind": (("bounded_values_1", "value_kind"),),
             "bound": (),
-            "how": (("values_1", "how"),),
+            "how": (("bounded_values_1", "how"),),
         }
     ),
     required_udfs=(),
@@ -3851,24 +3896,67 @@ view_values_2 = ViewSpec(
 )
 
 
+view_value_counts_2 = ViewSpec(
+    name="value_counts_2",
+    is_output=False,
+    builder=views.build_value_counts_2,
+    schema=VIEW_SCHEMAS["value_counts_2"],
+    inputs=("values_2",),
+    required_columns=MappingProxyType({"values_2": ("name", "ns")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["value_counts_2"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"ns": (("values_2", "ns"),), "name": (("values_2", "name"),), "held": ()}
+    ),
+    required_udfs=(),
+)
+
+
+view_bounded_values_2 = ViewSpec(
+    name="bounded_values_2",
+    is_output=False,
+    builder=views.build_bounded_values_2,
+    schema=VIEW_SCHEMAS["bounded_values_2"],
+    inputs=("value_counts_2", "values_2"),
+    required_columns=MappingProxyType(
+        {
+            "value_counts_2": ("held", "name", "ns"),
+            "values_2": ("how", "name", "ns", "value", "value_kind"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["bounded_values_2"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "ns": (("values_2", "ns"),),
+            "name": (("values_2", "name"),),
+            "value": (("values_2", "value"),),
+            "value_kind": (("values_2", "value_kind"),),
+            "how": (("values_2", "how"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
 view_module_steps_2 = ViewSpec(
     name="module_steps_2",
     is_output=False,
     builder=views.build_module_steps_2,
     schema=VIEW_SCHEMAS["module_steps_2"],
-    inputs=("tree_modules", "values_2"),
+    inputs=("bounded_values_2", "tree_modules"),
     required_columns=MappingProxyType(
-        {"tree_modules": ("module",), "values_2": ("name", "ns", "value", "value_kind")}
+        {"bounded_values_2": ("name", "ns", "value", "value_kind"), "tree_modules": ("module",)}
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["module_steps_2"],
     cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
-            "value": (("values_2", "ns"),),
+            "value": (("bounded_values_2", "ns"),),
             "value_kind": (),
-            "step": (("values_2", "name"),),
-            "result": (("values_2", "value"),),
-            "result_kind": (("values_2", "value_kind"),),
+            "step": (("bounded_values_2", "name"),),
+            "result": (("bounded_values_2", "value"),),
+            "result_kind": (("bounded_values_2", "value_kind"),),
             "bound": (),
             "how": (),
         }
@@ -3882,12 +3970,12 @@ view_name_references = ViewSpec(
     is_output=False,
     builder=views.build_name_references,
     schema=VIEW_SCHEMAS["name_references"],
-    inputs=("definition_targets", "name_rows", "values_2"),
+    inputs=("bounded_values_2", "definition_targets", "name_rows"),
     required_columns=MappingProxyType(
         {
+            "bounded_values_2": ("how", "name", "ns", "value", "value_kind"),
             "definition_targets": ("cpg_id", "fqn"),
             "name_rows": ("cpg_id", "name", "ns"),
-            "values_2": ("how", "name", "ns", "value", "value_kind"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["name_references"],
@@ -3896,7 +3984,7 @@ view_name_references = ViewSpec(
         {
             "src": (("name_rows", "cpg_id"),),
             "dst": (("definition_targets", "cpg_id"),),
-            "resolution": (("values_2", "how"),),
+            "resolution": (("bounded_values_2", "how"),),
         }
     ),
     required_udfs=(),
@@ -3935,17 +4023,17 @@ view_return_steps_2 = ViewSpec(
     is_output=False,
     builder=views.build_return_steps_2,
     schema=VIEW_SCHEMAS["return_steps_2"],
-    inputs=("values_2",),
-    required_columns=MappingProxyType({"values_2": ("name", "ns", "value", "value_kind")}),
+    inputs=("bounded_values_2",),
+    required_columns=MappingProxyType({"bounded_values_2": ("name", "ns", "value", "value_kind")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["return_steps_2"],
     cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
-            "value": (("values_2", "ns"),),
+            "value": (("bounded_values_2", "ns"),),
             "value_kind": (),
             "step": (),
-            "result": (("values_2", "value"),),
-            "result_kind": (("values_2", "value_kind"),),
+            "result": (("bounded_values_2", "value"),),
+            "result_kind": (("bounded_values_2", "value_kind"),),
             "bound": (),
             "how": (),
         }
@@ -3959,11 +4047,13 @@ view_slots_2 = ViewSpec(
     is_output=False,
     builder=views.build_slots_2,
     schema=VIEW_SCHEMAS["slots_2"],
-    inputs=("values_2",),
-    required_columns=MappingProxyType({"values_2": ("name", "ns")}),
+    inputs=("bounded_values_2",),
+    required_columns=MappingProxyType({"bounded_values_2": ("name", "ns")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["slots_2"],
     cache=CachePolicy.MEMORY,
-    lineage=MappingProxyType({"ns": (("values_2", "ns"),), "name": (("values_2", "name"),)}),
+    lineage=MappingProxyType(
+        {"ns": (("bounded_values_2", "ns"),), "name": (("bounded_values_2", "name"),)}
+    ),
     required_udfs=(),
 )
 
@@ -3996,11 +4086,11 @@ view_class_steps_2 = ViewSpec(
     is_output=False,
     builder=views.build_class_steps_2,
     schema=VIEW_SCHEMAS["class_steps_2"],
-    inputs=("members_2", "values_2"),
+    inputs=("bounded_values_2", "members_2"),
     required_columns=MappingProxyType(
         {
+            "bounded_values_2": ("name", "ns", "value", "value_kind"),
             "members_2": ("class", "name", "owner", "rank"),
-            "values_2": ("name", "ns", "value", "value_kind"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["class_steps_2"],
@@ -4010,8 +4100,8 @@ view_class_steps_2 = ViewSpec(
             "value": (("members_2", "class"),),
             "value_kind": (),
             "step": (("members_2", "name"),),
-            "result": (("values_2", "value"),),
-            "result_kind": (("values_2", "value_kind"),),
+            "result": (("bounded_values_2", "value"),),
+            "result_kind": (("bounded_values_2", "value_kind"),),
             "bound": (),
             "how": (("members_2", "rank"),),
         }
@@ -4025,11 +4115,11 @@ view_instance_steps_2 = ViewSpec(
     is_output=False,
     builder=views.build_instance_steps_2,
     schema=VIEW_SCHEMAS["instance_steps_2"],
-    inputs=("members_2", "values_2"),
+    inputs=("bounded_values_2", "members_2"),
     required_columns=MappingProxyType(
         {
+            "bounded_values_2": ("name", "ns", "value", "value_kind"),
             "members_2": ("class", "name", "owner", "rank"),
-            "values_2": ("name", "ns", "value", "value_kind"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["instance_steps_2"],
@@ -4039,9 +4129,9 @@ view_instance_steps_2 = ViewSpec(
             "value": (("members_2", "class"),),
             "value_kind": (),
             "step": (("members_2", "name"),),
-            "result": (("values_2", "value"),),
-            "result_kind": (("values_2", "value_kind"),),
-            "bound": (("values_2", "value_kind"),),
+            "result": (("bounded_values_2", "value"),),
+            "result_kind": (("bounded_values_2", "value_kind"),),
+            "bound": (("bounded_values_2", "value_kind"),),
             "how": (("members_2", "rank"),),
         }
     ),
@@ -4076,11 +4166,11 @@ view_super_steps = ViewSpec(
     is_output=False,
     builder=views.build_super_steps,
     schema=VIEW_SCHEMAS["super_steps"],
-    inputs=("super_members", "values_2"),
+    inputs=("bounded_values_2", "super_members"),
     required_columns=MappingProxyType(
         {
+            "bounded_values_2": ("name", "ns", "value", "value_kind"),
             "super_members": ("class", "name", "owner"),
-            "values_2": ("name", "ns", "value", "value_kind"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["super_steps"],
@@ -4090,9 +4180,9 @@ view_super_steps = ViewSpec(
             "value": (("super_members", "class"),),
             "value_kind": (),
             "step": (("super_members", "name"),),
-            "result": (("values_2", "value"),),
-            "result_kind": (("values_2", "value_kind"),),
-            "bound": (("values_2", "value_kind"),),
+            "result": (("bounded_values_2", "value"),),
+            "result_kind": (("bounded_values_2", "value_kind"),),
+            "bound": (("bounded_values_2", "value_kind"),),
             "how": (),
         }
     ),
@@ -4234,11 +4324,11 @@ view_var_starts_2 = ViewSpec(
     is_output=False,
     builder=views.build_var_starts_2,
     schema=VIEW_SCHEMAS["var_starts_2"],
-    inputs=("py_refs", "values_2"),
+    inputs=("bounded_values_2", "py_refs"),
     required_columns=MappingProxyType(
         {
+            "bounded_values_2": ("how", "name", "ns", "value", "value_kind"),
             "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id"),
-            "values_2": ("how", "name", "ns", "value", "value_kind"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["var_starts_2"],
@@ -4248,10 +4338,10 @@ view_var_starts_2 = ViewSpec(
             "file_id": (("py_refs", "file_id"),),
             "ref_id": (("py_refs", "ref_id"),),
             "next": (),
-            "value": (("values_2", "value"),),
-            "value_kind": (("values_2", "value_kind"),),
+            "value": (("bounded_values_2", "value"),),
+            "value_kind": (("bounded_values_2", "value_kind"),),
             "bound": (),
-            "how": (("values_2", "how"),),
+            "how": (("bounded_values_2", "how"),),
         }
     ),
     required_udfs=(),
@@ -5542,6 +5632,8 @@ PROGRAM = CompiledProgram(
         view_plain_flows,
         view_flows_1,
         view_values_1,
+        view_value_counts_1,
+        view_bounded_values_1,
         view_module_steps_1,
         view_return_steps_1,
         view_slots_1,
@@ -5579,6 +5671,8 @@ PROGRAM = CompiledProgram(
         view_undecorated_values,
         view_base_values_2,
         view_values_2,
+        view_value_counts_2,
+        view_bounded_values_2,
         view_module_steps_2,
         view_name_references,
         view_reference_edges,
@@ -5637,6 +5731,20 @@ PROGRAM = CompiledProgram(
         ("bound_arguments", "argument_chain_values"),
         ("bound_arguments", "argument_flows"),
         ("bound_arguments", "argument_values"),
+        ("bounded_values_1", "class_steps_1"),
+        ("bounded_values_1", "instance_steps_1"),
+        ("bounded_values_1", "module_steps_1"),
+        ("bounded_values_1", "return_steps_1"),
+        ("bounded_values_1", "slots_1"),
+        ("bounded_values_1", "var_starts_1"),
+        ("bounded_values_2", "class_steps_2"),
+        ("bounded_values_2", "instance_steps_2"),
+        ("bounded_values_2", "module_steps_2"),
+        ("bounded_values_2", "name_references"),
+        ("bounded_values_2", "return_steps_2"),
+        ("bounded_values_2", "slots_2"),
+        ("bounded_values_2", "super_steps"),
+        ("bounded_values_2", "var_starts_2"),
         ("builtin_names", "external_nodes"),
         ("builtin_references", "reference_edges"),
         ("bytecode_blocks", "block_rows"),
@@ -5888,20 +5996,12 @@ PROGRAM = CompiledProgram(
         ("tree_modules", "own_globals"),
         ("tree_modules", "star_imports"),
         ("undecorated_values", "base_values_2"),
-        ("values_1", "class_steps_1"),
-        ("values_1", "instance_steps_1"),
-        ("values_1", "module_steps_1"),
-        ("values_1", "return_steps_1"),
-        ("values_1", "slots_1"),
-        ("values_1", "var_starts_1"),
-        ("values_2", "class_steps_2"),
-        ("values_2", "instance_steps_2"),
-        ("values_2", "module_steps_2"),
-        ("values_2", "name_references"),
-        ("values_2", "return_steps_2"),
-        ("values_2", "slots_2"),
-        ("values_2", "super_steps"),
-        ("values_2", "var_starts_2"),
+        ("value_counts_1", "bounded_values_1"),
+        ("value_counts_2", "bounded_values_2"),
+        ("values_1", "bounded_values_1"),
+        ("values_1", "value_counts_1"),
+        ("values_2", "bounded_values_2"),
+        ("values_2", "value_counts_2"),
         ("var_starts_1", "starts_1"),
         ("var_starts_2", "starts_2"),
     ),
@@ -5987,6 +6087,8 @@ PROGRAM = CompiledProgram(
         ("plain_flows",),
         ("flows_1",),
         ("values_1",),
+        ("value_counts_1",),
+        ("bounded_values_1",),
         ("module_steps_1", "return_steps_1", "slots_1", "var_starts_1"),
         ("members_1", "starts_1"),
         ("class_steps_1", "external_chains_1", "instance_steps_1"),
@@ -6009,6 +6111,8 @@ PROGRAM = CompiledProgram(
         ("argument_chain_values", "argument_flows", "argument_values"),
         ("base_values_2", "flows_2"),
         ("values_2",),
+        ("value_counts_2",),
+        ("bounded_values_2",),
         ("module_steps_2", "name_references", "return_steps_2", "slots_2", "var_starts_2"),
         ("members_2", "reference_edges", "starts_2", "super_members"),
         ("class_steps_2", "external_chains_2", "instance_steps_2", "super_steps"),
@@ -6086,6 +6190,8 @@ PROGRAM = CompiledProgram(
             "ast_parameters": "_evidence/ast_parameters",
             "block_rows": "_staging/block_rows",
             "bound_arguments": "_staging/bound_arguments",
+            "bounded_values_1": "_staging/bounded_values_1",
+            "bounded_values_2": "_staging/bounded_values_2",
             "bytecode_blocks": "_evidence/bytecode_blocks",
             "bytecode_code_objects": "_evidence/bytecode_code_objects",
             "bytecode_edges": "_evidence/bytecode_edges",

@@ -696,6 +696,28 @@ schema_bound_arguments = pa.schema(
 )
 
 
+schema_bounded_values_1 = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_bounded_values_2 = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("value", pa.string_view(), nullable=True),
+        pa.field("value_kind", pa.string_view(), nullable=True),
+        pa.field("how", pa.string_view(), nullable=False),
+    ]
+)
+
+
 schema_builtin_names = pa.schema([pa.field("name", pa.string_view(), nullable=True)])
 
 
@@ -2079,6 +2101,24 @@ schema_undecorated_values = pa.schema(
 )
 
 
+schema_value_counts_1 = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("held", pa.int64(), nullable=False),
+    ]
+)
+
+
+schema_value_counts_2 = pa.schema(
+    [
+        pa.field("ns", pa.string_view(), nullable=False),
+        pa.field("name", pa.string_view(), nullable=True),
+        pa.field("held", pa.int64(), nullable=False),
+    ]
+)
+
+
 schema_values_1 = pa.schema(
     [
         pa.field("ns", pa.string_view(), nullable=False),
@@ -2183,6 +2223,8 @@ VIEW_SCHEMAS = MappingProxyType(
         "block_owner_edges": schema_block_owner_edges,
         "block_rows": schema_block_rows,
         "bound_arguments": schema_bound_arguments,
+        "bounded_values_1": schema_bounded_values_1,
+        "bounded_values_2": schema_bounded_values_2,
         "builtin_names": schema_builtin_names,
         "builtin_references": schema_builtin_references,
         "call_edges": schema_call_edges,
@@ -2308,6 +2350,8 @@ VIEW_SCHEMAS = MappingProxyType(
         "tree_classes": schema_tree_classes,
         "tree_modules": schema_tree_modules,
         "undecorated_values": schema_undecorated_values,
+        "value_counts_1": schema_value_counts_1,
+        "value_counts_2": schema_value_counts_2,
         "values_1": schema_values_1,
         "values_2": schema_values_2,
         "var_starts_1": schema_var_starts_1,

@@ -7,7 +7,7 @@ from datafusion import functions as f
 
 
 def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_chain_values` (resolve.sem:348).
+    """View `argument_chain_values` (resolve.sem:360).
 
     Chains passed as arguments, by their round-1 values."""
     df = ctx.table("bound_arguments").alias("a")
@@ -27,7 +27,7 @@ def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_flows(ctx: SessionContext) -> DataFrame:
-    """View `argument_flows` (resolve.sem:354).
+    """View `argument_flows` (resolve.sem:366).
 
     A variable passed as an argument flows into the parameter."""
     df = ctx.table("bound_arguments").alias("a")
@@ -48,7 +48,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_values` (resolve.sem:342).
+    """View `argument_values` (resolve.sem:354).
 
     Known values passed as arguments (a decorated function passed to its decorator)."""
     df = ctx.table("bound_arguments")
@@ -102,7 +102,7 @@ def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_lists(ctx: SessionContext) -> DataFrame:
-    """View `base_lists` (resolve.sem:271)."""
+    """View `base_lists` (resolve.sem:283)."""
     df = ctx.table("class_bases")
     df = df.aggregate(
         [col("class").alias("class")],
@@ -137,7 +137,7 @@ def build_base_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_2(ctx: SessionContext) -> DataFrame:
-    """View `base_values_2` (resolve.sem:372)."""
+    """View `base_values_2` (resolve.sem:384)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -243,9 +243,55 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `bound_arguments` (resolve.sem:339)."""
+    """View `bound_arguments` (resolve.sem:351)."""
     df = ctx.table("positional_arguments")
     df = df.union_by_name(ctx.table("keyword_arguments"))
+    return df
+
+
+def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
+    """View `bounded_values_1` (resolve.sem:182).
+
+    The values of variables that hold few enough to be worth following. A variable that may hold more (a
+    parameter that half the tree passes things to) says little about any one call, and following all of them
+    multiplies every chain that reads it."""
+    df = ctx.table("values_1").alias("v")
+    df = df.join_on(
+        ctx.table("value_counts_1").alias("c"),
+        ((col("v.ns") == col("c.ns")) & (col("v.name") == col("c.name"))),
+        how="inner",
+    )
+    df = df.filter((col("c.held") <= lit(24)))
+    df = df.select(
+        col("v.ns").alias("ns"),
+        col("v.name").alias("name"),
+        col("v.value").alias("value"),
+        col("v.value_kind").alias("value_kind"),
+        col("v.how").alias("how"),
+    )
+    return df
+
+
+def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
+    """View `bounded_values_2` (resolve.sem:416).
+
+    The values of variables that hold few enough to be worth following. A variable that may hold more (a
+    parameter that half the tree passes things to) says little about any one call, and following all of them
+    multiplies every chain that reads it."""
+    df = ctx.table("values_2").alias("v")
+    df = df.join_on(
+        ctx.table("value_counts_2").alias("c"),
+        ((col("v.ns") == col("c.ns")) & (col("v.name") == col("c.name"))),
+        how="inner",
+    )
+    df = df.filter((col("c.held") <= lit(24)))
+    df = df.select(
+        col("v.ns").alias("ns"),
+        col("v.name").alias("name"),
+        col("v.value").alias("value"),
+        col("v.value_kind").alias("value_kind"),
+        col("v.how").alias("how"),
+    )
     return df
 
 
@@ -299,7 +345,7 @@ def build_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_graph(ctx: SessionContext) -> DataFrame:
-    """Output `call_graph` (resolve.sem:508).
+    """Output `call_graph` (resolve.sem:532).
 
     The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
     """
@@ -338,7 +384,7 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_1` (resolve.sem:252).
+    """View `call_targets_1` (resolve.sem:264).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -360,7 +406,7 @@ def build_call_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_2(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_2` (resolve.sem:474).
+    """View `call_targets_2` (resolve.sem:498).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -382,7 +428,7 @@ def build_call_targets_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
-    """View `chain_flow_values` (resolve.sem:304).
+    """View `chain_flow_values` (resolve.sem:316).
 
     `x = a.b()`: values of chains with steps."""
     df = ctx.table("py_flows").alias("f")
@@ -402,7 +448,7 @@ def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_1` (resolve.sem:249).
+    """View `chain_results_1` (resolve.sem:261).
 
     The values of each chain."""
     df = ctx.table("complete_chains_1")
@@ -411,7 +457,7 @@ def build_chain_results_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_2` (resolve.sem:471).
+    """View `chain_results_2` (resolve.sem:495).
 
     The values of each chain."""
     df = ctx.table("complete_chains_2")
@@ -435,7 +481,7 @@ def build_chain_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_1` (resolve.sem:224)."""
+    """View `chain_values_1` (resolve.sem:236)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_1" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_1" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_1" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
     )
@@ -443,7 +489,7 @@ def build_chain_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_2` (resolve.sem:446)."""
+    """View `chain_values_2` (resolve.sem:470)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_2" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_2" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_2" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
     )
@@ -451,7 +497,7 @@ def build_chain_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_ancestors(ctx: SessionContext) -> DataFrame:
-    """View `class_ancestors` (resolve.sem:265)."""
+    """View `class_ancestors` (resolve.sem:277)."""
     df = ctx.sql(
         'WITH RECURSIVE "class_ancestors" AS (SELECT CAST("class" AS VARCHAR) AS "class", CAST("class" AS VARCHAR) AS "ancestor" FROM "tree_classes" UNION SELECT CAST("a"."class" AS VARCHAR) AS "class", CAST("b"."base" AS VARCHAR) AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
     )
@@ -459,7 +505,7 @@ def build_class_ancestors(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_bases(ctx: SessionContext) -> DataFrame:
-    """View `class_bases` (resolve.sem:259)."""
+    """View `class_bases` (resolve.sem:271)."""
     df = ctx.table("py_bases").alias("b")
     df = df.join_on(
         ctx.table("chain_results_1").alias("r"),
@@ -477,7 +523,7 @@ def build_class_bases(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_mros(ctx: SessionContext) -> DataFrame:
-    """View `class_mros` (resolve.sem:279).
+    """View `class_mros` (resolve.sem:291).
 
     Each class's MRO by C3, as a comma-separated list that starts with the class."""
     df = ctx.table("hierarchy_entries")
@@ -496,7 +542,7 @@ def build_class_mros(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_order(ctx: SessionContext) -> DataFrame:
-    """View `class_order` (resolve.sem:284).
+    """View `class_order` (resolve.sem:296).
 
     (class, ancestor, rank): 1 for the class itself, then the MRO's order."""
     df = ctx.table("class_ancestors").alias("a")
@@ -515,12 +561,12 @@ def build_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_1` (resolve.sem:199).
+    """View `class_steps_1` (resolve.sem:211).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_1").alias("c")
     df = df.join_on(
-        ctx.table("values_1").alias("v"),
+        ctx.table("bounded_values_1").alias("v"),
         ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
         how="inner",
     )
@@ -537,12 +583,12 @@ def build_class_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_2` (resolve.sem:421).
+    """View `class_steps_2` (resolve.sem:445).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_2").alias("c")
     df = df.join_on(
-        ctx.table("values_2").alias("v"),
+        ctx.table("bounded_values_2").alias("v"),
         ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
         how="inner",
     )
@@ -559,7 +605,7 @@ def build_class_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_1` (resolve.sem:235).
+    """View `complete_chains_1` (resolve.sem:247).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_1").alias("c")
@@ -581,7 +627,7 @@ def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_2` (resolve.sem:457).
+    """View `complete_chains_2` (resolve.sem:481).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_2").alias("c")
@@ -620,7 +666,7 @@ def build_construct_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_calls(ctx: SessionContext) -> DataFrame:
-    """View `constructor_calls` (resolve.sem:487).
+    """View `constructor_calls` (resolve.sem:511).
 
     A call of a class runs its __init__, found through the MRO."""
     df = ctx.table("call_targets_2").alias("t")
@@ -641,7 +687,7 @@ def build_constructor_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `constructor_targets_1` (resolve.sem:309).
+    """View `constructor_targets_1` (resolve.sem:321).
 
     Calls of a class run its __init__ (found through the MRO) with the new instance as self."""
     df = ctx.table("call_targets_1").alias("t")
@@ -901,7 +947,7 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
 
 
 def build_direct_calls(ctx: SessionContext) -> DataFrame:
-    """View `direct_calls` (resolve.sem:482).
+    """View `direct_calls` (resolve.sem:506).
 
     Calls of functions, and of external and builtin names."""
     df = ctx.table("call_targets_2")
@@ -965,7 +1011,7 @@ def build_external_callees(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_1` (resolve.sem:242).
+    """View `external_chains_1` (resolve.sem:254).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_1").alias("c")
@@ -995,7 +1041,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_2` (resolve.sem:464).
+    """View `external_chains_2` (resolve.sem:488).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_2").alias("c")
@@ -1186,7 +1232,7 @@ def build_flows_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_flows_2(ctx: SessionContext) -> DataFrame:
-    """View `flows_2` (resolve.sem:386)."""
+    """View `flows_2` (resolve.sem:398)."""
     df = ctx.table("plain_flows")
     df = df.union_by_name(ctx.table("argument_flows"))
     df = df.union_by_name(ctx.table("returned_flows"))
@@ -1215,7 +1261,7 @@ def build_function_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `function_targets_1` (resolve.sem:315)."""
+    """View `function_targets_1` (resolve.sem:327)."""
     df = ctx.table("call_targets_1")
     df = df.filter((col("callee_kind") == lit("function")))
     df = df.select(
@@ -1260,7 +1306,7 @@ def build_head_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
-    """View `hierarchy_entries` (resolve.sem:274)."""
+    """View `hierarchy_entries` (resolve.sem:286)."""
     df = ctx.table("class_ancestors").alias("a")
     df = df.join_on(
         ctx.table("base_lists").alias("l"), (col("a.ancestor") == col("l.class")), how="left"
@@ -1392,7 +1438,7 @@ def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_calls(ctx: SessionContext) -> DataFrame:
-    """View `instance_calls` (resolve.sem:495).
+    """View `instance_calls` (resolve.sem:519).
 
     A call of an instance runs its class's __call__."""
     df = ctx.table("call_targets_2").alias("t")
@@ -1413,12 +1459,12 @@ def build_instance_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_1` (resolve.sem:206).
+    """View `instance_steps_1` (resolve.sem:218).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_1").alias("c")
     df = df.join_on(
-        ctx.table("values_1").alias("v"),
+        ctx.table("bounded_values_1").alias("v"),
         ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
         how="inner",
     )
@@ -1435,12 +1481,12 @@ def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_2` (resolve.sem:428).
+    """View `instance_steps_2` (resolve.sem:452).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_2").alias("c")
     df = df.join_on(
-        ctx.table("values_2").alias("v"),
+        ctx.table("bounded_values_2").alias("v"),
         ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
         how="inner",
     )
@@ -1457,14 +1503,14 @@ def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_invoked_1(ctx: SessionContext) -> DataFrame:
-    """View `invoked_1` (resolve.sem:319)."""
+    """View `invoked_1` (resolve.sem:331)."""
     df = ctx.table("function_targets_1")
     df = df.union_by_name(ctx.table("constructor_targets_1"))
     return df
 
 
 def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
-    """View `keyword_arguments` (resolve.sem:331)."""
+    """View `keyword_arguments` (resolve.sem:343)."""
     df = ctx.table("py_call_args").alias("a")
     df = df.filter(col("a.keyword").is_not_null())
     df = df.join_on(
@@ -1508,7 +1554,7 @@ def build_known_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_1(ctx: SessionContext) -> DataFrame:
-    """View `members_1` (resolve.sem:181).
+    """View `members_1` (resolve.sem:193).
 
     The class whose attribute `name` an instance or the class itself finds first in own_class_order.
     """
@@ -1535,7 +1581,7 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_2(ctx: SessionContext) -> DataFrame:
-    """View `members_2` (resolve.sem:403).
+    """View `members_2` (resolve.sem:427).
 
     The class whose attribute `name` an instance or the class itself finds first in class_order."""
     df = ctx.table("class_order").alias("o")
@@ -1579,11 +1625,11 @@ def build_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_1` (resolve.sem:187).
+    """View `module_steps_1` (resolve.sem:199).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
-    df = ctx.table("values_1").alias("v")
+    df = ctx.table("bounded_values_1").alias("v")
     df = df.join_on(
         ctx.table("tree_modules").alias("m"), (col("v.ns") == col("m.module")), how="inner"
     )
@@ -1600,11 +1646,11 @@ def build_module_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_2` (resolve.sem:409).
+    """View `module_steps_2` (resolve.sem:433).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
-    df = ctx.table("values_2").alias("v")
+    df = ctx.table("bounded_values_2").alias("v")
     df = df.join_on(
         ctx.table("tree_modules").alias("m"), (col("v.ns") == col("m.module")), how="inner"
     )
@@ -1668,7 +1714,7 @@ def build_name_references(ctx: SessionContext) -> DataFrame:
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
     df = df.join_on(
-        ctx.table("values_2").alias("v"),
+        ctx.table("bounded_values_2").alias("v"),
         ((col("n.ns") == col("v.ns")) & (col("n.name") == col("v.name"))),
         how="inner",
     )
@@ -1756,7 +1802,7 @@ def build_plain_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_positional_arguments(ctx: SessionContext) -> DataFrame:
-    """View `positional_arguments` (resolve.sem:322).
+    """View `positional_arguments` (resolve.sem:334).
 
     Each argument with the parameter it binds: by position (after self for bound methods) or by keyword.
     """
@@ -1819,7 +1865,7 @@ def build_reference_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_calls(ctx: SessionContext) -> DataFrame:
-    """View `resolved_calls` (resolve.sem:503).
+    """View `resolved_calls` (resolve.sem:527).
 
     Every call site with each callee it may reach, how that was found, and how sure it is."""
     df = ctx.table("direct_calls")
@@ -1843,7 +1889,7 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
-    """View `resolved_decorations` (resolve.sem:362).
+    """View `resolved_decorations` (resolve.sem:374).
 
     A decorated name keeps the function itself only when round 1 found nothing the decorator returns
     (a decorator from outside the tree, or one whose result cannot be followed)."""
@@ -1870,10 +1916,10 @@ def build_resolved_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_1` (resolve.sem:193).
+    """View `return_steps_1` (resolve.sem:205).
 
     Calling a function gives what it returns."""
-    df = ctx.table("values_1")
+    df = ctx.table("bounded_values_1")
     df = df.filter((col("name") == lit("<return>")))
     df = df.select(
         col("ns").alias("value"),
@@ -1888,10 +1934,10 @@ def build_return_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_2` (resolve.sem:415).
+    """View `return_steps_2` (resolve.sem:439).
 
     Calling a function gives what it returns."""
-    df = ctx.table("values_2")
+    df = ctx.table("bounded_values_2")
     df = df.filter((col("name") == lit("<return>")))
     df = df.select(
         col("ns").alias("value"),
@@ -1906,7 +1952,7 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_returned_flows(ctx: SessionContext) -> DataFrame:
-    """View `returned_flows` (resolve.sem:376).
+    """View `returned_flows` (resolve.sem:388).
 
     `x = f()` where round 1 found f: x holds what f returns, as round 2 finds it."""
     df = ctx.table("py_flows").alias("f")
@@ -2018,20 +2064,20 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_1(ctx: SessionContext) -> DataFrame:
-    """View `slots_1` (resolve.sem:176).
+    """View `slots_1` (resolve.sem:188).
 
     Every variable that holds something: a class attribute is found where it is bound."""
-    df = ctx.table("values_1")
+    df = ctx.table("bounded_values_1")
     df = df.select(col("ns").alias("ns"), col("name").alias("name"))
     df = df.distinct()
     return df
 
 
 def build_slots_2(ctx: SessionContext) -> DataFrame:
-    """View `slots_2` (resolve.sem:398).
+    """View `slots_2` (resolve.sem:422).
 
     Every variable that holds something: a class attribute is found where it is bound."""
-    df = ctx.table("values_2")
+    df = ctx.table("bounded_values_2")
     df = df.select(col("ns").alias("ns"), col("name").alias("name"))
     df = df.distinct()
     return df
@@ -2079,21 +2125,21 @@ def build_star_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `starts_1` (resolve.sem:222)."""
+    """View `starts_1` (resolve.sem:234)."""
     df = ctx.table("var_starts_1")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `starts_2` (resolve.sem:444)."""
+    """View `starts_2` (resolve.sem:468)."""
     df = ctx.table("var_starts_2")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `steps_1` (resolve.sem:212)."""
+    """View `steps_1` (resolve.sem:224)."""
     df = ctx.table("module_steps_1")
     df = df.union_by_name(ctx.table("return_steps_1"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2103,7 +2149,7 @@ def build_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `steps_2` (resolve.sem:434)."""
+    """View `steps_2` (resolve.sem:458)."""
     df = ctx.table("module_steps_2")
     df = df.union_by_name(ctx.table("return_steps_2"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2114,7 +2160,7 @@ def build_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_members(ctx: SessionContext) -> DataFrame:
-    """View `super_members` (resolve.sem:290).
+    """View `super_members` (resolve.sem:302).
 
     `super().m` in a method of C finds m in the classes after C in C's MRO."""
     df = ctx.table("class_order").alias("o")
@@ -2138,10 +2184,10 @@ def build_super_members(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_steps(ctx: SessionContext) -> DataFrame:
-    """View `super_steps` (resolve.sem:296)."""
+    """View `super_steps` (resolve.sem:308)."""
     df = ctx.table("super_members").alias("c")
     df = df.join_on(
-        ctx.table("values_2").alias("v"),
+        ctx.table("bounded_values_2").alias("v"),
         ((col("c.owner") == col("v.ns")) & (col("c.name") == col("v.name"))),
         how="inner",
     )
@@ -2320,7 +2366,7 @@ def build_tree_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_undecorated_values(ctx: SessionContext) -> DataFrame:
-    """View `undecorated_values` (resolve.sem:368)."""
+    """View `undecorated_values` (resolve.sem:380)."""
     df = ctx.table("decorated_values").alias("d")
     df = df.join_on(
         ctx.table("resolved_decorations").alias("r"),
@@ -2337,6 +2383,24 @@ def build_undecorated_values(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_value_counts_1(ctx: SessionContext) -> DataFrame:
+    """View `value_counts_1` (resolve.sem:176).
+
+    How many values each variable holds."""
+    df = ctx.table("values_1")
+    df = df.aggregate([col("ns").alias("ns"), col("name").alias("name")], [f.count().alias("held")])
+    return df
+
+
+def build_value_counts_2(ctx: SessionContext) -> DataFrame:
+    """View `value_counts_2` (resolve.sem:410).
+
+    How many values each variable holds."""
+    df = ctx.table("values_2")
+    df = df.aggregate([col("ns").alias("ns"), col("name").alias("name")], [f.count().alias("held")])
+    return df
+
+
 def build_values_1(ctx: SessionContext) -> DataFrame:
     """View `values_1` (resolve.sem:168)."""
     df = ctx.sql(
@@ -2346,7 +2410,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_2(ctx: SessionContext) -> DataFrame:
-    """View `values_2` (resolve.sem:390)."""
+    """View `values_2` (resolve.sem:402)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_2" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_2" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
@@ -2354,13 +2418,13 @@ def build_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_1` (resolve.sem:216).
+    """View `var_starts_1` (resolve.sem:228).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("py_refs").alias("r")
     df = df.filter((col("r.head_kind") == lit("var")))
     df = df.join_on(
-        ctx.table("values_1").alias("v"),
+        ctx.table("bounded_values_1").alias("v"),
         ((col("r.head_ns") == col("v.ns")) & (col("r.head_name") == col("v.name"))),
         how="inner",
     )
@@ -2377,13 +2441,13 @@ def build_var_starts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_2` (resolve.sem:438).
+    """View `var_starts_2` (resolve.sem:462).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("py_refs").alias("r")
     df = df.filter((col("r.head_kind") == lit("var")))
     df = df.join_on(
-        ctx.table("values_2").alias("v"),
+        ctx.table("bounded_values_2").alias("v"),
         ((col("r.head_ns") == col("v.ns")) & (col("r.head_name") == col("v.name"))),
         how="inner",
     )
