@@ -4,13 +4,15 @@ A scope is a module, class, function, lambda or comprehension. A name is local t
 (assignment, def, class, import, parameter, loop or `with` target, `except ... as`), unless the scope declares
 it `global` or `nonlocal`. A name that is not local is looked up in the enclosing function scopes (class bodies
 are skipped, as Python skips them), then the module, then builtins. Scopes are named by their dotted
-qualified name with `<locals>` dropped, the form call-graph tools use (`pkg.mod.Class.method`).
+qualified name with `<locals>` dropped, the form call-graph tools use (`pkg.mod.Class.method`); lambdas are
+numbered in source order within the scope that holds them (`pkg.mod.f.<lambda1>`, `<lambda2>`, ...).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -23,9 +25,10 @@ _COMPREHENSION_NAMES = {ast.ListComp: "<listcomp>", ast.SetComp: "<setcomp>", as
 @dataclass
 class Scope:
     node: ast.AST
-    fqn: str
+    local: str  # its name within its parent scope
     kind: str  # module, class, function, lambda, comprehension
     parent: "Scope | None"
+    fqn: str = ""  # set once every scope is known (lambdas are numbered by position among their siblings)
     locals: set[str] = field(default_factory=set)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
@@ -73,20 +76,21 @@ class Scopes:
     """Every scope of a module, and the scope each node belongs to."""
 
     def __init__(self, tree: ast.Module, module: str) -> None:
-        self.root = Scope(tree, module, "module", None)
+        self.root = Scope(tree, module, "module", None, module)
         self.of_node: dict[int, Scope] = {}  # id(node) -> the scope the node's code runs in
         self.by_node: dict[int, Scope] = {id(tree): self.root}  # id(scope node) -> its own scope
         self._collect(tree)
+        self._name_scopes()
 
     def _new_scope(self, node: ast.AST, parent: Scope) -> Scope:
         if isinstance(node, ast.ClassDef):
-            scope = Scope(node, f"{parent.fqn}.{node.name}", "class", parent)
+            scope = Scope(node, node.name, "class", parent)
         elif isinstance(node, ast.Lambda):
-            scope = Scope(node, f"{parent.fqn}.<lambda>", "lambda", parent)
+            scope = Scope(node, "<lambda>", "lambda", parent)
         elif isinstance(node, COMPREHENSIONS):
-            scope = Scope(node, f"{parent.fqn}.{_COMPREHENSION_NAMES[type(node)]}", "comprehension", parent)
+            scope = Scope(node, _COMPREHENSION_NAMES[type(node)], "comprehension", parent)
         else:
-            scope = Scope(node, f"{parent.fqn}.{node.name}", "function", parent)
+            scope = Scope(node, node.name, "function", parent)
         self.by_node[id(node)] = scope
         return scope
 
@@ -158,6 +162,20 @@ class Scopes:
                     stack.append((child, scope))
         for scope in self.by_node.values():
             scope.locals -= scope.globals | scope.nonlocals
+
+    def _name_scopes(self) -> None:
+        siblings: dict[int, list[Scope]] = defaultdict(list)
+        for scope in self.by_node.values():
+            if scope.kind == "lambda":
+                siblings[id(scope.parent)].append(scope)
+        for lambdas in siblings.values():
+            lambdas.sort(key=lambda s: (s.node.lineno, s.node.col_offset))
+            for number, scope in enumerate(lambdas, start=1):
+                scope.local = f"<lambda{number}>"
+        # Parents were created before their children, so each parent's name is known when a child's is made.
+        for scope in self.by_node.values():
+            if scope.parent is not None:
+                scope.fqn = f"{scope.parent.fqn}.{scope.local}"
 
     @staticmethod
     def _bind(scope: Scope, name: str) -> None:

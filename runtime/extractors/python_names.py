@@ -297,7 +297,8 @@ class _Names:
                 head_kind, ns = self.scopes.lookup(self.scope_of(node), node.id)
                 head = (head_kind, ns, node.id)
             elif isinstance(node, ast.Lambda):
-                head = ("lambda", self.scopes.by_node[id(node)].fqn, "<lambda>")
+                lambda_scope = self.scopes.by_node[id(node)]
+                head = ("lambda", lambda_scope.fqn, lambda_scope.local)
             else:
                 head = False
         if not head:
