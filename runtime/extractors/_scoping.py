@@ -15,6 +15,8 @@ import builtins
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from runtime.extractors._syntax import child_nodes
+
 BUILTIN_NAMES = frozenset(dir(builtins))
 FUNCTION_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -157,9 +159,7 @@ class Scopes:
                         scope.locals.add(alias.asname or alias.name.split(".")[0])
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 scope.locals.add(node.name)
-            for child in ast.iter_child_nodes(node):
-                if not isinstance(child, ast.expr_context):
-                    stack.append((child, scope))
+            stack.extend((child, scope) for child in child_nodes(node))
         for scope in self.by_node.values():
             scope.locals -= scope.globals | scope.nonlocals
 

@@ -130,6 +130,18 @@ def _node_classes() -> dict[type, tuple[str | None, bool, tuple[str, ...]]]:
 _CLASSES = MappingProxyType(_node_classes())
 
 
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """The node's children in field order, contexts (Load/Store/Del) left out; faster than ast.iter_child_nodes."""
+    children = []
+    for child_field in _CLASSES[type(node)][2]:
+        value = getattr(node, child_field, None)
+        if type(value) is list:
+            children.extend(c for c in value if isinstance(c, ast.AST) and not isinstance(c, _SKIPPED))
+        elif isinstance(value, ast.AST) and not isinstance(value, _SKIPPED):
+            children.append(value)
+    return children
+
+
 @dataclass
 class Walk:
     """The tree in pre-order: index == node_id. Spans are byte offsets; nodes without a position span

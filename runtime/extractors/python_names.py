@@ -71,18 +71,26 @@ class _Names:
         self.w = walk(source)
         self.index = {id(node): node_id for node_id, node in enumerate(self.w.nodes)}
         self.scopes = Scopes(tree, source.module)
-        self.tables = {name: {column: [] for column in COLUMNS[name]} for name in wanted}
+        self.rows: dict[str, list[tuple]] = {name: [] for name in wanted}  # transposed into columns at the end
         self.refs: dict[int, int | None] = {}
         self.chains: dict[int, tuple] = {}  # ref id -> (scope, head, steps), to derive decorator applications
 
     def add(self, dataset: str, *values, span_of: int | None = None) -> None:
-        table = self.tables.get(dataset)
-        if table is None:
+        rows = self.rows.get(dataset)
+        if rows is None:
             return
         if span_of is not None:
             values = values + self.w.span_columns(None, span_of)[:4]
-        for column, value in zip(COLUMNS[dataset], (self.file_id,) + values):
-            table[column].append(value)
+        rows.append(values)
+
+    def tables(self) -> dict[str, dict[str, list]]:
+        tables = {}
+        for dataset, rows in self.rows.items():
+            names = COLUMNS[dataset]
+            columns = list(zip(*rows)) if rows else [()] * (len(names) - 1)
+            tables[dataset] = {"file_id": [self.file_id] * len(rows)}
+            tables[dataset].update((name, list(values)) for name, values in zip(names[1:], columns))
+        return tables
 
     def scope_of(self, node: ast.AST) -> Scope:
         return self.scopes.of_node.get(id(node), self.scopes.root)
@@ -115,7 +123,7 @@ class _Names:
                 self.returns(node_id, node)
             elif kind is ast.Name:
                 self.name_use(node_id, node)
-        return self.tables
+        return self.tables()
 
     # ---- scopes and definitions ----
 
@@ -385,7 +393,7 @@ class _Names:
                 self.add("py_all_names", self.source.module, item.value)
 
     def name_use(self, node_id: int, node: ast.Name) -> None:
-        if "py_name_uses" not in self.tables:
+        if "py_name_uses" not in self.rows:
             return
         scope = self.scope_of(node)
         context = type(node.ctx).__name__
