@@ -14,17 +14,17 @@ SPEC_HASHES = MappingProxyType(
         "cpg.sem": "a992e2c8c69d4fe8538839dccb38407b6ed33b1d1a69d244b216157ce6631026",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
         "names.sem": "48ccbc9877f423f37130b12d465f481d8f1910a79baa09e9afe00556b273269b",
-        "resolve.sem": "d3739bee6bc53c12e7b6244f97a764f86c768afa6aaf62e0eb0f3334ae1c0c52",
+        "resolve.sem": "788d29a8ee2522cb1761e0d20631097cf545d554cffa9992a3220a97f529bf1f",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "b69d674eb4aef04243fead3d866da495a18d09e7ca78178e86a9111692c7ec14"
+SPEC_FINGERPRINT = "8b87df0ef72877c2dc1a5c5daecdd9814bab2f1448a577a57713d48ba4e5e98b"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "a19e6e6fd34b04f8285e25b033ccd3eb54bf67d921eb2dc755cbf8dae6dbb25a"
+PROGRAM_FINGERPRINT = "980ae865cdfb9b0f672e10ffe32e26d259d18f703c8163e75ef6f48e32ae056d"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -133,7 +133,9 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "invoked_1": "3566cf9746844c5df3e2bfded3115ab72972ab64507b8ec27665a36bc0b70c23",
         "keyword_arguments": "3b082ee4b446002d7634b371847b12a201e9d1f3eeb5918552bc74c48fa1bbbe",
         "positional_arguments": "e283b3a132fab72352c426400a335d3270c58fdceffc0bf896c77f40487e93e4",
-        "bound_arguments": "0882e11f4f972cff8882dd3b2a10508a3334821528363089683e766c01826e6e",
+        "all_bound_arguments": "0882e11f4f972cff8882dd3b2a10508a3334821528363089683e766c01826e6e",
+        "parameter_fanin": "9d822c03839436c9758f0255ef6bf334d50b505ad55581b5ae807efacdafaf82",
+        "bound_arguments": "0d96b580697c879ee326042e1f3b0fb4e161e5355494e11c28f1e2d03fe36a4e",
         "argument_chain_values": "9eca5c8e000be2bd1ccad6062a96c134cac78d346d9cbaf9f44c2e45fb16fe09",
         "argument_flows": "627583f8294b676a33180d522816ca5a705ff67374e751dba5c4301b46c30ee2",
         "argument_values": "63371461e4fe0dde1463f338d64463535f0891d59b57cfd27eb3335c6469ab87",

@@ -3483,11 +3483,11 @@ view_positional_arguments = ViewSpec(
 )
 
 
-view_bound_arguments = ViewSpec(
-    name="bound_arguments",
+view_all_bound_arguments = ViewSpec(
+    name="all_bound_arguments",
     is_output=False,
-    builder=views.build_bound_arguments,
-    schema=VIEW_SCHEMAS["bound_arguments"],
+    builder=views.build_all_bound_arguments,
+    schema=VIEW_SCHEMAS["all_bound_arguments"],
     inputs=("keyword_arguments", "positional_arguments"),
     required_columns=MappingProxyType(
         {
@@ -3502,7 +3502,7 @@ view_bound_arguments = ViewSpec(
             ),
         }
     ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["bound_arguments"],
+    fingerprint=manifest.VIEW_FINGERPRINTS["all_bound_arguments"],
     cache=CachePolicy.MEMORY,
     lineage=MappingProxyType(
         {
@@ -3515,6 +3515,61 @@ view_bound_arguments = ViewSpec(
                 ("keyword_arguments", "value_kind"),
                 ("positional_arguments", "value_kind"),
             ),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_parameter_fanin = ViewSpec(
+    name="parameter_fanin",
+    is_output=False,
+    builder=views.build_parameter_fanin,
+    schema=VIEW_SCHEMAS["parameter_fanin"],
+    inputs=("all_bound_arguments",),
+    required_columns=MappingProxyType({"all_bound_arguments": ("function", "param")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["parameter_fanin"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "function": (("all_bound_arguments", "function"),),
+            "param": (("all_bound_arguments", "param"),),
+            "arguments": (),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_bound_arguments = ViewSpec(
+    name="bound_arguments",
+    is_output=False,
+    builder=views.build_bound_arguments,
+    schema=VIEW_SCHEMAS["bound_arguments"],
+    inputs=("all_bound_arguments", "parameter_fanin"),
+    required_columns=MappingProxyType(
+        {
+            "all_bound_arguments": (
+                "file_id",
+                "function",
+                "param",
+                "ref_id",
+                "value",
+                "value_kind",
+            ),
+            "parameter_fanin": ("arguments", "function", "param"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["bound_arguments"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("all_bound_arguments", "file_id"),),
+            "function": (("all_bound_arguments", "function"),),
+            "param": (("all_bound_arguments", "param"),),
+            "ref_id": (("all_bound_arguments", "ref_id"),),
+            "value": (("all_bound_arguments", "value"),),
+            "value_kind": (("all_bound_arguments", "value_kind"),),
         }
     ),
     required_udfs=(),
@@ -5661,6 +5716,8 @@ PROGRAM = CompiledProgram(
         view_invoked_1,
         view_keyword_arguments,
         view_positional_arguments,
+        view_all_bound_arguments,
+        view_parameter_fanin,
         view_bound_arguments,
         view_argument_chain_values,
         view_argument_flows,
@@ -5707,6 +5764,8 @@ PROGRAM = CompiledProgram(
         view_cpg_edges,
     ),
     edges=(
+        ("all_bound_arguments", "bound_arguments"),
+        ("all_bound_arguments", "parameter_fanin"),
         ("argument_chain_values", "base_values_2"),
         ("argument_flows", "flows_2"),
         ("argument_values", "base_values_2"),
@@ -5864,7 +5923,7 @@ PROGRAM = CompiledProgram(
         ("instance_steps_2", "steps_2"),
         ("invoked_1", "keyword_arguments"),
         ("invoked_1", "positional_arguments"),
-        ("keyword_arguments", "bound_arguments"),
+        ("keyword_arguments", "all_bound_arguments"),
         ("known_values", "base_values"),
         ("known_values", "base_values_1"),
         ("known_values", "base_values_2"),
@@ -5887,10 +5946,11 @@ PROGRAM = CompiledProgram(
         ("own_class_order", "members_1"),
         ("own_globals", "star_exports"),
         ("parameter_edges", "syntax_edges"),
+        ("parameter_fanin", "bound_arguments"),
         ("parameter_nodes", "syntax_details"),
         ("plain_flows", "flows_1"),
         ("plain_flows", "flows_2"),
-        ("positional_arguments", "bound_arguments"),
+        ("positional_arguments", "all_bound_arguments"),
         ("public_bindings", "implicit_exports"),
         ("py_all_names", "declared_exports"),
         ("py_all_names", "modules_with_all"),
@@ -6107,7 +6167,9 @@ PROGRAM = CompiledProgram(
         ),
         ("hierarchy_entries", "invoked_1"),
         ("class_mros", "keyword_arguments", "positional_arguments"),
-        ("bound_arguments", "class_order"),
+        ("all_bound_arguments", "class_order"),
+        ("parameter_fanin",),
+        ("bound_arguments",),
         ("argument_chain_values", "argument_flows", "argument_values"),
         ("base_values_2", "flows_2"),
         ("values_2",),
@@ -6181,6 +6243,7 @@ PROGRAM = CompiledProgram(
     bindings=MappingProxyType(
         {
             "@file_state": "_evidence/_files",
+            "all_bound_arguments": "_staging/all_bound_arguments",
             "ast_attributes": "_evidence/ast_attributes",
             "ast_calls": "_evidence/ast_calls",
             "ast_decorators": "_evidence/ast_decorators",

@@ -533,6 +533,18 @@ schema_tokens = pa.schema(
 )
 
 
+schema_all_bound_arguments = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("function", pa.string(), nullable=False),
+        pa.field("param", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=True),
+        pa.field("value", pa.string(), nullable=True),
+        pa.field("value_kind", pa.string(), nullable=True),
+    ]
+)
+
+
 schema_argument_chain_values = pa.schema(
     [
         pa.field("ns", pa.string(), nullable=False),
@@ -1678,6 +1690,15 @@ schema_parameter_edges = pa.schema(
 )
 
 
+schema_parameter_fanin = pa.schema(
+    [
+        pa.field("function", pa.string(), nullable=False),
+        pa.field("param", pa.string(), nullable=False),
+        pa.field("arguments", pa.int64(), nullable=False),
+    ]
+)
+
+
 schema_parameter_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -2209,6 +2230,7 @@ DATASET_SCHEMAS = MappingProxyType(
 
 VIEW_SCHEMAS = MappingProxyType(
     {
+        "all_bound_arguments": schema_all_bound_arguments,
         "argument_chain_values": schema_argument_chain_values,
         "argument_flows": schema_argument_flows,
         "argument_values": schema_argument_values,
@@ -2313,6 +2335,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "own_class_order": schema_own_class_order,
         "own_globals": schema_own_globals,
         "parameter_edges": schema_parameter_edges,
+        "parameter_fanin": schema_parameter_fanin,
         "parameter_nodes": schema_parameter_nodes,
         "plain_flows": schema_plain_flows,
         "positional_arguments": schema_positional_arguments,

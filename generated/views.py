@@ -6,8 +6,15 @@ from datafusion import DataFrame, SessionContext, col, lit
 from datafusion import functions as f
 
 
+def build_all_bound_arguments(ctx: SessionContext) -> DataFrame:
+    """View `all_bound_arguments` (resolve.sem:351)."""
+    df = ctx.table("positional_arguments")
+    df = df.union_by_name(ctx.table("keyword_arguments"))
+    return df
+
+
 def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_chain_values` (resolve.sem:360).
+    """View `argument_chain_values` (resolve.sem:373).
 
     Chains passed as arguments, by their round-1 values."""
     df = ctx.table("bound_arguments").alias("a")
@@ -27,7 +34,7 @@ def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_flows(ctx: SessionContext) -> DataFrame:
-    """View `argument_flows` (resolve.sem:366).
+    """View `argument_flows` (resolve.sem:379).
 
     A variable passed as an argument flows into the parameter."""
     df = ctx.table("bound_arguments").alias("a")
@@ -48,7 +55,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_values` (resolve.sem:354).
+    """View `argument_values` (resolve.sem:367).
 
     Known values passed as arguments (a decorated function passed to its decorator)."""
     df = ctx.table("bound_arguments")
@@ -137,7 +144,7 @@ def build_base_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_2(ctx: SessionContext) -> DataFrame:
-    """View `base_values_2` (resolve.sem:384)."""
+    """View `base_values_2` (resolve.sem:397)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -243,9 +250,26 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `bound_arguments` (resolve.sem:351)."""
-    df = ctx.table("positional_arguments")
-    df = df.union_by_name(ctx.table("keyword_arguments"))
+    """View `bound_arguments` (resolve.sem:360).
+
+    Arguments flow into parameters that few enough arguments reach: a parameter that hundreds of call sites
+    feed (a helper half the tree calls) would hold everything they pass, which says little about any one call
+    and multiplies every chain that reads it."""
+    df = ctx.table("all_bound_arguments").alias("a")
+    df = df.join_on(
+        ctx.table("parameter_fanin").alias("n"),
+        ((col("a.function") == col("n.function")) & (col("a.param") == col("n.param"))),
+        how="inner",
+    )
+    df = df.filter((col("n.arguments") <= lit(24)))
+    df = df.select(
+        col("a.file_id").alias("file_id"),
+        col("a.function").alias("function"),
+        col("a.param").alias("param"),
+        col("a.ref_id").alias("ref_id"),
+        col("a.value").alias("value"),
+        col("a.value_kind").alias("value_kind"),
+    )
     return df
 
 
@@ -273,7 +297,7 @@ def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
-    """View `bounded_values_2` (resolve.sem:416).
+    """View `bounded_values_2` (resolve.sem:429).
 
     The values of variables that hold few enough to be worth following. A variable that may hold more (a
     parameter that half the tree passes things to) says little about any one call, and following all of them
@@ -345,7 +369,7 @@ def build_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_graph(ctx: SessionContext) -> DataFrame:
-    """Output `call_graph` (resolve.sem:532).
+    """Output `call_graph` (resolve.sem:545).
 
     The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
     """
@@ -406,7 +430,7 @@ def build_call_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_2(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_2` (resolve.sem:498).
+    """View `call_targets_2` (resolve.sem:511).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -457,7 +481,7 @@ def build_chain_results_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_2` (resolve.sem:495).
+    """View `chain_results_2` (resolve.sem:508).
 
     The values of each chain."""
     df = ctx.table("complete_chains_2")
@@ -489,7 +513,7 @@ def build_chain_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_2` (resolve.sem:470)."""
+    """View `chain_values_2` (resolve.sem:483)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_2" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_2" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_2" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
     )
@@ -583,7 +607,7 @@ def build_class_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_2` (resolve.sem:445).
+    """View `class_steps_2` (resolve.sem:458).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_2").alias("c")
@@ -627,7 +651,7 @@ def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_2` (resolve.sem:481).
+    """View `complete_chains_2` (resolve.sem:494).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_2").alias("c")
@@ -666,7 +690,7 @@ def build_construct_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_calls(ctx: SessionContext) -> DataFrame:
-    """View `constructor_calls` (resolve.sem:511).
+    """View `constructor_calls` (resolve.sem:524).
 
     A call of a class runs its __init__, found through the MRO."""
     df = ctx.table("call_targets_2").alias("t")
@@ -947,7 +971,7 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
 
 
 def build_direct_calls(ctx: SessionContext) -> DataFrame:
-    """View `direct_calls` (resolve.sem:506).
+    """View `direct_calls` (resolve.sem:519).
 
     Calls of functions, and of external and builtin names."""
     df = ctx.table("call_targets_2")
@@ -1041,7 +1065,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_2` (resolve.sem:488).
+    """View `external_chains_2` (resolve.sem:501).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_2").alias("c")
@@ -1232,7 +1256,7 @@ def build_flows_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_flows_2(ctx: SessionContext) -> DataFrame:
-    """View `flows_2` (resolve.sem:398)."""
+    """View `flows_2` (resolve.sem:411)."""
     df = ctx.table("plain_flows")
     df = df.union_by_name(ctx.table("argument_flows"))
     df = df.union_by_name(ctx.table("returned_flows"))
@@ -1438,7 +1462,7 @@ def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_calls(ctx: SessionContext) -> DataFrame:
-    """View `instance_calls` (resolve.sem:519).
+    """View `instance_calls` (resolve.sem:532).
 
     A call of an instance runs its class's __call__."""
     df = ctx.table("call_targets_2").alias("t")
@@ -1481,7 +1505,7 @@ def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_2` (resolve.sem:452).
+    """View `instance_steps_2` (resolve.sem:465).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_2").alias("c")
@@ -1581,7 +1605,7 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_2(ctx: SessionContext) -> DataFrame:
-    """View `members_2` (resolve.sem:427).
+    """View `members_2` (resolve.sem:440).
 
     The class whose attribute `name` an instance or the class itself finds first in class_order."""
     df = ctx.table("class_order").alias("o")
@@ -1646,7 +1670,7 @@ def build_module_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_2` (resolve.sem:433).
+    """View `module_steps_2` (resolve.sem:446).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1776,6 +1800,18 @@ def build_parameter_edges(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_parameter_fanin(ctx: SessionContext) -> DataFrame:
+    """View `parameter_fanin` (resolve.sem:354).
+
+    How many arguments reach each parameter, over all the calls round 1 resolved."""
+    df = ctx.table("all_bound_arguments")
+    df = df.aggregate(
+        [col("function").alias("function"), col("param").alias("param")],
+        [f.count().alias("arguments")],
+    )
+    return df
+
+
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
     """View `parameter_nodes` (cpg.sem:85)."""
     df = ctx.table("ast_parameters")
@@ -1865,7 +1901,7 @@ def build_reference_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_calls(ctx: SessionContext) -> DataFrame:
-    """View `resolved_calls` (resolve.sem:527).
+    """View `resolved_calls` (resolve.sem:540).
 
     Every call site with each callee it may reach, how that was found, and how sure it is."""
     df = ctx.table("direct_calls")
@@ -1889,7 +1925,7 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
-    """View `resolved_decorations` (resolve.sem:374).
+    """View `resolved_decorations` (resolve.sem:387).
 
     A decorated name keeps the function itself only when round 1 found nothing the decorator returns
     (a decorator from outside the tree, or one whose result cannot be followed)."""
@@ -1934,7 +1970,7 @@ def build_return_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_2` (resolve.sem:439).
+    """View `return_steps_2` (resolve.sem:452).
 
     Calling a function gives what it returns."""
     df = ctx.table("bounded_values_2")
@@ -1952,7 +1988,7 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_returned_flows(ctx: SessionContext) -> DataFrame:
-    """View `returned_flows` (resolve.sem:388).
+    """View `returned_flows` (resolve.sem:401).
 
     `x = f()` where round 1 found f: x holds what f returns, as round 2 finds it."""
     df = ctx.table("py_flows").alias("f")
@@ -2074,7 +2110,7 @@ def build_slots_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_2(ctx: SessionContext) -> DataFrame:
-    """View `slots_2` (resolve.sem:422).
+    """View `slots_2` (resolve.sem:435).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("bounded_values_2")
@@ -2132,7 +2168,7 @@ def build_starts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `starts_2` (resolve.sem:468)."""
+    """View `starts_2` (resolve.sem:481)."""
     df = ctx.table("var_starts_2")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
@@ -2149,7 +2185,7 @@ def build_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `steps_2` (resolve.sem:458)."""
+    """View `steps_2` (resolve.sem:471)."""
     df = ctx.table("module_steps_2")
     df = df.union_by_name(ctx.table("return_steps_2"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2366,7 +2402,7 @@ def build_tree_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_undecorated_values(ctx: SessionContext) -> DataFrame:
-    """View `undecorated_values` (resolve.sem:380)."""
+    """View `undecorated_values` (resolve.sem:393)."""
     df = ctx.table("decorated_values").alias("d")
     df = df.join_on(
         ctx.table("resolved_decorations").alias("r"),
@@ -2393,7 +2429,7 @@ def build_value_counts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_value_counts_2(ctx: SessionContext) -> DataFrame:
-    """View `value_counts_2` (resolve.sem:410).
+    """View `value_counts_2` (resolve.sem:423).
 
     How many values each variable holds."""
     df = ctx.table("values_2")
@@ -2410,7 +2446,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_2(ctx: SessionContext) -> DataFrame:
-    """View `values_2` (resolve.sem:402)."""
+    """View `values_2` (resolve.sem:415)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_2" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_2" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
@@ -2441,7 +2477,7 @@ def build_var_starts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_2` (resolve.sem:462).
+    """View `var_starts_2` (resolve.sem:475).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("py_refs").alias("r")
