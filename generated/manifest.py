@@ -11,7 +11,7 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "a992e2c8c69d4fe8538839dccb38407b6ed33b1d1a69d244b216157ce6631026",
+        "cpg.sem": "1676ca2720c8ea4364de627365079785c3981536a53b46f9a6fd3b45817828a8",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
         "names.sem": "48ccbc9877f423f37130b12d465f481d8f1910a79baa09e9afe00556b273269b",
         "resolve.sem": "788d29a8ee2522cb1761e0d20631097cf545d554cffa9992a3220a97f529bf1f",
@@ -20,11 +20,11 @@ SPEC_HASHES = MappingProxyType(
 )
 
 
-SPEC_FINGERPRINT = "8b87df0ef72877c2dc1a5c5daecdd9814bab2f1448a577a57713d48ba4e5e98b"
+SPEC_FINGERPRINT = "3d34967680f230180689b7e95362b31bcba981d24d29f9dec7acc11dd3754221"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "980ae865cdfb9b0f672e10ffe32e26d259d18f703c8163e75ef6f48e32ae056d"
+PROGRAM_FINGERPRINT = "b9147624ca3032e8ec5d920f7dcb6782693b8c7c7c3a0168fbbc62cd69ea3977"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -72,7 +72,10 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "scope_nesting_edges": "6d6ac64386030fbf9703e09200970a94aadde3d5de1e8e27ae2782282293016d",
         "scope_nodes": "6ef4947163fe8eb4408af5b82cdbe5a3fc72a7dfeed7bc53f96edbb97c2f6286",
         "scope_owner_edges": "65b32e75e2b5a9561f11190260b20acc6dc5be50002615b477b73f65adc63a40",
-        "symbol_rows": "428db781da3ba1bc2c51896d424fdb454a115778a00c5d9e9e40f0b7fc63a0d5",
+        "symbol_rows": "ff7ccd83633f1ad411a194532ac5830ec52c588319e5dd4030a9dddd61b035d0",
+        "scoped_symbols": "881940d7a8954bf63c0dc03032cd135140f070f2387bdd4a976e6ec0e34664b4",
+        "name_symbol_edges": "9dbb1390b35de6b8df463fcbd13e394f77303767463d8fdf3914298ad091a24b",
+        "symbol_definition_edges": "6512799ede8c5857eaf3f42c3779afe79500b2940a0e06dd3ed61bbc6f067467",
         "symbol_edges": "a674c980ac207c7e0e6c435fd2a172a5c0fb2d8c350d87096e9d31b60cdc45bc",
         "symbol_nodes": "d5ccc943a1a06320a651856fdbcddc95e1910252dd1ce1b802dbd5315a5207e3",
         "syntax_details": "8e8ee54af6e8d9aede29e4f55cc026c7688460d1dd28318df74b9bbafcefd4ac",
@@ -82,7 +85,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "docstring_edges": "d005f9d47d0f25650def1c4587c41c1345f2c47e89358462ca8cfea07183cd70",
         "parameter_edges": "2065e721fca86a6f2216db812b2d88046a299fa89576c3b138be683e9a9dc54c",
         "syntax_detail_nodes": "0057798a15b499b1733fa23fea5fcd23945ca60c04d900765f5cef2d122610fa",
-        "syntax_edges": "af8b2b0db52f192a172f0d7e9b276d6e1dab2a2515d4edbdb3b3c4f74064baaa",
+        "syntax_edges": "48e36086660312cbc50a810148e14e7563fb19c79771dae927cd9afb6e844e98",
         "tree_classes": "a3a3308f846472ad0e63b18a17558a7a66b62017f4287ccac8d3cde434d1eefc",
         "construct_steps": "83c312af542a741609fa71a35e6a0caa0b27fb84201202c021acc42823b23397",
         "own_class_order": "e977ffde33e29f305bdd351b3f4cdc633cf38b01622f212b51f3e2e1bae2c792",

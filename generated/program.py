@@ -1314,7 +1314,7 @@ view_symbol_rows = ViewSpec(
     inputs=("scope_rows", "symtable_symbols"),
     required_columns=MappingProxyType(
         {
-            "scope_rows": ("bstart", "col", "cpg_id", "file_id", "line", "scope_id"),
+            "scope_rows": ("bstart", "col", "cpg_id", "file_id", "line", "node_id", "scope_id"),
             "symtable_symbols": ("file_id", "name", "scope_id"),
         }
     ),
@@ -1323,6 +1323,8 @@ view_symbol_rows = ViewSpec(
     lineage=MappingProxyType(
         {
             "file_id": (("symtable_symbols", "file_id"),),
+            "scope_id": (("symtable_symbols", "scope_id"),),
+            "node_id": (("scope_rows", "node_id"),),
             "scope_cpg_id": (("scope_rows", "cpg_id"),),
             "bstart": (("scope_rows", "bstart"),),
             "bend": (("scope_rows", "bstart"),),
@@ -1340,6 +1342,92 @@ view_symbol_rows = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+)
+
+
+view_scoped_symbols = ViewSpec(
+    name="scoped_symbols",
+    is_output=False,
+    builder=views.build_scoped_symbols,
+    schema=VIEW_SCHEMAS["scoped_symbols"],
+    inputs=("py_scopes", "symbol_rows"),
+    required_columns=MappingProxyType(
+        {
+            "py_scopes": ("file_id", "fqn", "node_id"),
+            "symbol_rows": ("cpg_id", "file_id", "name", "node_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["scoped_symbols"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("symbol_rows", "file_id"),),
+            "ns": (("py_scopes", "fqn"),),
+            "name": (("symbol_rows", "name"),),
+            "symbol_id": (("symbol_rows", "cpg_id"),),
+        }
+    ),
+    required_udfs=(),
+    file_local=True,
+    file_column="file_id",
+    cluster_column="file_id",
+)
+
+
+view_name_symbol_edges = ViewSpec(
+    name="name_symbol_edges",
+    is_output=False,
+    builder=views.build_name_symbol_edges,
+    schema=VIEW_SCHEMAS["name_symbol_edges"],
+    inputs=("name_rows", "scoped_symbols"),
+    required_columns=MappingProxyType(
+        {
+            "name_rows": ("context", "cpg_id", "file_id", "name", "ns"),
+            "scoped_symbols": ("file_id", "name", "ns", "symbol_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["name_symbol_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("name_rows", "cpg_id"),),
+            "dst": (("scoped_symbols", "symbol_id"),),
+            "kind": (("name_rows", "context"),),
+        }
+    ),
+    required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
+)
+
+
+view_symbol_definition_edges = ViewSpec(
+    name="symbol_definition_edges",
+    is_output=False,
+    builder=views.build_symbol_definition_edges,
+    schema=VIEW_SCHEMAS["symbol_definition_edges"],
+    inputs=("definition_ids", "py_flows", "scoped_symbols"),
+    required_columns=MappingProxyType(
+        {
+            "definition_ids": ("cpg_id", "file_id", "node_id"),
+            "py_flows": ("dst_name", "dst_ns", "file_id", "reason", "site_id"),
+            "scoped_symbols": ("file_id", "name", "ns", "symbol_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["symbol_definition_edges"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "src": (("scoped_symbols", "symbol_id"),),
+            "dst": (("definition_ids", "cpg_id"),),
+            "kind": (),
+        }
+    ),
+    required_udfs=(),
+    file_local=True,
+    file_column=None,
+    cluster_column="src",
 )
 
 
@@ -1779,9 +1867,11 @@ view_syntax_edges = ViewSpec(
         "diagnostic_edges",
         "docstring_edges",
         "file_containment",
+        "name_symbol_edges",
         "parameter_edges",
         "scope_nesting_edges",
         "scope_owner_edges",
+        "symbol_definition_edges",
         "symbol_edges",
     ),
     required_columns=MappingProxyType(
@@ -1794,9 +1884,11 @@ view_syntax_edges = ViewSpec(
             "diagnostic_edges": ("dst", "kind", "src"),
             "docstring_edges": ("dst", "kind", "src"),
             "file_containment": ("dst", "kind", "src"),
+            "name_symbol_edges": ("dst", "kind", "src"),
             "parameter_edges": ("dst", "kind", "src"),
             "scope_nesting_edges": ("dst", "kind", "src"),
             "scope_owner_edges": ("dst", "kind", "src"),
+            "symbol_definition_edges": ("dst", "kind", "src"),
             "symbol_edges": ("dst", "kind", "src"),
         }
     ),
@@ -1813,9 +1905,11 @@ view_syntax_edges = ViewSpec(
                 ("diagnostic_edges", "src"),
                 ("docstring_edges", "src"),
                 ("file_containment", "src"),
+                ("name_symbol_edges", "src"),
                 ("parameter_edges", "src"),
                 ("scope_nesting_edges", "src"),
                 ("scope_owner_edges", "src"),
+                ("symbol_definition_edges", "src"),
                 ("symbol_edges", "src"),
             ),
             "dst": (
@@ -1827,9 +1921,11 @@ view_syntax_edges = ViewSpec(
                 ("diagnostic_edges", "dst"),
                 ("docstring_edges", "dst"),
                 ("file_containment", "dst"),
+                ("name_symbol_edges", "dst"),
                 ("parameter_edges", "dst"),
                 ("scope_nesting_edges", "dst"),
                 ("scope_owner_edges", "dst"),
+                ("symbol_definition_edges", "dst"),
                 ("symbol_edges", "dst"),
             ),
             "kind": (
@@ -1841,9 +1937,11 @@ view_syntax_edges = ViewSpec(
                 ("diagnostic_edges", "kind"),
                 ("docstring_edges", "kind"),
                 ("file_containment", "kind"),
+                ("name_symbol_edges", "kind"),
                 ("parameter_edges", "kind"),
                 ("scope_nesting_edges", "kind"),
                 ("scope_owner_edges", "kind"),
+                ("symbol_definition_edges", "kind"),
                 ("symbol_edges", "kind"),
             ),
             "resolution": (),
@@ -5656,6 +5754,9 @@ PROGRAM = CompiledProgram(
         view_scope_nodes,
         view_scope_owner_edges,
         view_symbol_rows,
+        view_scoped_symbols,
+        view_name_symbol_edges,
+        view_symbol_definition_edges,
         view_symbol_edges,
         view_symbol_nodes,
         view_syntax_details,
@@ -5864,6 +5965,7 @@ PROGRAM = CompiledProgram(
         ("definition_ids", "file_containment"),
         ("definition_ids", "module_imports"),
         ("definition_ids", "scope_owner_edges"),
+        ("definition_ids", "symbol_definition_edges"),
         ("definition_ids", "syntax_detail_edges"),
         ("definition_nodes", "cpg_nodes"),
         ("definition_targets", "function_call_edges"),
@@ -5943,6 +6045,8 @@ PROGRAM = CompiledProgram(
         ("name_rows", "builtin_references"),
         ("name_rows", "name_nodes"),
         ("name_rows", "name_references"),
+        ("name_rows", "name_symbol_edges"),
+        ("name_symbol_edges", "syntax_edges"),
         ("own_class_order", "members_1"),
         ("own_globals", "star_exports"),
         ("parameter_edges", "syntax_edges"),
@@ -5968,6 +6072,7 @@ PROGRAM = CompiledProgram(
         ("py_flows", "known_values"),
         ("py_flows", "resolved_decorations"),
         ("py_flows", "returned_flows"),
+        ("py_flows", "symbol_definition_edges"),
         ("py_imports", "external_imports"),
         ("py_imports", "external_module_imports"),
         ("py_imports", "import_bindings"),
@@ -5992,6 +6097,7 @@ PROGRAM = CompiledProgram(
         ("py_refs", "var_starts_1"),
         ("py_refs", "var_starts_2"),
         ("py_scopes", "definition_ids"),
+        ("py_scopes", "scoped_symbols"),
         ("py_scopes", "tree_classes"),
         ("py_scopes", "tree_modules"),
         ("reference_edges", "resolved_edges"),
@@ -6010,6 +6116,8 @@ PROGRAM = CompiledProgram(
         ("scope_rows", "scope_nodes"),
         ("scope_rows", "scope_owner_edges"),
         ("scope_rows", "symbol_rows"),
+        ("scoped_symbols", "name_symbol_edges"),
+        ("scoped_symbols", "symbol_definition_edges"),
         ("slots_1", "members_1"),
         ("slots_2", "members_2"),
         ("slots_2", "super_members"),
@@ -6026,8 +6134,10 @@ PROGRAM = CompiledProgram(
         ("steps_2", "chain_values_2"),
         ("super_members", "super_steps"),
         ("super_steps", "steps_2"),
+        ("symbol_definition_edges", "syntax_edges"),
         ("symbol_edges", "syntax_edges"),
         ("symbol_nodes", "cpg_nodes"),
+        ("symbol_rows", "scoped_symbols"),
         ("symbol_rows", "symbol_edges"),
         ("symbol_rows", "symbol_nodes"),
         ("symtable_errors", "diagnostic_rows"),
@@ -6128,6 +6238,7 @@ PROGRAM = CompiledProgram(
             "external_modules",
             "implicit_exports",
             "module_imports",
+            "scoped_symbols",
             "symbol_edges",
             "symbol_nodes",
             "syntax_detail_edges",
@@ -6139,7 +6250,9 @@ PROGRAM = CompiledProgram(
             "docstring_edges",
             "exports",
             "import_edges",
+            "name_symbol_edges",
             "parameter_edges",
+            "symbol_definition_edges",
         ),
         ("own_globals", "syntax_edges"),
         ("star_exports",),
@@ -6306,6 +6419,7 @@ PROGRAM = CompiledProgram(
             "py_scopes": "_evidence/py_scopes",
             "resolved_calls": "_staging/resolved_calls",
             "scope_rows": "_staging/scope_rows",
+            "scoped_symbols": "_staging/scoped_symbols",
             "slots_2": "_staging/slots_2",
             "source_files": "_evidence/source_files",
             "star_imports": "_staging/star_imports",

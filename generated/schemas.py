@@ -1663,6 +1663,15 @@ schema_name_rows = pa.schema(
 )
 
 
+schema_name_symbol_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
 schema_own_class_order = pa.schema(
     [
         pa.field("class", pa.string(), nullable=False),
@@ -1880,6 +1889,16 @@ schema_scope_rows = pa.schema(
 )
 
 
+schema_scoped_symbols = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("symbol_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
 schema_slots_1 = pa.schema(
     [
         pa.field("ns", pa.string_view(), nullable=False),
@@ -1998,6 +2017,15 @@ schema_super_steps = pa.schema(
 )
 
 
+schema_symbol_definition_edges = pa.schema(
+    [
+        pa.field("src", pa.string_view(), nullable=True),
+        pa.field("dst", pa.string_view(), nullable=True),
+        pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
 schema_symbol_edges = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
@@ -2027,6 +2055,8 @@ schema_symbol_nodes = pa.schema(
 schema_symbol_rows = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=True),
         pa.field("scope_cpg_id", pa.string_view(), nullable=True),
         pa.field("bstart", pa.int64(), nullable=True),
         pa.field("bend", pa.int64(), nullable=True),
@@ -2332,6 +2362,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "name_nodes": schema_name_nodes,
         "name_references": schema_name_references,
         "name_rows": schema_name_rows,
+        "name_symbol_edges": schema_name_symbol_edges,
         "own_class_order": schema_own_class_order,
         "own_globals": schema_own_globals,
         "parameter_edges": schema_parameter_edges,
@@ -2351,6 +2382,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "scope_nodes": schema_scope_nodes,
         "scope_owner_edges": schema_scope_owner_edges,
         "scope_rows": schema_scope_rows,
+        "scoped_symbols": schema_scoped_symbols,
         "slots_1": schema_slots_1,
         "slots_2": schema_slots_2,
         "star_exports": schema_star_exports,
@@ -2362,6 +2394,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "steps_2": schema_steps_2,
         "super_members": schema_super_members,
         "super_steps": schema_super_steps,
+        "symbol_definition_edges": schema_symbol_definition_edges,
         "symbol_edges": schema_symbol_edges,
         "symbol_nodes": schema_symbol_nodes,
         "symbol_rows": schema_symbol_rows,

@@ -92,7 +92,7 @@ def build_assigned_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
-    """View `attribute_nodes` (cpg.sem:105)."""
+    """View `attribute_nodes` (cpg.sem:108)."""
     df = ctx.table("ast_attributes")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -158,7 +158,7 @@ def build_base_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_edges` (cpg.sem:201).
+    """View `block_edges` (cpg.sem:223).
 
     Control passes from one block to another: falling through, jumping, or raising to a handler."""
     df = ctx.table("bytecode_edges").alias("e")
@@ -185,7 +185,7 @@ def build_block_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_nodes(ctx: SessionContext) -> DataFrame:
-    """View `block_nodes` (cpg.sem:195)."""
+    """View `block_nodes` (cpg.sem:217)."""
     df = ctx.table("block_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -204,7 +204,7 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_owner_edges` (cpg.sem:209).
+    """View `block_owner_edges` (cpg.sem:231).
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
@@ -221,7 +221,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_rows(ctx: SessionContext) -> DataFrame:
-    """View `block_rows` (cpg.sem:189)."""
+    """View `block_rows` (cpg.sem:211)."""
     df = ctx.table("bytecode_blocks").alias("b")
     df = df.join_on(
         ctx.table("bytecode_code_objects").alias("c"),
@@ -320,7 +320,7 @@ def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_names(ctx: SessionContext) -> DataFrame:
-    """View `builtin_names` (cpg.sem:242)."""
+    """View `builtin_names` (cpg.sem:264)."""
     df = ctx.table("py_name_uses")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
@@ -328,7 +328,7 @@ def build_builtin_names(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_references(ctx: SessionContext) -> DataFrame:
-    """View `builtin_references` (cpg.sem:311)."""
+    """View `builtin_references` (cpg.sem:333)."""
     df = ctx.table("name_rows")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(
@@ -340,7 +340,7 @@ def build_builtin_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `call_edges` (cpg.sem:264).
+    """View `call_edges` (cpg.sem:286).
 
     A call site calls what it resolves to; a decorator is called with the function it decorates."""
     df = ctx.table("resolved_calls").alias("c")
@@ -391,7 +391,7 @@ def build_call_graph(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_nodes(ctx: SessionContext) -> DataFrame:
-    """View `call_nodes` (cpg.sem:89)."""
+    """View `call_nodes` (cpg.sem:92)."""
     df = ctx.table("ast_calls")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -730,7 +730,7 @@ def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `contained_detail_edges` (cpg.sem:124)."""
+    """View `contained_detail_edges` (cpg.sem:127)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter(
         f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT"), lit("ATTRIBUTE")], negated=False)
@@ -740,7 +740,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:334).
+    """Output `cpg_edges` (cpg.sem:356).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -757,7 +757,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:328).
+    """Output `cpg_nodes` (cpg.sem:350).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -824,7 +824,7 @@ def build_decorated_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_edges(ctx: SessionContext) -> DataFrame:
-    """View `decorator_edges` (cpg.sem:128)."""
+    """View `decorator_edges` (cpg.sem:131)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DECORATOR")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
@@ -832,7 +832,7 @@ def build_decorator_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
-    """View `decorator_nodes` (cpg.sem:97)."""
+    """View `decorator_nodes` (cpg.sem:100)."""
     df = ctx.table("ast_decorators")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -849,7 +849,7 @@ def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_containment(ctx: SessionContext) -> DataFrame:
-    """View `definition_containment` (cpg.sem:71).
+    """View `definition_containment` (cpg.sem:74).
 
     A definition is contained by the module, class or function it is defined in."""
     df = ctx.table("definition_ids").alias("child")
@@ -871,7 +871,7 @@ def build_definition_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_ids(ctx: SessionContext) -> DataFrame:
-    """View `definition_ids` (cpg.sem:62).
+    """View `definition_ids` (cpg.sem:65).
 
     Modules, classes, functions and lambdas, named by their dotted path in the tree."""
     df = ctx.table("py_scopes")
@@ -889,7 +889,7 @@ def build_definition_ids(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_nodes(ctx: SessionContext) -> DataFrame:
-    """View `definition_nodes` (cpg.sem:66)."""
+    """View `definition_nodes` (cpg.sem:69)."""
     df = ctx.table("definition_ids")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -908,14 +908,14 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_targets(ctx: SessionContext) -> DataFrame:
-    """View `definition_targets` (cpg.sem:254)."""
+    """View `definition_targets` (cpg.sem:276)."""
     df = ctx.table("definition_ids")
     df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_edges` (cpg.sem:225).
+    """View `diagnostic_edges` (cpg.sem:247).
 
     A file reports what went wrong with it."""
     df = ctx.table("diagnostic_rows").alias("d")
@@ -929,7 +929,7 @@ def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_nodes` (cpg.sem:219)."""
+    """View `diagnostic_nodes` (cpg.sem:241)."""
     df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -948,7 +948,7 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_rows` (cpg.sem:216)."""
+    """View `diagnostic_rows` (cpg.sem:238)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
@@ -956,7 +956,7 @@ def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:230).
+    """Output `diagnostics` (cpg.sem:252).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("diagnostic_rows")
@@ -992,7 +992,7 @@ def build_direct_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_edges(ctx: SessionContext) -> DataFrame:
-    """View `docstring_edges` (cpg.sem:132)."""
+    """View `docstring_edges` (cpg.sem:135)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DOCSTRING")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
@@ -1000,7 +1000,7 @@ def build_docstring_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
-    """View `docstring_nodes` (cpg.sem:101)."""
+    """View `docstring_nodes` (cpg.sem:104)."""
     df = ctx.table("ast_docstrings")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1027,7 +1027,7 @@ def build_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_callees(ctx: SessionContext) -> DataFrame:
-    """View `external_callees` (cpg.sem:235)."""
+    """View `external_callees` (cpg.sem:257)."""
     df = ctx.table("resolved_calls")
     df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
     df = df.select(col("callee").alias("name"))
@@ -1115,7 +1115,7 @@ def build_external_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_module_imports` (cpg.sem:293)."""
+    """View `external_module_imports` (cpg.sem:315)."""
     df = ctx.table("external_imports").alias("x")
     df = df.join_on(
         ctx.table("py_imports").alias("i"),
@@ -1136,14 +1136,14 @@ def build_external_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_modules(ctx: SessionContext) -> DataFrame:
-    """View `external_modules` (cpg.sem:239)."""
+    """View `external_modules` (cpg.sem:261)."""
     df = ctx.table("external_imports")
     df = df.select(col("value").alias("name"))
     return df
 
 
 def build_external_nodes(ctx: SessionContext) -> DataFrame:
-    """View `external_nodes` (cpg.sem:247).
+    """View `external_nodes` (cpg.sem:269).
 
     Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
     df = ctx.table("external_callees")
@@ -1167,14 +1167,14 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_targets(ctx: SessionContext) -> DataFrame:
-    """View `external_targets` (cpg.sem:257)."""
+    """View `external_targets` (cpg.sem:279)."""
     df = ctx.table("external_nodes")
     df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_file_containment(ctx: SessionContext) -> DataFrame:
-    """View `file_containment` (cpg.sem:78).
+    """View `file_containment` (cpg.sem:81).
 
     A file contains the module parsed from it."""
     df = ctx.table("file_nodes").alias("file")
@@ -1193,7 +1193,7 @@ def build_file_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_file_nodes(ctx: SessionContext) -> DataFrame:
-    """View `file_nodes` (cpg.sem:56).
+    """View `file_nodes` (cpg.sem:59).
 
     Files are nodes too, so that a module can be traced to the file it came from."""
     df = ctx.table("source_files")
@@ -1264,7 +1264,7 @@ def build_flows_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `function_call_edges` (cpg.sem:272).
+    """View `function_call_edges` (cpg.sem:294).
 
     The function-level call graph, between definition nodes."""
     df = ctx.table("call_graph").alias("g")
@@ -1365,7 +1365,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_edges(ctx: SessionContext) -> DataFrame:
-    """View `import_edges` (cpg.sem:300).
+    """View `import_edges` (cpg.sem:322).
 
     A module imports the modules of its import statements, in the tree or outside it."""
     df = ctx.table("module_imports")
@@ -1382,7 +1382,7 @@ def build_import_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_nodes(ctx: SessionContext) -> DataFrame:
-    """View `import_nodes` (cpg.sem:93)."""
+    """View `import_nodes` (cpg.sem:96)."""
     df = ctx.table("ast_imports")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1441,7 +1441,7 @@ def build_imported_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
-    """View `inheritance_edges` (cpg.sem:279).
+    """View `inheritance_edges` (cpg.sem:301).
 
     A class inherits from each base class it names."""
     df = ctx.table("class_bases").alias("b")
@@ -1631,7 +1631,7 @@ def build_members_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `module_imports` (cpg.sem:285)."""
+    """View `module_imports` (cpg.sem:307)."""
     df = ctx.table("py_imports").alias("i")
     df = df.join_on(
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
@@ -1714,7 +1714,7 @@ def build_modules_with_all(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_nodes(ctx: SessionContext) -> DataFrame:
-    """View `name_nodes` (cpg.sem:144)."""
+    """View `name_nodes` (cpg.sem:147)."""
     df = ctx.table("name_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1733,7 +1733,7 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_references(ctx: SessionContext) -> DataFrame:
-    """View `name_references` (cpg.sem:305).
+    """View `name_references` (cpg.sem:327).
 
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
@@ -1757,12 +1757,35 @@ def build_name_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_rows(ctx: SessionContext) -> DataFrame:
-    """View `name_rows` (cpg.sem:141).
+    """View `name_rows` (cpg.sem:144).
 
     Every name read, bound or deleted, with the namespace that binds it."""
     df = ctx.table("py_name_uses")
     df = df.with_column(
         "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("NAME"))
+    )
+    return df
+
+
+def build_name_symbol_edges(ctx: SessionContext) -> DataFrame:
+    """View `name_symbol_edges` (cpg.sem:197).
+
+    A name binds (stores, deletes) or reads the symbol of the scope Python looks it up in."""
+    df = ctx.table("name_rows").alias("n")
+    df = df.join_on(
+        ctx.table("scoped_symbols").alias("y"),
+        (
+            ((col("n.file_id") == col("y.file_id")) & (col("n.ns") == col("y.ns")))
+            & (col("n.name") == col("y.name"))
+        ),
+        how="inner",
+    )
+    df = df.select(
+        col("n.cpg_id").alias("src"),
+        col("y.symbol_id").alias("dst"),
+        f.when((col("n.context") == lit("Load")), lit("READS"))
+        .otherwise(lit("BINDS"))
+        .alias("kind"),
     )
     return df
 
@@ -1791,7 +1814,7 @@ def build_own_globals(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_edges(ctx: SessionContext) -> DataFrame:
-    """View `parameter_edges` (cpg.sem:120)."""
+    """View `parameter_edges` (cpg.sem:123)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("PARAMETER")))
     df = df.select(
@@ -1813,7 +1836,7 @@ def build_parameter_fanin(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
-    """View `parameter_nodes` (cpg.sem:85)."""
+    """View `parameter_nodes` (cpg.sem:88)."""
     df = ctx.table("ast_parameters")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1879,7 +1902,7 @@ def build_public_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_reference_edges(ctx: SessionContext) -> DataFrame:
-    """View `reference_edges` (cpg.sem:315)."""
+    """View `reference_edges` (cpg.sem:337)."""
     df = ctx.table("name_references")
     df = df.union_by_name(ctx.table("builtin_references"))
     df = df.distinct()
@@ -1942,7 +1965,7 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:320)."""
+    """View `resolved_edges` (cpg.sem:342)."""
     df = ctx.table("call_edges")
     df = df.union_by_name(ctx.table("function_call_edges"))
     df = df.union_by_name(ctx.table("inheritance_edges"))
@@ -2031,7 +2054,7 @@ def build_returned_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:161).
+    """View `scope_nesting_edges` (cpg.sem:164).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -2052,7 +2075,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:156)."""
+    """View `scope_nodes` (cpg.sem:159)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2071,7 +2094,7 @@ def build_scope_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:167).
+    """View `scope_owner_edges` (cpg.sem:170).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
@@ -2087,7 +2110,7 @@ def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:152).
+    """View `scope_rows` (cpg.sem:155).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
     """
@@ -2095,6 +2118,26 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
     df = df.filter(col("bstart").is_not_null())
     df = df.with_column(
         "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("SCOPE"))
+    )
+    return df
+
+
+def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
+    """View `scoped_symbols` (cpg.sem:192).
+
+    Symbols by the dotted name of their scope, where the scope is a module, class, function or lambda.
+    """
+    df = ctx.table("symbol_rows").alias("y")
+    df = df.join_on(
+        ctx.table("py_scopes").alias("p"),
+        ((col("y.file_id") == col("p.file_id")) & (col("y.node_id") == col("p.node_id"))),
+        how="inner",
+    )
+    df = df.select(
+        col("y.file_id").alias("file_id"),
+        col("p.fqn").alias("ns"),
+        col("y.name").alias("name"),
+        col("y.cpg_id").alias("symbol_id"),
     )
     return df
 
@@ -2239,8 +2282,33 @@ def build_super_steps(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
+    """View `symbol_definition_edges` (cpg.sem:203).
+
+    A symbol is defined by the class or function its scope defines under that name."""
+    df = ctx.table("py_flows").alias("f")
+    df = df.filter(f.in_list(col("f.reason"), [lit("definition"), lit("decorated")], negated=False))
+    df = df.join_on(
+        ctx.table("scoped_symbols").alias("y"),
+        (
+            ((col("f.file_id") == col("y.file_id")) & (col("f.dst_ns") == col("y.ns")))
+            & (col("f.dst_name") == col("y.name"))
+        ),
+        how="inner",
+    )
+    df = df.join_on(
+        ctx.table("definition_ids").alias("d"),
+        ((col("f.file_id") == col("d.file_id")) & (col("f.site_id") == col("d.node_id"))),
+        how="inner",
+    )
+    df = df.select(
+        col("y.symbol_id").alias("src"), col("d.cpg_id").alias("dst"), lit("DEFINES").alias("kind")
+    )
+    return df
+
+
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:184).
+    """View `symbol_edges` (cpg.sem:188).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -2251,7 +2319,7 @@ def build_symbol_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:178).
+    """View `symbol_nodes` (cpg.sem:182).
 
     Symbols sit at the start of their scope, zero width; the id carries the name."""
     df = ctx.table("symbol_rows")
@@ -2272,7 +2340,7 @@ def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:171)."""
+    """View `symbol_rows` (cpg.sem:174)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -2281,6 +2349,8 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
     )
     df = df.select(
         col("sym.file_id").alias("file_id"),
+        col("sym.scope_id").alias("scope_id"),
+        col("s.node_id").alias("node_id"),
         col("s.cpg_id").alias("scope_cpg_id"),
         col("s.bstart").alias("bstart"),
         col("s.bstart").alias("bend"),
@@ -2296,7 +2366,7 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_edges` (cpg.sem:116).
+    """View `syntax_detail_edges` (cpg.sem:119).
 
     A function has its parameters; a definition contains its calls, imports and attribute accesses; a decorator
     decorates its definition; a docstring documents its owner."""
@@ -2315,7 +2385,7 @@ def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_nodes` (cpg.sem:136)."""
+    """View `syntax_detail_nodes` (cpg.sem:139)."""
     df = ctx.table("syntax_details")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2334,7 +2404,7 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_details(ctx: SessionContext) -> DataFrame:
-    """View `syntax_details` (cpg.sem:110).
+    """View `syntax_details` (cpg.sem:113).
 
     Syntax detail rows, each with the module, class or function it belongs to."""
     df = ctx.table("parameter_nodes")
@@ -2350,7 +2420,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:323)."""
+    """View `syntax_edges` (cpg.sem:345)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))
@@ -2360,6 +2430,8 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
     df = df.union_by_name(ctx.table("scope_nesting_edges"))
     df = df.union_by_name(ctx.table("scope_owner_edges"))
     df = df.union_by_name(ctx.table("symbol_edges"))
+    df = df.union_by_name(ctx.table("name_symbol_edges"))
+    df = df.union_by_name(ctx.table("symbol_definition_edges"))
     df = df.union_by_name(ctx.table("block_edges"))
     df = df.union_by_name(ctx.table("block_owner_edges"))
     df = df.union_by_name(ctx.table("diagnostic_edges"))
@@ -2369,7 +2441,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_target_ids(ctx: SessionContext) -> DataFrame:
-    """View `target_ids` (cpg.sem:261).
+    """View `target_ids` (cpg.sem:283).
 
     The CPG node of every name a resolution can reach."""
     df = ctx.table("definition_targets")
