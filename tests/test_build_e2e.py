@@ -361,7 +361,7 @@ def test_building_twice_replaces_rows(tmp_path):
 
     # a changed tree replaces the old rows entirely: nothing of the removed files survives
     shutil.rmtree(src / "pkg")
-    third = runtime.build(src, out)
+    runtime.build(src, out)
     assert core_counts(out) == {"cpg_nodes": 3, "cpg_edges": 2, "diagnostics": 0}
     assert Counter((n["kind"], n["qualified_name"]) for n in read(out, "cpg_nodes")) == Counter(
         [("FILE", "run.py"), ("MODULE", "run"), ("FUNCTION", "run.main")]

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from runtime.extractors._syntax import child_nodes
 
 BUILTIN_NAMES = frozenset(dir(builtins))
-FUNCTION_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _COMPREHENSION_NAMES = {ast.ListComp: "<listcomp>", ast.SetComp: "<setcomp>", ast.DictComp: "<dictcomp>",
                         ast.GeneratorExp: "<genexpr>"}
