@@ -13,18 +13,18 @@ SPEC_HASHES = MappingProxyType(
     {
         "cpg.sem": "1676ca2720c8ea4364de627365079785c3981536a53b46f9a6fd3b45817828a8",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
-        "names.sem": "48ccbc9877f423f37130b12d465f481d8f1910a79baa09e9afe00556b273269b",
-        "resolve.sem": "788d29a8ee2522cb1761e0d20631097cf545d554cffa9992a3220a97f529bf1f",
+        "names.sem": "0542ed6672c1c0456342aaacdefd19dc736e5bd8b9fb587290f6c133a854208a",
+        "resolve.sem": "df3655e7ff68a589e9ee92612c46c545bed5ba6a0e5421a42dfdbbfdc1dcfb8d",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "3d34967680f230180689b7e95362b31bcba981d24d29f9dec7acc11dd3754221"
+SPEC_FINGERPRINT = "c172d29307770e12e22df7b9c3baeecb6e15fbde0066aa5532aae8c8843db9ce"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "b9147624ca3032e8ec5d920f7dcb6782693b8c7c7c3a0168fbbc62cd69ea3977"
+PROGRAM_FINGERPRINT = "ac364df26bfdc64287a4e86e91644e47dc1b989a9f63fe959c6fe5dda7ff7542"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -44,6 +44,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "decorated_values": "4d4fd423516a5ff1bd9a19298a99813a63d9246ea9b820072a7fe065d6d9fad1",
         "decorated_definitions": "0880d16e0e4f147f3fc1433be871279513b44b11987dd0a70b4f97a50bb8db30",
         "flow_bindings": "488bd8b831b70963869485b991341d0d3429c015d993c2788e44c1946dc3617f",
+        "item_slots": "b8a38785c809f10c183b43353d5bdbe5253819a84b25e5db2edfe498e1b94ab8",
         "known_values": "7d3bb7cc0d90efb6a25e0b7378288dc8557ddfc846ef44d3dfc9b69a1fa662b1",
         "import_bindings": "948c8860807de562f7cda44b6e4299c1176611511fc114ed378c3ea33da3a378",
         "public_bindings": "2429a520b3eabca53c5df89ed797c11739ae70dca47b19b429730e0f0690cde6",
@@ -54,14 +55,17 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "builtin_references": "4359757b6192692aea1f0ac35f8dd82461c09061b46a039a386545d3ec36b369",
         "name_nodes": "5b614065c5a906bb3219b5be549bb1acec02e965c5ec44477f071709bc7143cd",
         "chain_steps": "666752a32ffa28576f3575fa7e89ebb552339efe2f4711197af9cc7f7d9412fe",
-        "assigned_flows": "f3e0f280420f5d09c478e760481d96cb0cb3b6185707436e3610fd483336d7cd",
         "fixed_starts": "f75267bdb86d25cbae177bc38e4403b3e7e9c1d51d459327bfa7e15015c152b9",
         "head_values": "a9af5176bc08b5ad0345817cd6aedf824cec7e293b26aab840bba7cbbb098882",
+        "item_heads": "f36d9708019d54a9817751aaf907f0409b0f0431835b745ce47bf3536d9536c0",
+        "plain_heads": "f357509b6ebd30bfd8592c9a820ed55024e52b0a417e9878a7e83295c1d73915",
         "definition_ids": "4eda69d9f00e549381692328fb118cefbf91ea5fa1062c45809331edce591574",
         "block_owner_edges": "3fa69e23296d4ac77cfa3ff776f2d7ac8d6fb31868a8cf86b80b0822e43de39e",
         "definition_containment": "3295e5da67e32ed59b350731251f1b4ec43f7d83e9957643f3ef6bdc3c0261d3",
         "definition_nodes": "432981c6c9da77d9bee6ad2039dbc93e7f29eb018712a68a97e093717474698c",
         "definition_targets": "7a1ed6b9da04238ff9da81a456a5fb918b6e33ed8e2679420c6c0d9b032df587",
+        "ref_variables": "2ebc3340717df55c76b5d63339474fb6b1ceedfafe362788a23134a035658318",
+        "assigned_flows": "edcd7fbb3cd3980ded5b801ab2fe2e46d2d63c5c879779b8a52754831c007712",
         "file_nodes": "0f2c51df1e02c54713b7dd8cfa5bec839365af682b4d8eb62bea0567d424d820",
         "file_containment": "f20ce507d080e4584247751058602a6a1e05ed65da922b63bc76c2a4e29b911b",
         "diagnostic_rows": "4b80faab40241c18218d5819f786a98ffb83ef0f59b7fc0e77064c9385fd1a55",
@@ -116,7 +120,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "class_steps_1": "935824d94cb95a7f499b182349ea1e7442b258034de6f66eb2308a29a41b99dd",
         "instance_steps_1": "ec16735a0e29976258d4a16f48f6da46638729263fb82fe7b602c184bb466edc",
         "steps_1": "9a94c8aabd1eab217e74348de72466186138de192d9ca61e922cbea66be18356",
-        "var_starts_1": "b76e750da46cb1e13916679a3fcb28370e5f216fb1c1fe0e2efef904c5923244",
+        "var_starts_1": "122b611da3ae6db03380223a154075d6c7f7c50fb7922c0aa0136b1ace3d4978",
         "starts_1": "64493f12cf8eb33a3645c00daad53b1190d58da26a5cf836a35aca8ff6bef24b",
         "chain_values_1": "4af8aa5bd5d413b50fe359d9627a589d0e84812ee8acf0297bdea6e03a08e3b2",
         "complete_chains_1": "0a574bb52c3a64ce91d4427c7555b3938eca0775e1f64c9c607f1f37c46a0dfa",
@@ -140,7 +144,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "parameter_fanin": "9d822c03839436c9758f0255ef6bf334d50b505ad55581b5ae807efacdafaf82",
         "bound_arguments": "0d96b580697c879ee326042e1f3b0fb4e161e5355494e11c28f1e2d03fe36a4e",
         "argument_chain_values": "9eca5c8e000be2bd1ccad6062a96c134cac78d346d9cbaf9f44c2e45fb16fe09",
-        "argument_flows": "627583f8294b676a33180d522816ca5a705ff67374e751dba5c4301b46c30ee2",
+        "argument_flows": "1c7f5f759832f5b46b1e7e3d70994d982a2ee4ea0901cfddc07357fb72f6f28a",
         "argument_values": "63371461e4fe0dde1463f338d64463535f0891d59b57cfd27eb3335c6469ab87",
         "resolved_decorations": "baffcd6bb33d491ceb48bfc75fbd11e42bb6535eeeb87de859d1374da9a934a3",
         "returned_flows": "29c5d54030349913a8a6a0547df9509903ede4f2b3396b8091c87bb6fc4e45df",
@@ -161,7 +165,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "super_members": "51caa126fe8c5663d555f19d154a3a08d0efb407cfa512af8a63f7d7a8eb9a50",
         "super_steps": "24e8c87242240a0d83374e3a60a39de37f8133f03c16897dddc78fa1a6544f7f",
         "steps_2": "d2ca6540489455198029bfbe445b7f7afbb882271ba6ff2ac9a4acacd0e54b29",
-        "var_starts_2": "731ba7d68ba0b21319cb6f0fe7c45fba9bb5aa32bf7c8e7b6daca8b5ef707647",
+        "var_starts_2": "32f4698e0a468da254cef07ce85e3978f76b8e8f29ce6706cfb53801adc38ce3",
         "starts_2": "8ce6e7e6a94ab55e08b696a85cd8c0663cae3eae3865f95eada0993e044116a3",
         "chain_values_2": "e8600adfa0abfbbc66dc24744cadbd0a8b551548d51ecb607a0e4e3481d17e30",
         "complete_chains_2": "37ae572844b4a0ebff54d79a20a0349465294df57df4183adc0c4f107bb5c9b5",

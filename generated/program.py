@@ -472,6 +472,22 @@ view_flow_bindings = ViewSpec(
 )
 
 
+view_item_slots = ViewSpec(
+    name="item_slots",
+    is_output=False,
+    builder=views.build_item_slots,
+    schema=VIEW_SCHEMAS["item_slots"],
+    inputs=("py_flows",),
+    required_columns=MappingProxyType({"py_flows": ("dst_name", "dst_ns", "reason")}),
+    fingerprint=manifest.VIEW_FINGERPRINTS["item_slots"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {"ns": (("py_flows", "dst_ns"),), "name": (("py_flows", "dst_name"),)}
+    ),
+    required_udfs=(),
+)
+
+
 view_known_values = ViewSpec(
     name="known_values",
     is_output=False,
@@ -721,36 +737,6 @@ view_chain_steps = ViewSpec(
 )
 
 
-view_assigned_flows = ViewSpec(
-    name="assigned_flows",
-    is_output=False,
-    builder=views.build_assigned_flows,
-    schema=VIEW_SCHEMAS["assigned_flows"],
-    inputs=("py_flows", "py_refs"),
-    required_columns=MappingProxyType(
-        {
-            "py_flows": ("dst_name", "dst_ns", "file_id", "src_ref_id"),
-            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id", "step_count"),
-        }
-    ),
-    fingerprint=manifest.VIEW_FINGERPRINTS["assigned_flows"],
-    cache=CachePolicy.NONE,
-    lineage=MappingProxyType(
-        {
-            "dst_ns": (("py_flows", "dst_ns"),),
-            "dst_name": (("py_flows", "dst_name"),),
-            "src_ns": (("py_refs", "head_ns"),),
-            "src_name": (("py_refs", "head_name"),),
-            "how": (),
-        }
-    ),
-    required_udfs=(),
-    file_local=True,
-    file_column=None,
-    cluster_column=None,
-)
-
-
 view_fixed_starts = ViewSpec(
     name="fixed_starts",
     is_output=False,
@@ -807,6 +793,58 @@ view_head_values = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+)
+
+
+view_item_heads = ViewSpec(
+    name="item_heads",
+    is_output=False,
+    builder=views.build_item_heads,
+    schema=VIEW_SCHEMAS["item_heads"],
+    inputs=("item_slots", "py_refs"),
+    required_columns=MappingProxyType(
+        {
+            "item_slots": ("name", "ns"),
+            "py_refs": ("file_id", "head_key", "head_kind", "head_ns", "ref_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["item_heads"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_refs", "file_id"),),
+            "ref_id": (("py_refs", "ref_id"),),
+            "ns": (("py_refs", "head_ns"),),
+            "name": (("item_slots", "name"),),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_plain_heads = ViewSpec(
+    name="plain_heads",
+    is_output=False,
+    builder=views.build_plain_heads,
+    schema=VIEW_SCHEMAS["plain_heads"],
+    inputs=("item_heads", "py_refs"),
+    required_columns=MappingProxyType(
+        {
+            "item_heads": ("file_id", "ref_id"),
+            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["plain_heads"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("py_refs", "file_id"),),
+            "ref_id": (("py_refs", "ref_id"),),
+            "ns": (("py_refs", "head_ns"),),
+            "name": (("py_refs", "head_name"),),
+        }
+    ),
+    required_udfs=(),
 )
 
 
@@ -980,6 +1018,60 @@ view_definition_targets = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column="cpg_id",
+)
+
+
+view_ref_variables = ViewSpec(
+    name="ref_variables",
+    is_output=False,
+    builder=views.build_ref_variables,
+    schema=VIEW_SCHEMAS["ref_variables"],
+    inputs=("item_heads", "plain_heads"),
+    required_columns=MappingProxyType(
+        {
+            "item_heads": ("file_id", "name", "ns", "ref_id"),
+            "plain_heads": ("file_id", "name", "ns", "ref_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["ref_variables"],
+    cache=CachePolicy.MEMORY,
+    lineage=MappingProxyType(
+        {
+            "file_id": (("item_heads", "file_id"), ("plain_heads", "file_id")),
+            "ref_id": (("item_heads", "ref_id"), ("plain_heads", "ref_id")),
+            "ns": (("item_heads", "ns"), ("plain_heads", "ns")),
+            "name": (("item_heads", "name"), ("plain_heads", "name")),
+        }
+    ),
+    required_udfs=(),
+)
+
+
+view_assigned_flows = ViewSpec(
+    name="assigned_flows",
+    is_output=False,
+    builder=views.build_assigned_flows,
+    schema=VIEW_SCHEMAS["assigned_flows"],
+    inputs=("py_flows", "py_refs", "ref_variables"),
+    required_columns=MappingProxyType(
+        {
+            "py_flows": ("dst_name", "dst_ns", "file_id", "src_ref_id"),
+            "py_refs": ("file_id", "ref_id", "step_count"),
+            "ref_variables": ("file_id", "name", "ns", "ref_id"),
+        }
+    ),
+    fingerprint=manifest.VIEW_FINGERPRINTS["assigned_flows"],
+    cache=CachePolicy.NONE,
+    lineage=MappingProxyType(
+        {
+            "dst_ns": (("py_flows", "dst_ns"),),
+            "dst_name": (("py_flows", "dst_name"),),
+            "src_ns": (("ref_variables", "ns"),),
+            "src_name": (("ref_variables", "name"),),
+            "how": (),
+        }
+    ),
+    required_udfs=(),
 )
 
 
@@ -2931,19 +3023,19 @@ view_var_starts_1 = ViewSpec(
     is_output=False,
     builder=views.build_var_starts_1,
     schema=VIEW_SCHEMAS["var_starts_1"],
-    inputs=("bounded_values_1", "py_refs"),
+    inputs=("bounded_values_1", "ref_variables"),
     required_columns=MappingProxyType(
         {
             "bounded_values_1": ("how", "name", "ns", "value", "value_kind"),
-            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id"),
+            "ref_variables": ("file_id", "name", "ns", "ref_id"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["var_starts_1"],
     cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
-            "file_id": (("py_refs", "file_id"),),
-            "ref_id": (("py_refs", "ref_id"),),
+            "file_id": (("ref_variables", "file_id"),),
+            "ref_id": (("ref_variables", "ref_id"),),
             "next": (),
             "value": (("bounded_values_1", "value"),),
             "value_kind": (("bounded_values_1", "value_kind"),),
@@ -3706,11 +3798,12 @@ view_argument_flows = ViewSpec(
     is_output=False,
     builder=views.build_argument_flows,
     schema=VIEW_SCHEMAS["argument_flows"],
-    inputs=("bound_arguments", "py_refs"),
+    inputs=("bound_arguments", "py_refs", "ref_variables"),
     required_columns=MappingProxyType(
         {
             "bound_arguments": ("file_id", "function", "param", "ref_id"),
-            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id", "step_count"),
+            "py_refs": ("file_id", "ref_id", "step_count"),
+            "ref_variables": ("file_id", "name", "ns", "ref_id"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["argument_flows"],
@@ -3719,8 +3812,8 @@ view_argument_flows = ViewSpec(
         {
             "dst_ns": (("bound_arguments", "function"),),
             "dst_name": (("bound_arguments", "param"),),
-            "src_ns": (("py_refs", "head_ns"),),
-            "src_name": (("py_refs", "head_name"),),
+            "src_ns": (("ref_variables", "ns"),),
+            "src_name": (("ref_variables", "name"),),
             "how": (),
         }
     ),
@@ -4477,19 +4570,19 @@ view_var_starts_2 = ViewSpec(
     is_output=False,
     builder=views.build_var_starts_2,
     schema=VIEW_SCHEMAS["var_starts_2"],
-    inputs=("bounded_values_2", "py_refs"),
+    inputs=("bounded_values_2", "ref_variables"),
     required_columns=MappingProxyType(
         {
             "bounded_values_2": ("how", "name", "ns", "value", "value_kind"),
-            "py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id"),
+            "ref_variables": ("file_id", "name", "ns", "ref_id"),
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["var_starts_2"],
     cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
-            "file_id": (("py_refs", "file_id"),),
-            "ref_id": (("py_refs", "ref_id"),),
+            "file_id": (("ref_variables", "file_id"),),
+            "ref_id": (("ref_variables", "ref_id"),),
             "next": (),
             "value": (("bounded_values_2", "value"),),
             "value_kind": (("bounded_values_2", "value_kind"),),
@@ -5725,6 +5818,7 @@ PROGRAM = CompiledProgram(
         view_decorated_values,
         view_decorated_definitions,
         view_flow_bindings,
+        view_item_slots,
         view_known_values,
         view_import_bindings,
         view_public_bindings,
@@ -5735,14 +5829,17 @@ PROGRAM = CompiledProgram(
         view_builtin_references,
         view_name_nodes,
         view_chain_steps,
-        view_assigned_flows,
         view_fixed_starts,
         view_head_values,
+        view_item_heads,
+        view_plain_heads,
         view_definition_ids,
         view_block_owner_edges,
         view_definition_containment,
         view_definition_nodes,
         view_definition_targets,
+        view_ref_variables,
+        view_assigned_flows,
         view_file_nodes,
         view_file_containment,
         view_diagnostic_rows,
@@ -6025,6 +6122,9 @@ PROGRAM = CompiledProgram(
         ("instance_steps_2", "steps_2"),
         ("invoked_1", "keyword_arguments"),
         ("invoked_1", "positional_arguments"),
+        ("item_heads", "plain_heads"),
+        ("item_heads", "ref_variables"),
+        ("item_slots", "item_heads"),
         ("keyword_arguments", "all_bound_arguments"),
         ("known_values", "base_values"),
         ("known_values", "base_values_1"),
@@ -6054,6 +6154,7 @@ PROGRAM = CompiledProgram(
         ("parameter_nodes", "syntax_details"),
         ("plain_flows", "flows_1"),
         ("plain_flows", "flows_2"),
+        ("plain_heads", "ref_variables"),
         ("positional_arguments", "all_bound_arguments"),
         ("public_bindings", "implicit_exports"),
         ("py_all_names", "declared_exports"),
@@ -6069,6 +6170,7 @@ PROGRAM = CompiledProgram(
         ("py_flows", "decorated_values"),
         ("py_flows", "flow_bindings"),
         ("py_flows", "head_values"),
+        ("py_flows", "item_slots"),
         ("py_flows", "known_values"),
         ("py_flows", "resolved_decorations"),
         ("py_flows", "returned_flows"),
@@ -6093,13 +6195,17 @@ PROGRAM = CompiledProgram(
         ("py_refs", "external_chains_2"),
         ("py_refs", "fixed_starts"),
         ("py_refs", "head_values"),
+        ("py_refs", "item_heads"),
+        ("py_refs", "plain_heads"),
         ("py_refs", "returned_flows"),
-        ("py_refs", "var_starts_1"),
-        ("py_refs", "var_starts_2"),
         ("py_scopes", "definition_ids"),
         ("py_scopes", "scoped_symbols"),
         ("py_scopes", "tree_classes"),
         ("py_scopes", "tree_modules"),
+        ("ref_variables", "argument_flows"),
+        ("ref_variables", "assigned_flows"),
+        ("ref_variables", "var_starts_1"),
+        ("ref_variables", "var_starts_2"),
         ("reference_edges", "resolved_edges"),
         ("resolved_calls", "call_edges"),
         ("resolved_calls", "call_graph"),
@@ -6177,7 +6283,6 @@ PROGRAM = CompiledProgram(
     ),
     generations=(
         (
-            "assigned_flows",
             "attribute_nodes",
             "block_rows",
             "builtin_names",
@@ -6195,6 +6300,7 @@ PROGRAM = CompiledProgram(
             "head_values",
             "import_bindings",
             "import_nodes",
+            "item_slots",
             "known_values",
             "modules_with_all",
             "name_rows",
@@ -6220,6 +6326,7 @@ PROGRAM = CompiledProgram(
             "file_containment",
             "imported_flows",
             "imported_modules",
+            "item_heads",
             "module_values",
             "name_nodes",
             "own_class_order",
@@ -6238,6 +6345,7 @@ PROGRAM = CompiledProgram(
             "external_modules",
             "implicit_exports",
             "module_imports",
+            "plain_heads",
             "scoped_symbols",
             "symbol_edges",
             "symbol_nodes",
@@ -6252,9 +6360,10 @@ PROGRAM = CompiledProgram(
             "import_edges",
             "name_symbol_edges",
             "parameter_edges",
+            "ref_variables",
             "symbol_definition_edges",
         ),
-        ("own_globals", "syntax_edges"),
+        ("assigned_flows", "own_globals", "syntax_edges"),
         ("star_exports",),
         ("star_flows",),
         ("plain_flows",),
@@ -6400,6 +6509,7 @@ PROGRAM = CompiledProgram(
             "imported_modules": "_staging/imported_modules",
             "instance_steps_2": "_staging/instance_steps_2",
             "invoked_1": "_staging/invoked_1",
+            "item_heads": "_staging/item_heads",
             "known_values": "_staging/known_values",
             "members_1": "_staging/members_1",
             "members_2": "_staging/members_2",
@@ -6417,6 +6527,7 @@ PROGRAM = CompiledProgram(
             "py_ref_steps": "_evidence/py_ref_steps",
             "py_refs": "_evidence/py_refs",
             "py_scopes": "_evidence/py_scopes",
+            "ref_variables": "_staging/ref_variables",
             "resolved_calls": "_staging/resolved_calls",
             "scope_rows": "_staging/scope_rows",
             "scoped_symbols": "_staging/scoped_symbols",

@@ -426,6 +426,7 @@ schema_py_refs = pa.schema(
         pa.field("head_kind", pa.string(), nullable=False),
         pa.field("head_ns", pa.string(), nullable=False),
         pa.field("head_name", pa.string(), nullable=False),
+        pa.field("head_key", pa.string(), nullable=True),
         pa.field("tail", pa.string(), nullable=True),
         pa.field("step_count", pa.int64(), nullable=False),
     ]
@@ -1529,6 +1530,21 @@ schema_invoked_1 = pa.schema(
 )
 
 
+schema_item_heads = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_item_slots = pa.schema(
+    [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=False)]
+)
+
+
 schema_keyword_arguments = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -1734,6 +1750,16 @@ schema_plain_flows = pa.schema(
 )
 
 
+schema_plain_heads = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+    ]
+)
+
+
 schema_positional_arguments = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -1748,6 +1774,16 @@ schema_positional_arguments = pa.schema(
 
 schema_public_bindings = pa.schema(
     [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=True)]
+)
+
+
+schema_ref_variables = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("ref_id", pa.int64(), nullable=False),
+        pa.field("ns", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+    ]
 )
 
 
@@ -2350,6 +2386,8 @@ VIEW_SCHEMAS = MappingProxyType(
         "instance_steps_1": schema_instance_steps_1,
         "instance_steps_2": schema_instance_steps_2,
         "invoked_1": schema_invoked_1,
+        "item_heads": schema_item_heads,
+        "item_slots": schema_item_slots,
         "keyword_arguments": schema_keyword_arguments,
         "known_values": schema_known_values,
         "members_1": schema_members_1,
@@ -2369,8 +2407,10 @@ VIEW_SCHEMAS = MappingProxyType(
         "parameter_fanin": schema_parameter_fanin,
         "parameter_nodes": schema_parameter_nodes,
         "plain_flows": schema_plain_flows,
+        "plain_heads": schema_plain_heads,
         "positional_arguments": schema_positional_arguments,
         "public_bindings": schema_public_bindings,
+        "ref_variables": schema_ref_variables,
         "reference_edges": schema_reference_edges,
         "resolved_calls": schema_resolved_calls,
         "resolved_decorations": schema_resolved_decorations,

@@ -15,10 +15,6 @@ from runtime.cli import main
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "callgraph"
 FEATURES = sorted(p.name for p in FIXTURE.iterdir() if (p / "expected.json").is_file())
-# Semantics the resolution does not follow yet; strict, so each turns red the day it starts to pass.
-KNOWN_GAPS = {
-    "containers": "items of a container are merged: a constant key or index does not pick one item",
-}
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +27,7 @@ def _feature_entries(graph: dict[str, list[str]], feature: str) -> dict[str, lis
     return {k: v for k, v in graph.items() if k == feature or k.startswith(feature + ".")}
 
 
-@pytest.mark.parametrize(
-    "feature",
-    [pytest.param(f, marks=pytest.mark.xfail(reason=KNOWN_GAPS[f], strict=True)) if f in KNOWN_GAPS else f
-     for f in FEATURES],
-)
+@pytest.mark.parametrize("feature", FEATURES)
 def test_feature_edges(graph, feature):
     expected = json.loads((FIXTURE / feature / "expected.json").read_text(encoding="utf-8"))
     assert _feature_entries(graph, feature) == expected

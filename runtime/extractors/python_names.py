@@ -25,7 +25,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "py_scopes": ("file_id", "node_id", "kind", "name", "fqn", "parent_fqn", "class_fqn", "first_param",
                   "method_kind") + SPAN + ("end_line", "end_col"),
     "py_params": ("file_id", "function_fqn", "position", "name", "kind", "node_id"),
-    "py_refs": ("file_id", "ref_id", "scope_fqn", "head_kind", "head_ns", "head_name", "tail", "step_count"),
+    "py_refs": ("file_id", "ref_id", "scope_fqn", "head_kind", "head_ns", "head_name", "head_key", "tail",
+                "step_count"),
     "py_ref_steps": ("file_id", "ref_id", "position", "step"),
     "py_flows": ("file_id", "site_id", "dst_ns", "dst_name", "src_ref_id", "src_value", "src_kind", "reason"),
     "py_imports": ("file_id", "node_id", "scope_fqn", "dst_ns", "dst_name", "target", "module", "from_module",
@@ -213,6 +214,23 @@ class _Names:
         for ns, name in destinations:
             for ref_id, constant in values:
                 self.flow(site_id, ns, name, ref_id=ref_id, value=constant, reason=reason)
+        if isinstance(target, ast.Name):
+            self.items(site_id, destinations[0], value)
+
+    def items(self, site_id: int, container: tuple[str, str], value: ast.AST) -> None:
+        """`ops = {"add": add}`, `pair = (sub, mul)`: each item under its constant key is a variable of its own,
+        `ops['add']`, `pair[1]`, which a read under that key starts from."""
+        if isinstance(value, ast.Dict):
+            keyed = [(k.value, v) for k, v in zip(value.keys, value.values)
+                     if isinstance(k, ast.Constant) and type(k.value) in (str, int)]
+        elif isinstance(value, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in value.elts):
+            keyed = list(enumerate(value.elts))
+        else:
+            return
+        ns, name = container
+        for key, item in keyed:
+            for ref_id, constant in self.values(item):
+                self.flow(site_id, ns, item_name(name, key), ref_id=ref_id, value=constant, reason="item")
 
     def destinations(self, target: ast.AST):
         stack = [target]
@@ -225,6 +243,15 @@ class _Names:
                 stack.extend(node.elts)
             elif isinstance(node, ast.Starred):
                 stack.append(node.value)
+            elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+                # `ops["mul"] = mul` stores an item: the container holds it, and so does the item's variable.
+                kind, ns = self.scopes.lookup(self.scope_of(node.value), node.value.id)
+                if kind != "var":
+                    continue
+                yield ns, node.value.id
+                key = constant_key(node.slice)
+                if key is not None:
+                    yield ns, item_name(node.value.id, key)
             elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                 # `self.x = ...` in a method sets an attribute of the instance: a variable of the class.
                 owner = self.self_class(self.scope_of(node), node.value.id)
@@ -287,7 +314,7 @@ class _Names:
         if node_id in self.refs:
             return self.refs[node_id]
         steps, node = [], expr
-        head = None
+        head, key = None, None
         while head is None:
             if isinstance(node, ast.Attribute):
                 steps.append(node.attr)
@@ -295,18 +322,22 @@ class _Names:
             elif isinstance(node, ast.Call):
                 if isinstance(node.func, ast.Name) and node.func.id == "super":
                     owner = self.super_class(self.scope_of(node))
-                    head = ("super", owner, "super") if owner else False
+                    head = ("super", owner, "super", None) if owner else False
                     continue
                 steps.append(CALL_STEP)
                 node = node.func
-            elif isinstance(node, (ast.Subscript, ast.Await)):
+            elif isinstance(node, ast.Subscript):
+                # An item read under a constant key straight off a name: the chain starts at that item.
+                key = constant_key(node.slice) if isinstance(node.value, ast.Name) else None
+                node = node.value
+            elif isinstance(node, ast.Await):
                 node = node.value
             elif isinstance(node, ast.Name):
                 head_kind, ns = self.scopes.lookup(self.scope_of(node), node.id)
-                head = (head_kind, ns, node.id)
+                head = (head_kind, ns, node.id, item_name(node.id, key) if key is not None else None)
             elif isinstance(node, ast.Lambda):
                 lambda_scope = self.scopes.by_node[id(node)]
-                head = ("lambda", lambda_scope.fqn, lambda_scope.local)
+                head = ("lambda", lambda_scope.fqn, lambda_scope.local, None)
             else:
                 head = False
         if not head:
@@ -402,6 +433,17 @@ class _Names:
         else:
             head_kind, ns = "var", self.scopes.binding_scope(scope, node.id).fqn
         self.add("py_name_uses", node_id, head_kind, ns, node.id, context, span_of=node_id)
+
+
+def constant_key(node: ast.AST) -> str | int | None:
+    if isinstance(node, ast.Constant) and type(node.value) in (str, int):
+        return node.value
+    return None
+
+
+def item_name(container: str, key: str | int) -> str:
+    """The variable of a container's item: `ops['add']`, `pair[1]` (repr keeps "1" and 1 apart)."""
+    return f"{container}[{key!r}]"
 
 
 def _method_kind(node: ast.AST) -> str:
