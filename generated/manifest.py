@@ -14,13 +14,13 @@ SPEC_HASHES = MappingProxyType(
         "cpg.sem": "1676ca2720c8ea4364de627365079785c3981536a53b46f9a6fd3b45817828a8",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
         "names.sem": "0542ed6672c1c0456342aaacdefd19dc736e5bd8b9fb587290f6c133a854208a",
-        "resolve.sem": "df3655e7ff68a589e9ee92612c46c545bed5ba6a0e5421a42dfdbbfdc1dcfb8d",
+        "resolve.sem": "67c0b833a65c5e1ae6ca04957b2efd4df927e9616e5ba70d1bcfcf6d1bbacf30",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "c172d29307770e12e22df7b9c3baeecb6e15fbde0066aa5532aae8c8843db9ce"
+SPEC_FINGERPRINT = "775646af5cd7a4a983a4ccd4423b4cc34ef7f0fa8d59e37fc435c3d70d939046"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.

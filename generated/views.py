@@ -7,14 +7,14 @@ from datafusion import functions as f
 
 
 def build_all_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `all_bound_arguments` (resolve.sem:372)."""
+    """View `all_bound_arguments` (resolve.sem:374)."""
     df = ctx.table("positional_arguments")
     df = df.union_by_name(ctx.table("keyword_arguments"))
     return df
 
 
 def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_chain_values` (resolve.sem:394).
+    """View `argument_chain_values` (resolve.sem:396).
 
     Chains passed as arguments, by their round-1 values."""
     df = ctx.table("bound_arguments").alias("a")
@@ -34,7 +34,7 @@ def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_flows(ctx: SessionContext) -> DataFrame:
-    """View `argument_flows` (resolve.sem:400).
+    """View `argument_flows` (resolve.sem:402).
 
     A variable passed as an argument flows into the parameter."""
     df = ctx.table("bound_arguments").alias("a")
@@ -60,7 +60,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_values` (resolve.sem:388).
+    """View `argument_values` (resolve.sem:390).
 
     Known values passed as arguments (a decorated function passed to its decorator)."""
     df = ctx.table("bound_arguments")
@@ -76,7 +76,7 @@ def build_argument_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_assigned_flows(ctx: SessionContext) -> DataFrame:
-    """View `assigned_flows` (resolve.sem:86).
+    """View `assigned_flows` (resolve.sem:88).
 
     `x = y`: a variable flows into another."""
     df = ctx.table("py_flows").alias("f")
@@ -119,7 +119,7 @@ def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_lists(ctx: SessionContext) -> DataFrame:
-    """View `base_lists` (resolve.sem:304)."""
+    """View `base_lists` (resolve.sem:306)."""
     df = ctx.table("class_bases")
     df = df.aggregate(
         [col("class").alias("class")],
@@ -133,7 +133,7 @@ def build_base_lists(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values(ctx: SessionContext) -> DataFrame:
-    """View `base_values` (resolve.sem:59)."""
+    """View `base_values` (resolve.sem:61)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -143,7 +143,7 @@ def build_base_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_1(ctx: SessionContext) -> DataFrame:
-    """View `base_values_1` (resolve.sem:175)."""
+    """View `base_values_1` (resolve.sem:177)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -154,7 +154,7 @@ def build_base_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_2(ctx: SessionContext) -> DataFrame:
-    """View `base_values_2` (resolve.sem:419)."""
+    """View `base_values_2` (resolve.sem:421)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -260,7 +260,7 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `bound_arguments` (resolve.sem:381).
+    """View `bound_arguments` (resolve.sem:383).
 
     Arguments flow into parameters that few enough arguments reach: a parameter that hundreds of call sites
     feed (a helper half the tree calls) would hold everything they pass, which says little about any one call
@@ -284,7 +284,7 @@ def build_bound_arguments(ctx: SessionContext) -> DataFrame:
 
 
 def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
-    """View `bounded_values_1` (resolve.sem:204).
+    """View `bounded_values_1` (resolve.sem:206).
 
     The values of variables that hold few enough to be worth following. A variable that may hold more (a
     parameter that half the tree passes things to) says little about any one call, and following all of them
@@ -307,7 +307,7 @@ def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
-    """View `bounded_values_2` (resolve.sem:451).
+    """View `bounded_values_2` (resolve.sem:453).
 
     The values of variables that hold few enough to be worth following. A variable that may hold more (a
     parameter that half the tree passes things to) says little about any one call, and following all of them
@@ -379,7 +379,7 @@ def build_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_graph(ctx: SessionContext) -> DataFrame:
-    """Output `call_graph` (resolve.sem:566).
+    """Output `call_graph` (resolve.sem:568).
 
     The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
     """
@@ -418,7 +418,7 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_1` (resolve.sem:285).
+    """View `call_targets_1` (resolve.sem:287).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -440,7 +440,7 @@ def build_call_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_2(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_2` (resolve.sem:532).
+    """View `call_targets_2` (resolve.sem:534).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -462,7 +462,7 @@ def build_call_targets_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
-    """View `chain_flow_values` (resolve.sem:337).
+    """View `chain_flow_values` (resolve.sem:339).
 
     `x = a.b()`: values of chains with steps."""
     df = ctx.table("py_flows").alias("f")
@@ -482,7 +482,7 @@ def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_1` (resolve.sem:282).
+    """View `chain_results_1` (resolve.sem:284).
 
     The values of each chain."""
     df = ctx.table("complete_chains_1")
@@ -491,7 +491,7 @@ def build_chain_results_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_2` (resolve.sem:529).
+    """View `chain_results_2` (resolve.sem:531).
 
     The values of each chain."""
     df = ctx.table("complete_chains_2")
@@ -500,7 +500,7 @@ def build_chain_results_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_steps(ctx: SessionContext) -> DataFrame:
-    """View `chain_steps` (resolve.sem:185).
+    """View `chain_steps` (resolve.sem:187).
 
     The steps of every chain. A view, so that the recursive terms that read it see it held in memory.
     """
@@ -515,7 +515,7 @@ def build_chain_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_1` (resolve.sem:257)."""
+    """View `chain_values_1` (resolve.sem:259)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_1" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_1" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_1" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
     )
@@ -523,7 +523,7 @@ def build_chain_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_2` (resolve.sem:504)."""
+    """View `chain_values_2` (resolve.sem:506)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_2" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_2" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_2" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
     )
@@ -531,7 +531,7 @@ def build_chain_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_ancestors(ctx: SessionContext) -> DataFrame:
-    """View `class_ancestors` (resolve.sem:298)."""
+    """View `class_ancestors` (resolve.sem:300)."""
     df = ctx.sql(
         'WITH RECURSIVE "class_ancestors" AS (SELECT CAST("class" AS VARCHAR) AS "class", CAST("class" AS VARCHAR) AS "ancestor" FROM "tree_classes" UNION SELECT CAST("a"."class" AS VARCHAR) AS "class", CAST("b"."base" AS VARCHAR) AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
     )
@@ -539,7 +539,7 @@ def build_class_ancestors(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_bases(ctx: SessionContext) -> DataFrame:
-    """View `class_bases` (resolve.sem:292)."""
+    """View `class_bases` (resolve.sem:294)."""
     df = ctx.table("py_bases").alias("b")
     df = df.join_on(
         ctx.table("chain_results_1").alias("r"),
@@ -557,7 +557,7 @@ def build_class_bases(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_mros(ctx: SessionContext) -> DataFrame:
-    """View `class_mros` (resolve.sem:312).
+    """View `class_mros` (resolve.sem:314).
 
     Each class's MRO by C3, as a comma-separated list that starts with the class."""
     df = ctx.table("hierarchy_entries")
@@ -576,7 +576,7 @@ def build_class_mros(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_order(ctx: SessionContext) -> DataFrame:
-    """View `class_order` (resolve.sem:317).
+    """View `class_order` (resolve.sem:319).
 
     (class, ancestor, rank): 1 for the class itself, then the MRO's order."""
     df = ctx.table("class_ancestors").alias("a")
@@ -595,7 +595,7 @@ def build_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_1` (resolve.sem:233).
+    """View `class_steps_1` (resolve.sem:235).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_1").alias("c")
@@ -617,7 +617,7 @@ def build_class_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_2` (resolve.sem:480).
+    """View `class_steps_2` (resolve.sem:482).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_2").alias("c")
@@ -639,7 +639,7 @@ def build_class_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_1` (resolve.sem:268).
+    """View `complete_chains_1` (resolve.sem:270).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_1").alias("c")
@@ -661,7 +661,7 @@ def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_2` (resolve.sem:515).
+    """View `complete_chains_2` (resolve.sem:517).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_2").alias("c")
@@ -683,7 +683,7 @@ def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_construct_steps(ctx: SessionContext) -> DataFrame:
-    """View `construct_steps` (resolve.sem:154).
+    """View `construct_steps` (resolve.sem:156).
 
     Calling a class gives an instance."""
     df = ctx.table("tree_classes")
@@ -700,7 +700,7 @@ def build_construct_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_calls(ctx: SessionContext) -> DataFrame:
-    """View `constructor_calls` (resolve.sem:545).
+    """View `constructor_calls` (resolve.sem:547).
 
     A call of a class runs its __init__, found through the MRO."""
     df = ctx.table("call_targets_2").alias("t")
@@ -721,7 +721,7 @@ def build_constructor_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `constructor_targets_1` (resolve.sem:342).
+    """View `constructor_targets_1` (resolve.sem:344).
 
     Calls of a class run its __init__ (found through the MRO) with the new instance as self."""
     df = ctx.table("call_targets_1").alias("t")
@@ -796,14 +796,14 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_declared_exports(ctx: SessionContext) -> DataFrame:
-    """View `declared_exports` (resolve.sem:121)."""
+    """View `declared_exports` (resolve.sem:123)."""
     df = ctx.table("py_all_names")
     df = df.select(col("module").alias("ns"), col("name").alias("name"))
     return df
 
 
 def build_decorated_definitions(ctx: SessionContext) -> DataFrame:
-    """View `decorated_definitions` (resolve.sem:172)."""
+    """View `decorated_definitions` (resolve.sem:174)."""
     df = ctx.table("decorated_values")
     df = df.select(
         col("ns").alias("ns"),
@@ -816,7 +816,7 @@ def build_decorated_definitions(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorated_values(ctx: SessionContext) -> DataFrame:
-    """View `decorated_values` (resolve.sem:167).
+    """View `decorated_values` (resolve.sem:169).
 
     A decorated definition, as defined: the name holds it until the decorator's result is known."""
     df = ctx.table("py_flows")
@@ -981,7 +981,7 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
 
 
 def build_direct_calls(ctx: SessionContext) -> DataFrame:
-    """View `direct_calls` (resolve.sem:540).
+    """View `direct_calls` (resolve.sem:542).
 
     Calls of functions, and of external and builtin names."""
     df = ctx.table("call_targets_2")
@@ -1027,7 +1027,7 @@ def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_exports(ctx: SessionContext) -> DataFrame:
-    """View `exports` (resolve.sem:125).
+    """View `exports` (resolve.sem:127).
 
     The names each module exports to star imports."""
     df = ctx.table("implicit_exports")
@@ -1045,7 +1045,7 @@ def build_external_callees(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_1` (resolve.sem:275).
+    """View `external_chains_1` (resolve.sem:277).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_1").alias("c")
@@ -1075,7 +1075,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_2` (resolve.sem:522).
+    """View `external_chains_2` (resolve.sem:524).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_2").alias("c")
@@ -1105,7 +1105,7 @@ def build_external_chains_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_imports` (resolve.sem:52).
+    """View `external_imports` (resolve.sem:54).
 
     Imports of modules that are not in the tree name external values: `os.path`, `numpy.array`."""
     df = ctx.table("py_imports")
@@ -1226,7 +1226,7 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_fixed_starts(ctx: SessionContext) -> DataFrame:
-    """View `fixed_starts` (resolve.sem:159).
+    """View `fixed_starts` (resolve.sem:161).
 
     Chains that start at a builtin, a lambda or `super()`."""
     df = ctx.table("py_refs")
@@ -1253,20 +1253,20 @@ def build_fixed_starts(ctx: SessionContext) -> DataFrame:
 
 
 def build_flow_bindings(ctx: SessionContext) -> DataFrame:
-    """View `flow_bindings` (resolve.sem:101)."""
+    """View `flow_bindings` (resolve.sem:103)."""
     df = ctx.table("py_flows")
     df = df.select(col("dst_ns").alias("ns"), col("dst_name").alias("name"))
     return df
 
 
 def build_flows_1(ctx: SessionContext) -> DataFrame:
-    """View `flows_1` (resolve.sem:178)."""
+    """View `flows_1` (resolve.sem:180)."""
     df = ctx.table("plain_flows")
     return df
 
 
 def build_flows_2(ctx: SessionContext) -> DataFrame:
-    """View `flows_2` (resolve.sem:433)."""
+    """View `flows_2` (resolve.sem:435)."""
     df = ctx.table("plain_flows")
     df = df.union_by_name(ctx.table("argument_flows"))
     df = df.union_by_name(ctx.table("returned_flows"))
@@ -1295,7 +1295,7 @@ def build_function_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `function_targets_1` (resolve.sem:348)."""
+    """View `function_targets_1` (resolve.sem:350)."""
     df = ctx.table("call_targets_1")
     df = df.filter((col("callee_kind") == lit("function")))
     df = df.select(
@@ -1308,7 +1308,7 @@ def build_function_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_head_values(ctx: SessionContext) -> DataFrame:
-    """View `head_values` (resolve.sem:36).
+    """View `head_values` (resolve.sem:38).
 
     `f = len`, `g = lambda: ...`: chains that are a builtin or a lambda and nothing more."""
     df = ctx.table("py_flows").alias("f")
@@ -1340,7 +1340,7 @@ def build_head_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
-    """View `hierarchy_entries` (resolve.sem:307)."""
+    """View `hierarchy_entries` (resolve.sem:309)."""
     df = ctx.table("class_ancestors").alias("a")
     df = df.join_on(
         ctx.table("base_lists").alias("l"), (col("a.ancestor") == col("l.class")), how="left"
@@ -1356,7 +1356,7 @@ def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
 
 
 def build_implicit_exports(ctx: SessionContext) -> DataFrame:
-    """View `implicit_exports` (resolve.sem:118).
+    """View `implicit_exports` (resolve.sem:120).
 
     Without `__all__`, a star import takes the names that do not start with an underscore."""
     df = ctx.table("public_bindings").alias("b")
@@ -1367,7 +1367,7 @@ def build_implicit_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_bindings(ctx: SessionContext) -> DataFrame:
-    """View `import_bindings` (resolve.sem:104)."""
+    """View `import_bindings` (resolve.sem:106)."""
     df = ctx.table("py_imports")
     df = df.filter(col("dst_name").is_not_null())
     df = df.select(col("dst_ns").alias("ns"), col("dst_name").alias("name"))
@@ -1409,7 +1409,7 @@ def build_import_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_imported_flows(ctx: SessionContext) -> DataFrame:
-    """View `imported_flows` (resolve.sem:94).
+    """View `imported_flows` (resolve.sem:96).
 
     `from m import x` reads the global x of module m (which may itself be imported there: re-exports).
     """
@@ -1432,7 +1432,7 @@ def build_imported_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_imported_modules(ctx: SessionContext) -> DataFrame:
-    """View `imported_modules` (resolve.sem:45).
+    """View `imported_modules` (resolve.sem:47).
 
     `import a.b` binds a, `from p import m` binds m: modules of the tree."""
     df = ctx.table("py_imports").alias("i")
@@ -1472,7 +1472,7 @@ def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_calls(ctx: SessionContext) -> DataFrame:
-    """View `instance_calls` (resolve.sem:553).
+    """View `instance_calls` (resolve.sem:555).
 
     A call of an instance runs its class's __call__."""
     df = ctx.table("call_targets_2").alias("t")
@@ -1493,7 +1493,7 @@ def build_instance_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_1` (resolve.sem:240).
+    """View `instance_steps_1` (resolve.sem:242).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_1").alias("c")
@@ -1515,7 +1515,7 @@ def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_2` (resolve.sem:487).
+    """View `instance_steps_2` (resolve.sem:489).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_2").alias("c")
@@ -1537,14 +1537,14 @@ def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_invoked_1(ctx: SessionContext) -> DataFrame:
-    """View `invoked_1` (resolve.sem:352)."""
+    """View `invoked_1` (resolve.sem:354)."""
     df = ctx.table("function_targets_1")
     df = df.union_by_name(ctx.table("constructor_targets_1"))
     return df
 
 
 def build_item_heads(ctx: SessionContext) -> DataFrame:
-    """View `item_heads` (resolve.sem:71).
+    """View `item_heads` (resolve.sem:73).
 
     Chains that start at an item the tree stores under that key."""
     df = ctx.table("py_refs").alias("r")
@@ -1564,7 +1564,7 @@ def build_item_heads(ctx: SessionContext) -> DataFrame:
 
 
 def build_item_slots(ctx: SessionContext) -> DataFrame:
-    """View `item_slots` (resolve.sem:65).
+    """View `item_slots` (resolve.sem:67).
 
     Items stored under constant keys: `ops['add']` holds what `ops = {\"add\": add}` put there."""
     df = ctx.table("py_flows")
@@ -1575,7 +1575,7 @@ def build_item_slots(ctx: SessionContext) -> DataFrame:
 
 
 def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
-    """View `keyword_arguments` (resolve.sem:364)."""
+    """View `keyword_arguments` (resolve.sem:366)."""
     df = ctx.table("py_call_args").alias("a")
     df = df.filter(col("a.keyword").is_not_null())
     df = df.join_on(
@@ -1603,7 +1603,7 @@ def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
 
 
 def build_known_values(ctx: SessionContext) -> DataFrame:
-    """View `known_values` (resolve.sem:30).
+    """View `known_values` (resolve.sem:32).
 
     Definitions, self and cls, and values known where they flow."""
     df = ctx.table("py_flows")
@@ -1619,7 +1619,7 @@ def build_known_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_1(ctx: SessionContext) -> DataFrame:
-    """View `members_1` (resolve.sem:215).
+    """View `members_1` (resolve.sem:217).
 
     The class whose attribute `name` an instance or the class itself finds first in own_class_order.
     """
@@ -1646,7 +1646,7 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_2(ctx: SessionContext) -> DataFrame:
-    """View `members_2` (resolve.sem:462).
+    """View `members_2` (resolve.sem:464).
 
     The class whose attribute `name` an instance or the class itself finds first in class_order."""
     df = ctx.table("class_order").alias("o")
@@ -1690,7 +1690,7 @@ def build_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_1` (resolve.sem:221).
+    """View `module_steps_1` (resolve.sem:223).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1711,7 +1711,7 @@ def build_module_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_2` (resolve.sem:468).
+    """View `module_steps_2` (resolve.sem:470).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1732,7 +1732,7 @@ def build_module_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_values(ctx: SessionContext) -> DataFrame:
-    """View `module_values` (resolve.sem:26).
+    """View `module_values` (resolve.sem:28).
 
     A module is the attribute of its package under its last name."""
     df = ctx.table("tree_modules")
@@ -1747,7 +1747,7 @@ def build_module_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_modules_with_all(ctx: SessionContext) -> DataFrame:
-    """View `modules_with_all` (resolve.sem:113)."""
+    """View `modules_with_all` (resolve.sem:115)."""
     df = ctx.table("py_all_names")
     df = df.select(col("module").alias("module"))
     df = df.distinct()
@@ -1832,7 +1832,7 @@ def build_name_symbol_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_own_class_order(ctx: SessionContext) -> DataFrame:
-    """View `own_class_order` (resolve.sem:181).
+    """View `own_class_order` (resolve.sem:183).
 
     In round 1 a class sees only its own attributes."""
     df = ctx.table("tree_classes")
@@ -1843,7 +1843,7 @@ def build_own_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_own_globals(ctx: SessionContext) -> DataFrame:
-    """View `own_globals` (resolve.sem:128)."""
+    """View `own_globals` (resolve.sem:130)."""
     df = ctx.table("exports").alias("e")
     df = df.join_on(
         ctx.table("tree_modules").alias("m"), (col("e.ns") == col("m.module")), how="inner"
@@ -1865,7 +1865,7 @@ def build_parameter_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_fanin(ctx: SessionContext) -> DataFrame:
-    """View `parameter_fanin` (resolve.sem:375).
+    """View `parameter_fanin` (resolve.sem:377).
 
     How many arguments reach each parameter, over all the calls round 1 resolved."""
     df = ctx.table("all_bound_arguments")
@@ -1894,7 +1894,7 @@ def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_plain_flows(ctx: SessionContext) -> DataFrame:
-    """View `plain_flows` (resolve.sem:151)."""
+    """View `plain_flows` (resolve.sem:153)."""
     df = ctx.table("assigned_flows")
     df = df.union_by_name(ctx.table("imported_flows"))
     df = df.union_by_name(ctx.table("star_flows"))
@@ -1902,7 +1902,7 @@ def build_plain_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_plain_heads(ctx: SessionContext) -> DataFrame:
-    """View `plain_heads` (resolve.sem:77).
+    """View `plain_heads` (resolve.sem:79).
 
     Chains that start at a variable: the container itself when no item is known under the key."""
     df = ctx.table("py_refs").alias("r")
@@ -1922,7 +1922,7 @@ def build_plain_heads(ctx: SessionContext) -> DataFrame:
 
 
 def build_positional_arguments(ctx: SessionContext) -> DataFrame:
-    """View `positional_arguments` (resolve.sem:355).
+    """View `positional_arguments` (resolve.sem:357).
 
     Each argument with the parameter it binds: by position (after self for bound methods) or by keyword.
     """
@@ -1952,7 +1952,7 @@ def build_positional_arguments(ctx: SessionContext) -> DataFrame:
 
 
 def build_public_bindings(ctx: SessionContext) -> DataFrame:
-    """View `public_bindings` (resolve.sem:109).
+    """View `public_bindings` (resolve.sem:111).
 
     The public names each module binds itself."""
     df = ctx.table("flow_bindings")
@@ -1963,7 +1963,7 @@ def build_public_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_ref_variables(ctx: SessionContext) -> DataFrame:
-    """View `ref_variables` (resolve.sem:83).
+    """View `ref_variables` (resolve.sem:85).
 
     The variable each chain starts from."""
     df = ctx.table("item_heads")
@@ -1994,7 +1994,7 @@ def build_reference_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_calls(ctx: SessionContext) -> DataFrame:
-    """View `resolved_calls` (resolve.sem:561).
+    """View `resolved_calls` (resolve.sem:563).
 
     Every call site with each callee it may reach, how that was found, and how sure it is."""
     df = ctx.table("direct_calls")
@@ -2018,7 +2018,7 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
-    """View `resolved_decorations` (resolve.sem:409).
+    """View `resolved_decorations` (resolve.sem:411).
 
     A decorated name keeps the function itself only when round 1 found nothing the decorator returns
     (a decorator from outside the tree, or one whose result cannot be followed)."""
@@ -2045,7 +2045,7 @@ def build_resolved_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_1` (resolve.sem:227).
+    """View `return_steps_1` (resolve.sem:229).
 
     Calling a function gives what it returns."""
     df = ctx.table("bounded_values_1")
@@ -2063,7 +2063,7 @@ def build_return_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_2` (resolve.sem:474).
+    """View `return_steps_2` (resolve.sem:476).
 
     Calling a function gives what it returns."""
     df = ctx.table("bounded_values_2")
@@ -2081,7 +2081,7 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_returned_flows(ctx: SessionContext) -> DataFrame:
-    """View `returned_flows` (resolve.sem:423).
+    """View `returned_flows` (resolve.sem:425).
 
     `x = f()` where round 1 found f: x holds what f returns, as round 2 finds it."""
     df = ctx.table("py_flows").alias("f")
@@ -2213,7 +2213,7 @@ def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_1(ctx: SessionContext) -> DataFrame:
-    """View `slots_1` (resolve.sem:210).
+    """View `slots_1` (resolve.sem:212).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("bounded_values_1")
@@ -2223,7 +2223,7 @@ def build_slots_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_2(ctx: SessionContext) -> DataFrame:
-    """View `slots_2` (resolve.sem:457).
+    """View `slots_2` (resolve.sem:459).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("bounded_values_2")
@@ -2233,7 +2233,7 @@ def build_slots_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_exports(ctx: SessionContext) -> DataFrame:
-    """View `star_exports` (resolve.sem:139).
+    """View `star_exports` (resolve.sem:141).
 
     What a star import brings in, through chains of star imports: (module, name, module that binds it).
     """
@@ -2244,7 +2244,7 @@ def build_star_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_flows(ctx: SessionContext) -> DataFrame:
-    """View `star_flows` (resolve.sem:145)."""
+    """View `star_flows` (resolve.sem:147)."""
     df = ctx.table("star_imports").alias("s")
     df = df.join_on(
         ctx.table("star_exports").alias("e"), (col("s.exporter") == col("e.module")), how="inner"
@@ -2261,7 +2261,7 @@ def build_star_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_imports(ctx: SessionContext) -> DataFrame:
-    """View `star_imports` (resolve.sem:133).
+    """View `star_imports` (resolve.sem:135).
 
     `from m import *` imports, between modules of the tree."""
     df = ctx.table("py_imports").alias("i")
@@ -2274,21 +2274,21 @@ def build_star_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `starts_1` (resolve.sem:255)."""
+    """View `starts_1` (resolve.sem:257)."""
     df = ctx.table("var_starts_1")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `starts_2` (resolve.sem:502)."""
+    """View `starts_2` (resolve.sem:504)."""
     df = ctx.table("var_starts_2")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `steps_1` (resolve.sem:246)."""
+    """View `steps_1` (resolve.sem:248)."""
     df = ctx.table("module_steps_1")
     df = df.union_by_name(ctx.table("return_steps_1"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2298,7 +2298,7 @@ def build_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `steps_2` (resolve.sem:493)."""
+    """View `steps_2` (resolve.sem:495)."""
     df = ctx.table("module_steps_2")
     df = df.union_by_name(ctx.table("return_steps_2"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2309,7 +2309,7 @@ def build_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_members(ctx: SessionContext) -> DataFrame:
-    """View `super_members` (resolve.sem:323).
+    """View `super_members` (resolve.sem:325).
 
     `super().m` in a method of C finds m in the classes after C in C's MRO."""
     df = ctx.table("class_order").alias("o")
@@ -2333,7 +2333,7 @@ def build_super_members(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_steps(ctx: SessionContext) -> DataFrame:
-    """View `super_steps` (resolve.sem:329)."""
+    """View `super_steps` (resolve.sem:331)."""
     df = ctx.table("super_members").alias("c")
     df = df.join_on(
         ctx.table("bounded_values_2").alias("v"),
@@ -2520,7 +2520,7 @@ def build_target_ids(ctx: SessionContext) -> DataFrame:
 
 
 def build_tree_classes(ctx: SessionContext) -> DataFrame:
-    """View `tree_classes` (resolve.sem:19).
+    """View `tree_classes` (resolve.sem:21).
 
     Classes of the tree."""
     df = ctx.table("py_scopes")
@@ -2530,7 +2530,7 @@ def build_tree_classes(ctx: SessionContext) -> DataFrame:
 
 
 def build_tree_modules(ctx: SessionContext) -> DataFrame:
-    """View `tree_modules` (resolve.sem:14).
+    """View `tree_modules` (resolve.sem:16).
 
     Modules of the tree by their dotted names."""
     df = ctx.table("py_scopes")
@@ -2544,7 +2544,7 @@ def build_tree_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_undecorated_values(ctx: SessionContext) -> DataFrame:
-    """View `undecorated_values` (resolve.sem:415)."""
+    """View `undecorated_values` (resolve.sem:417)."""
     df = ctx.table("decorated_values").alias("d")
     df = df.join_on(
         ctx.table("resolved_decorations").alias("r"),
@@ -2562,7 +2562,7 @@ def build_undecorated_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_value_counts_1(ctx: SessionContext) -> DataFrame:
-    """View `value_counts_1` (resolve.sem:198).
+    """View `value_counts_1` (resolve.sem:200).
 
     How many values each variable holds."""
     df = ctx.table("values_1")
@@ -2571,7 +2571,7 @@ def build_value_counts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_value_counts_2(ctx: SessionContext) -> DataFrame:
-    """View `value_counts_2` (resolve.sem:445).
+    """View `value_counts_2` (resolve.sem:447).
 
     How many values each variable holds."""
     df = ctx.table("values_2")
@@ -2580,7 +2580,7 @@ def build_value_counts_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_1(ctx: SessionContext) -> DataFrame:
-    """View `values_1` (resolve.sem:190)."""
+    """View `values_1` (resolve.sem:192)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_1" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_1" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_1" AS "v" JOIN "flows_1" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_1"'
     )
@@ -2588,7 +2588,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_2(ctx: SessionContext) -> DataFrame:
-    """View `values_2` (resolve.sem:437)."""
+    """View `values_2` (resolve.sem:439)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_2" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_2" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
@@ -2596,7 +2596,7 @@ def build_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_1` (resolve.sem:250).
+    """View `var_starts_1` (resolve.sem:252).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("ref_variables").alias("r")
@@ -2618,7 +2618,7 @@ def build_var_starts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_2` (resolve.sem:497).
+    """View `var_starts_2` (resolve.sem:499).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("ref_variables").alias("r")
