@@ -13,18 +13,18 @@ SPEC_HASHES = MappingProxyType(
     {
         "cpg.sem": "1676ca2720c8ea4364de627365079785c3981536a53b46f9a6fd3b45817828a8",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
-        "names.sem": "0542ed6672c1c0456342aaacdefd19dc736e5bd8b9fb587290f6c133a854208a",
+        "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
         "resolve.sem": "67c0b833a65c5e1ae6ca04957b2efd4df927e9616e5ba70d1bcfcf6d1bbacf30",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "775646af5cd7a4a983a4ccd4423b4cc34ef7f0fa8d59e37fc435c3d70d939046"
+SPEC_FINGERPRINT = "998662a7611b163075229b8685b897c01aefb29d34b96056cb07577ffbccd8ba"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "ac364df26bfdc64287a4e86e91644e47dc1b989a9f63fe959c6fe5dda7ff7542"
+PROGRAM_FINGERPRINT = "76c06aa72faf0bc36ea74a7c170e6be78466d5cf7b2e7f19f6d27d88cf198bd5"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.

@@ -5716,7 +5716,7 @@ PROGRAM = CompiledProgram(
             name="py_bases",
             extractor="python_names",
             schema=DATASET_SCHEMAS["py_bases"],
-            key=("file_id", "class_fqn", "position"),
+            key=("file_id", "ref_id"),
         ),
         DatasetSpec(
             name="py_call_args",
@@ -5752,7 +5752,7 @@ PROGRAM = CompiledProgram(
             name="py_params",
             extractor="python_names",
             schema=DATASET_SCHEMAS["py_params"],
-            key=("file_id", "function_fqn", "position"),
+            key=("file_id", "node_id"),
         ),
         DatasetSpec(
             name="py_ref_steps",

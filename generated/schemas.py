@@ -403,7 +403,7 @@ schema_py_params = pa.schema(
         pa.field("position", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
         pa.field("kind", pa.string(), nullable=False),
-        pa.field("node_id", pa.int64(), nullable=True),
+        pa.field("node_id", pa.int64(), nullable=False),
     ]
 )
 

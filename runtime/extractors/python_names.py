@@ -171,9 +171,11 @@ class _Names:
             if ref_id is None:
                 continue
             decorator_id = self.index[id(decorator)]
-            # `@d def f` runs `d(f)` where f is defined: a call from the enclosing code with f as argument.
-            self.add("py_calls", decorator_id, caller, ref_id, True, span_of=decorator_id)
-            self.add("py_call_args", decorator_id, 0, None, None, fqn, value_kind)
+            # `@d def f` runs `d(f)` where f is defined: a call from the enclosing code with f as argument. Its id
+            # is negative, apart from the decorator's own node (which is itself a call in `@d(x)`).
+            application_id = -decorator_id - 1
+            self.add("py_calls", application_id, caller, ref_id, True, span_of=decorator_id)
+            self.add("py_call_args", application_id, 0, None, None, fqn, value_kind)
             if position == 0:
                 # ... and the name then holds what the outermost decorator returned.
                 applied = self.applied_ref(decorator_id, ref_id)
@@ -186,7 +188,7 @@ class _Names:
         ordered += [(a, "keyword_only") for a in args.kwonlyargs]
         ordered += [(args.kwarg, "var_keyword")] if args.kwarg else []
         for position, (arg, kind) in enumerate(ordered):
-            self.add("py_params", own.fqn, position, arg.arg, kind, self.index.get(id(arg)))
+            self.add("py_params", own.fqn, position, arg.arg, kind, self.index[id(arg)])
         positional = args.posonlyargs + args.args
         defaults = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
         defaults += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
