@@ -142,7 +142,7 @@ class ProgramModel:
     versions: tuple[tuple[str, str], ...]
     dataset_schemas: tuple[SchemaEntry, ...]
     view_schemas: tuple[SchemaEntry, ...]
-    datasets: tuple[tuple[str, str, tuple[str, ...]], ...]  # name, extractor, key
+    datasets: tuple[tuple[str, str, tuple[str, ...], bool], ...]  # name, extractor, key, held in memory
     views: tuple[ViewEntry, ...]
     edges: tuple[tuple[str, str], ...]
     generations: tuple[tuple[str, ...], ...]
@@ -152,9 +152,9 @@ class ProgramModel:
 
 
 def _recursion_inputs(program: Program) -> frozenset[str]:
-    """Relations joined inside a recursive term. DataFusion re-executes a recursive term once per iteration,
-    and a Delta scan (an FFI plan) yields its rows only on the first execution: such inputs are held in
-    memory so every iteration sees all their rows."""
+    """Relations (views and datasets) joined inside a recursive term. DataFusion re-executes a recursive term
+    once per iteration, and a Delta scan (an FFI plan) yields its rows only on the first execution: such
+    inputs are held in memory so every iteration sees all their rows."""
     names = set()
     for view in program.views:
         if view.recurse is not None:
@@ -313,7 +313,7 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
         versions=_versions(),
         dataset_schemas=dataset_schemas,
         view_schemas=view_schemas,
-        datasets=tuple(sorted((d.name, d.extractor, d.key) for d in program.datasets)),
+        datasets=tuple(sorted((d.name, d.extractor, d.key, d.name in recursion_inputs) for d in program.datasets)),
         views=views,
         edges=analysis.edges,
         generations=analysis.generations,

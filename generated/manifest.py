@@ -14,17 +14,17 @@ SPEC_HASHES = MappingProxyType(
         "cpg.sem": "1676ca2720c8ea4364de627365079785c3981536a53b46f9a6fd3b45817828a8",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
-        "resolve.sem": "67c0b833a65c5e1ae6ca04957b2efd4df927e9616e5ba70d1bcfcf6d1bbacf30",
+        "resolve.sem": "b3a237ba4a89fc25f7acacf6fb1e030179fa7f07a2d905b3580702a9812f6e82",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "998662a7611b163075229b8685b897c01aefb29d34b96056cb07577ffbccd8ba"
+SPEC_FINGERPRINT = "8191590038ae9a1bf6a45211bd48c298443d856e4f5cf432fdaa0ef1957f9b9d"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "76c06aa72faf0bc36ea74a7c170e6be78466d5cf7b2e7f19f6d27d88cf198bd5"
+PROGRAM_FINGERPRINT = "27f226cbd96c72d90557e5edcec4101712300de3a2a8295d3824cca9ec1fc401"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -54,7 +54,6 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "name_rows": "907c794a1f7acbeda95b89fba92123976a3ebf734faa23f3fc2b0faddfa6792e",
         "builtin_references": "4359757b6192692aea1f0ac35f8dd82461c09061b46a039a386545d3ec36b369",
         "name_nodes": "5b614065c5a906bb3219b5be549bb1acec02e965c5ec44477f071709bc7143cd",
-        "chain_steps": "666752a32ffa28576f3575fa7e89ebb552339efe2f4711197af9cc7f7d9412fe",
         "fixed_starts": "f75267bdb86d25cbae177bc38e4403b3e7e9c1d51d459327bfa7e15015c152b9",
         "head_values": "a9af5176bc08b5ad0345817cd6aedf824cec7e293b26aab840bba7cbbb098882",
         "item_heads": "f36d9708019d54a9817751aaf907f0409b0f0431835b745ce47bf3536d9536c0",
@@ -122,7 +121,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "steps_1": "9a94c8aabd1eab217e74348de72466186138de192d9ca61e922cbea66be18356",
         "var_starts_1": "122b611da3ae6db03380223a154075d6c7f7c50fb7922c0aa0136b1ace3d4978",
         "starts_1": "64493f12cf8eb33a3645c00daad53b1190d58da26a5cf836a35aca8ff6bef24b",
-        "chain_values_1": "4af8aa5bd5d413b50fe359d9627a589d0e84812ee8acf0297bdea6e03a08e3b2",
+        "chain_values_1": "d85cbb54a008514daed4a30e77018788316935c00cba919a417579e20fc3a7dc",
         "complete_chains_1": "0a574bb52c3a64ce91d4427c7555b3938eca0775e1f64c9c607f1f37c46a0dfa",
         "external_chains_1": "80976c5fbe315abac95b533499e4a70d5d2c4f480373c445ac98234af01da71d",
         "chain_results_1": "bb11d2c2157ed08f4aa1320ffe1378ae85aad09878e72d4d9229c6be2b8f1261",
@@ -147,7 +146,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "argument_flows": "1c7f5f759832f5b46b1e7e3d70994d982a2ee4ea0901cfddc07357fb72f6f28a",
         "argument_values": "63371461e4fe0dde1463f338d64463535f0891d59b57cfd27eb3335c6469ab87",
         "resolved_decorations": "baffcd6bb33d491ceb48bfc75fbd11e42bb6535eeeb87de859d1374da9a934a3",
-        "returned_flows": "29c5d54030349913a8a6a0547df9509903ede4f2b3396b8091c87bb6fc4e45df",
+        "returned_flows": "2e4ccffd8a78cad18ae1b70e6e6c67042e4b57d584ad2e4a979dca651a980ad1",
         "flows_2": "88fd9f9dc49c5c98e0b1867bd8420c5f18cc06e724be17b94fd8f2e3c4ea5e98",
         "undecorated_values": "260d33534c8187b949cc516ed892dde51a5ed67517acf0d6b033d3488f9a97d6",
         "base_values_2": "3fba34ee6acd9a583963b94e82f8d946686016c5b4cb259c94b0bcfd1d63f4ba",
@@ -167,7 +166,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "steps_2": "d2ca6540489455198029bfbe445b7f7afbb882271ba6ff2ac9a4acacd0e54b29",
         "var_starts_2": "32f4698e0a468da254cef07ce85e3978f76b8e8f29ce6706cfb53801adc38ce3",
         "starts_2": "8ce6e7e6a94ab55e08b696a85cd8c0663cae3eae3865f95eada0993e044116a3",
-        "chain_values_2": "e8600adfa0abfbbc66dc24744cadbd0a8b551548d51ecb607a0e4e3481d17e30",
+        "chain_values_2": "5173dbce2b206eeee6730242555450eed54a19ed430bdba6881c90b5dcec7b95",
         "complete_chains_2": "37ae572844b4a0ebff54d79a20a0349465294df57df4183adc0c4f107bb5c9b5",
         "external_chains_2": "d79cc3f404d698e93c8d969fd176fa2c57afdeb0de8f3d70bd8ed0cba4d6bb71",
         "chain_results_2": "ac250dfd0d86073d5172b42ccfb0b5fbddabac2bb606728820a81fceec4fc21b",

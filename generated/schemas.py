@@ -840,16 +840,6 @@ schema_chain_results_2 = pa.schema(
 )
 
 
-schema_chain_steps = pa.schema(
-    [
-        pa.field("file_id", pa.string(), nullable=False),
-        pa.field("ref_id", pa.int64(), nullable=False),
-        pa.field("position", pa.int64(), nullable=False),
-        pa.field("step", pa.string(), nullable=False),
-    ]
-)
-
-
 schema_chain_values_1 = pa.schema(
     [
         pa.field("file_id", pa.string_view(), nullable=True),
@@ -2323,7 +2313,6 @@ VIEW_SCHEMAS = MappingProxyType(
         "chain_flow_values": schema_chain_flow_values,
         "chain_results_1": schema_chain_results_1,
         "chain_results_2": schema_chain_results_2,
-        "chain_steps": schema_chain_steps,
         "chain_values_1": schema_chain_values_1,
         "chain_values_2": schema_chain_values_2,
         "class_ancestors": schema_class_ancestors,

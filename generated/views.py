@@ -7,14 +7,14 @@ from datafusion import functions as f
 
 
 def build_all_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `all_bound_arguments` (resolve.sem:374)."""
+    """View `all_bound_arguments` (resolve.sem:370)."""
     df = ctx.table("positional_arguments")
     df = df.union_by_name(ctx.table("keyword_arguments"))
     return df
 
 
 def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_chain_values` (resolve.sem:396).
+    """View `argument_chain_values` (resolve.sem:392).
 
     Chains passed as arguments, by their round-1 values."""
     df = ctx.table("bound_arguments").alias("a")
@@ -34,7 +34,7 @@ def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_flows(ctx: SessionContext) -> DataFrame:
-    """View `argument_flows` (resolve.sem:402).
+    """View `argument_flows` (resolve.sem:398).
 
     A variable passed as an argument flows into the parameter."""
     df = ctx.table("bound_arguments").alias("a")
@@ -60,7 +60,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_values` (resolve.sem:390).
+    """View `argument_values` (resolve.sem:386).
 
     Known values passed as arguments (a decorated function passed to its decorator)."""
     df = ctx.table("bound_arguments")
@@ -119,7 +119,7 @@ def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_lists(ctx: SessionContext) -> DataFrame:
-    """View `base_lists` (resolve.sem:306)."""
+    """View `base_lists` (resolve.sem:302)."""
     df = ctx.table("class_bases")
     df = df.aggregate(
         [col("class").alias("class")],
@@ -154,7 +154,7 @@ def build_base_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_2(ctx: SessionContext) -> DataFrame:
-    """View `base_values_2` (resolve.sem:421)."""
+    """View `base_values_2` (resolve.sem:417)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -260,7 +260,7 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `bound_arguments` (resolve.sem:383).
+    """View `bound_arguments` (resolve.sem:379).
 
     Arguments flow into parameters that few enough arguments reach: a parameter that hundreds of call sites
     feed (a helper half the tree calls) would hold everything they pass, which says little about any one call
@@ -284,7 +284,7 @@ def build_bound_arguments(ctx: SessionContext) -> DataFrame:
 
 
 def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
-    """View `bounded_values_1` (resolve.sem:206).
+    """View `bounded_values_1` (resolve.sem:202).
 
     The values of variables that hold few enough to be worth following. A variable that may hold more (a
     parameter that half the tree passes things to) says little about any one call, and following all of them
@@ -307,7 +307,7 @@ def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
-    """View `bounded_values_2` (resolve.sem:453).
+    """View `bounded_values_2` (resolve.sem:449).
 
     The values of variables that hold few enough to be worth following. A variable that may hold more (a
     parameter that half the tree passes things to) says little about any one call, and following all of them
@@ -379,7 +379,7 @@ def build_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_graph(ctx: SessionContext) -> DataFrame:
-    """Output `call_graph` (resolve.sem:568).
+    """Output `call_graph` (resolve.sem:564).
 
     The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
     """
@@ -418,7 +418,7 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_1` (resolve.sem:287).
+    """View `call_targets_1` (resolve.sem:283).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -440,7 +440,7 @@ def build_call_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_2(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_2` (resolve.sem:534).
+    """View `call_targets_2` (resolve.sem:530).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -462,7 +462,7 @@ def build_call_targets_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
-    """View `chain_flow_values` (resolve.sem:339).
+    """View `chain_flow_values` (resolve.sem:335).
 
     `x = a.b()`: values of chains with steps."""
     df = ctx.table("py_flows").alias("f")
@@ -482,7 +482,7 @@ def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_1` (resolve.sem:284).
+    """View `chain_results_1` (resolve.sem:280).
 
     The values of each chain."""
     df = ctx.table("complete_chains_1")
@@ -491,7 +491,7 @@ def build_chain_results_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_2` (resolve.sem:531).
+    """View `chain_results_2` (resolve.sem:527).
 
     The values of each chain."""
     df = ctx.table("complete_chains_2")
@@ -499,39 +499,24 @@ def build_chain_results_2(ctx: SessionContext) -> DataFrame:
     return df
 
 
-def build_chain_steps(ctx: SessionContext) -> DataFrame:
-    """View `chain_steps` (resolve.sem:187).
-
-    The steps of every chain. A view, so that the recursive terms that read it see it held in memory.
-    """
-    df = ctx.table("py_ref_steps")
-    df = df.select(
-        col("file_id").alias("file_id"),
-        col("ref_id").alias("ref_id"),
-        col("position").alias("position"),
-        col("step").alias("step"),
-    )
-    return df
-
-
 def build_chain_values_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_1` (resolve.sem:259)."""
+    """View `chain_values_1` (resolve.sem:255)."""
     df = ctx.sql(
-        'WITH RECURSIVE "chain_values_1" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_1" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_1" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
+        'WITH RECURSIVE "chain_values_1" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_1" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_1" AS "c" JOIN "py_ref_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
     )
     return df
 
 
 def build_chain_values_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_2` (resolve.sem:506)."""
+    """View `chain_values_2` (resolve.sem:502)."""
     df = ctx.sql(
-        'WITH RECURSIVE "chain_values_2" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_2" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_2" AS "c" JOIN "chain_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
+        'WITH RECURSIVE "chain_values_2" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_2" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_2" AS "c" JOIN "py_ref_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
     )
     return df
 
 
 def build_class_ancestors(ctx: SessionContext) -> DataFrame:
-    """View `class_ancestors` (resolve.sem:300)."""
+    """View `class_ancestors` (resolve.sem:296)."""
     df = ctx.sql(
         'WITH RECURSIVE "class_ancestors" AS (SELECT CAST("class" AS VARCHAR) AS "class", CAST("class" AS VARCHAR) AS "ancestor" FROM "tree_classes" UNION SELECT CAST("a"."class" AS VARCHAR) AS "class", CAST("b"."base" AS VARCHAR) AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
     )
@@ -539,7 +524,7 @@ def build_class_ancestors(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_bases(ctx: SessionContext) -> DataFrame:
-    """View `class_bases` (resolve.sem:294)."""
+    """View `class_bases` (resolve.sem:290)."""
     df = ctx.table("py_bases").alias("b")
     df = df.join_on(
         ctx.table("chain_results_1").alias("r"),
@@ -557,7 +542,7 @@ def build_class_bases(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_mros(ctx: SessionContext) -> DataFrame:
-    """View `class_mros` (resolve.sem:314).
+    """View `class_mros` (resolve.sem:310).
 
     Each class's MRO by C3, as a comma-separated list that starts with the class."""
     df = ctx.table("hierarchy_entries")
@@ -576,7 +561,7 @@ def build_class_mros(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_order(ctx: SessionContext) -> DataFrame:
-    """View `class_order` (resolve.sem:319).
+    """View `class_order` (resolve.sem:315).
 
     (class, ancestor, rank): 1 for the class itself, then the MRO's order."""
     df = ctx.table("class_ancestors").alias("a")
@@ -595,7 +580,7 @@ def build_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_1` (resolve.sem:235).
+    """View `class_steps_1` (resolve.sem:231).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_1").alias("c")
@@ -617,7 +602,7 @@ def build_class_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_2` (resolve.sem:482).
+    """View `class_steps_2` (resolve.sem:478).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_2").alias("c")
@@ -639,7 +624,7 @@ def build_class_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_1` (resolve.sem:270).
+    """View `complete_chains_1` (resolve.sem:266).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_1").alias("c")
@@ -661,7 +646,7 @@ def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_2` (resolve.sem:517).
+    """View `complete_chains_2` (resolve.sem:513).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_2").alias("c")
@@ -700,7 +685,7 @@ def build_construct_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_calls(ctx: SessionContext) -> DataFrame:
-    """View `constructor_calls` (resolve.sem:547).
+    """View `constructor_calls` (resolve.sem:543).
 
     A call of a class runs its __init__, found through the MRO."""
     df = ctx.table("call_targets_2").alias("t")
@@ -721,7 +706,7 @@ def build_constructor_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `constructor_targets_1` (resolve.sem:344).
+    """View `constructor_targets_1` (resolve.sem:340).
 
     Calls of a class run its __init__ (found through the MRO) with the new instance as self."""
     df = ctx.table("call_targets_1").alias("t")
@@ -981,7 +966,7 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
 
 
 def build_direct_calls(ctx: SessionContext) -> DataFrame:
-    """View `direct_calls` (resolve.sem:542).
+    """View `direct_calls` (resolve.sem:538).
 
     Calls of functions, and of external and builtin names."""
     df = ctx.table("call_targets_2")
@@ -1045,7 +1030,7 @@ def build_external_callees(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_1` (resolve.sem:277).
+    """View `external_chains_1` (resolve.sem:273).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_1").alias("c")
@@ -1075,7 +1060,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_2` (resolve.sem:524).
+    """View `external_chains_2` (resolve.sem:520).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_2").alias("c")
@@ -1266,7 +1251,7 @@ def build_flows_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_flows_2(ctx: SessionContext) -> DataFrame:
-    """View `flows_2` (resolve.sem:435)."""
+    """View `flows_2` (resolve.sem:431)."""
     df = ctx.table("plain_flows")
     df = df.union_by_name(ctx.table("argument_flows"))
     df = df.union_by_name(ctx.table("returned_flows"))
@@ -1295,7 +1280,7 @@ def build_function_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `function_targets_1` (resolve.sem:350)."""
+    """View `function_targets_1` (resolve.sem:346)."""
     df = ctx.table("call_targets_1")
     df = df.filter((col("callee_kind") == lit("function")))
     df = df.select(
@@ -1340,7 +1325,7 @@ def build_head_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
-    """View `hierarchy_entries` (resolve.sem:309)."""
+    """View `hierarchy_entries` (resolve.sem:305)."""
     df = ctx.table("class_ancestors").alias("a")
     df = df.join_on(
         ctx.table("base_lists").alias("l"), (col("a.ancestor") == col("l.class")), how="left"
@@ -1472,7 +1457,7 @@ def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_calls(ctx: SessionContext) -> DataFrame:
-    """View `instance_calls` (resolve.sem:555).
+    """View `instance_calls` (resolve.sem:551).
 
     A call of an instance runs its class's __call__."""
     df = ctx.table("call_targets_2").alias("t")
@@ -1493,7 +1478,7 @@ def build_instance_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_1` (resolve.sem:242).
+    """View `instance_steps_1` (resolve.sem:238).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_1").alias("c")
@@ -1515,7 +1500,7 @@ def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_2` (resolve.sem:489).
+    """View `instance_steps_2` (resolve.sem:485).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_2").alias("c")
@@ -1537,7 +1522,7 @@ def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_invoked_1(ctx: SessionContext) -> DataFrame:
-    """View `invoked_1` (resolve.sem:354)."""
+    """View `invoked_1` (resolve.sem:350)."""
     df = ctx.table("function_targets_1")
     df = df.union_by_name(ctx.table("constructor_targets_1"))
     return df
@@ -1575,7 +1560,7 @@ def build_item_slots(ctx: SessionContext) -> DataFrame:
 
 
 def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
-    """View `keyword_arguments` (resolve.sem:366)."""
+    """View `keyword_arguments` (resolve.sem:362)."""
     df = ctx.table("py_call_args").alias("a")
     df = df.filter(col("a.keyword").is_not_null())
     df = df.join_on(
@@ -1619,7 +1604,7 @@ def build_known_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_1(ctx: SessionContext) -> DataFrame:
-    """View `members_1` (resolve.sem:217).
+    """View `members_1` (resolve.sem:213).
 
     The class whose attribute `name` an instance or the class itself finds first in own_class_order.
     """
@@ -1646,7 +1631,7 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_2(ctx: SessionContext) -> DataFrame:
-    """View `members_2` (resolve.sem:464).
+    """View `members_2` (resolve.sem:460).
 
     The class whose attribute `name` an instance or the class itself finds first in class_order."""
     df = ctx.table("class_order").alias("o")
@@ -1690,7 +1675,7 @@ def build_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_1` (resolve.sem:223).
+    """View `module_steps_1` (resolve.sem:219).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1711,7 +1696,7 @@ def build_module_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_2` (resolve.sem:470).
+    """View `module_steps_2` (resolve.sem:466).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1865,7 +1850,7 @@ def build_parameter_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_fanin(ctx: SessionContext) -> DataFrame:
-    """View `parameter_fanin` (resolve.sem:377).
+    """View `parameter_fanin` (resolve.sem:373).
 
     How many arguments reach each parameter, over all the calls round 1 resolved."""
     df = ctx.table("all_bound_arguments")
@@ -1922,7 +1907,7 @@ def build_plain_heads(ctx: SessionContext) -> DataFrame:
 
 
 def build_positional_arguments(ctx: SessionContext) -> DataFrame:
-    """View `positional_arguments` (resolve.sem:357).
+    """View `positional_arguments` (resolve.sem:353).
 
     Each argument with the parameter it binds: by position (after self for bound methods) or by keyword.
     """
@@ -1994,7 +1979,7 @@ def build_reference_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_calls(ctx: SessionContext) -> DataFrame:
-    """View `resolved_calls` (resolve.sem:563).
+    """View `resolved_calls` (resolve.sem:559).
 
     Every call site with each callee it may reach, how that was found, and how sure it is."""
     df = ctx.table("direct_calls")
@@ -2018,7 +2003,7 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
-    """View `resolved_decorations` (resolve.sem:411).
+    """View `resolved_decorations` (resolve.sem:407).
 
     A decorated name keeps the function itself only when round 1 found nothing the decorator returns
     (a decorator from outside the tree, or one whose result cannot be followed)."""
@@ -2045,7 +2030,7 @@ def build_resolved_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_1` (resolve.sem:229).
+    """View `return_steps_1` (resolve.sem:225).
 
     Calling a function gives what it returns."""
     df = ctx.table("bounded_values_1")
@@ -2063,7 +2048,7 @@ def build_return_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_2` (resolve.sem:476).
+    """View `return_steps_2` (resolve.sem:472).
 
     Calling a function gives what it returns."""
     df = ctx.table("bounded_values_2")
@@ -2081,7 +2066,7 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_returned_flows(ctx: SessionContext) -> DataFrame:
-    """View `returned_flows` (resolve.sem:425).
+    """View `returned_flows` (resolve.sem:421).
 
     `x = f()` where round 1 found f: x holds what f returns, as round 2 finds it."""
     df = ctx.table("py_flows").alias("f")
@@ -2096,7 +2081,7 @@ def build_returned_flows(ctx: SessionContext) -> DataFrame:
         how="inner",
     )
     df = df.join_on(
-        ctx.table("chain_steps").alias("s"),
+        ctx.table("py_ref_steps").alias("s"),
         ((col("f.file_id") == col("s.file_id")) & (col("f.src_ref_id") == col("s.ref_id"))),
         how="inner",
     )
@@ -2213,7 +2198,7 @@ def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_1(ctx: SessionContext) -> DataFrame:
-    """View `slots_1` (resolve.sem:212).
+    """View `slots_1` (resolve.sem:208).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("bounded_values_1")
@@ -2223,7 +2208,7 @@ def build_slots_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_2(ctx: SessionContext) -> DataFrame:
-    """View `slots_2` (resolve.sem:459).
+    """View `slots_2` (resolve.sem:455).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("bounded_values_2")
@@ -2274,21 +2259,21 @@ def build_star_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `starts_1` (resolve.sem:257)."""
+    """View `starts_1` (resolve.sem:253)."""
     df = ctx.table("var_starts_1")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `starts_2` (resolve.sem:504)."""
+    """View `starts_2` (resolve.sem:500)."""
     df = ctx.table("var_starts_2")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `steps_1` (resolve.sem:248)."""
+    """View `steps_1` (resolve.sem:244)."""
     df = ctx.table("module_steps_1")
     df = df.union_by_name(ctx.table("return_steps_1"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2298,7 +2283,7 @@ def build_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `steps_2` (resolve.sem:495)."""
+    """View `steps_2` (resolve.sem:491)."""
     df = ctx.table("module_steps_2")
     df = df.union_by_name(ctx.table("return_steps_2"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2309,7 +2294,7 @@ def build_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_members(ctx: SessionContext) -> DataFrame:
-    """View `super_members` (resolve.sem:325).
+    """View `super_members` (resolve.sem:321).
 
     `super().m` in a method of C finds m in the classes after C in C's MRO."""
     df = ctx.table("class_order").alias("o")
@@ -2333,7 +2318,7 @@ def build_super_members(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_steps(ctx: SessionContext) -> DataFrame:
-    """View `super_steps` (resolve.sem:331)."""
+    """View `super_steps` (resolve.sem:327)."""
     df = ctx.table("super_members").alias("c")
     df = df.join_on(
         ctx.table("bounded_values_2").alias("v"),
@@ -2544,7 +2529,7 @@ def build_tree_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_undecorated_values(ctx: SessionContext) -> DataFrame:
-    """View `undecorated_values` (resolve.sem:417)."""
+    """View `undecorated_values` (resolve.sem:413)."""
     df = ctx.table("decorated_values").alias("d")
     df = df.join_on(
         ctx.table("resolved_decorations").alias("r"),
@@ -2562,7 +2547,7 @@ def build_undecorated_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_value_counts_1(ctx: SessionContext) -> DataFrame:
-    """View `value_counts_1` (resolve.sem:200).
+    """View `value_counts_1` (resolve.sem:196).
 
     How many values each variable holds."""
     df = ctx.table("values_1")
@@ -2571,7 +2556,7 @@ def build_value_counts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_value_counts_2(ctx: SessionContext) -> DataFrame:
-    """View `value_counts_2` (resolve.sem:447).
+    """View `value_counts_2` (resolve.sem:443).
 
     How many values each variable holds."""
     df = ctx.table("values_2")
@@ -2580,7 +2565,7 @@ def build_value_counts_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_1(ctx: SessionContext) -> DataFrame:
-    """View `values_1` (resolve.sem:192)."""
+    """View `values_1` (resolve.sem:188)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_1" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_1" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_1" AS "v" JOIN "flows_1" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_1"'
     )
@@ -2588,7 +2573,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_2(ctx: SessionContext) -> DataFrame:
-    """View `values_2` (resolve.sem:439)."""
+    """View `values_2` (resolve.sem:435)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_2" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_2" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
@@ -2596,7 +2581,7 @@ def build_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_1` (resolve.sem:252).
+    """View `var_starts_1` (resolve.sem:248).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("ref_variables").alias("r")
@@ -2618,7 +2603,7 @@ def build_var_starts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_2` (resolve.sem:499).
+    """View `var_starts_2` (resolve.sem:495).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("ref_variables").alias("r")

@@ -44,6 +44,7 @@ class DatasetSpec:
     extractor: str
     schema: pa.Schema
     key: tuple[str, ...]
+    in_memory: bool = False  # a recursive term reads it: held in memory for the run (see codegen.model)
 
 
 @dataclass(frozen=True)

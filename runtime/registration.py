@@ -36,6 +36,11 @@ def register_stored_evidence(context: ExecutionContext, names: Iterable[str]) ->
         table = DeltaTable(str(context.resolver.location(name)))
         rows[name] = table.count()
         context.session.register_table(name, table)
+        if context.program.dataset(name).in_memory:
+            # A recursive term reads it, and re-executes per iteration: a Delta scan would yield rows only once.
+            cached = context.session.table(name).cache()
+            context.session.deregister_table(name)
+            context.session.register_view(name, cached)
     return rows
 
 
