@@ -12,6 +12,7 @@ import pytest
 from codegen.generate import generate, write_package
 
 ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "shapes"
 
 
 def write_specs(folder: Path, specs: dict[str, str]) -> Path:
@@ -40,3 +41,13 @@ def compile_package(tmp_path):
     yield compile_
     for entry in added:
         sys.path.remove(entry)
+
+
+@pytest.fixture(scope="session")
+def sample_out(tmp_path_factory) -> Path:
+    """The bundled sample built once with the shipped program; tests only read it."""
+    import runtime
+
+    out = tmp_path_factory.mktemp("sample") / "out"
+    runtime.build(SAMPLE, out)
+    return out

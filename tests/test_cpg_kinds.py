@@ -4,14 +4,10 @@ decorator, a docstring, an import from outside the tree, inheritance, ...)."""
 
 from __future__ import annotations
 
-import pytest
 from deltalake import DeltaTable
 
-import runtime
 from dsl.program import load_program
 from tests.conftest import ROOT
-
-SAMPLE = ROOT / "samples" / "shapes"
 
 SPECS = load_program(ROOT / "specs")
 
@@ -30,13 +26,6 @@ def test_the_declared_kinds_cover_what_the_design_asks_for():
             "SCOPE", "SYMBOL", "DECORATOR", "DOCSTRING", "BLOCK", "EXTERNAL", "DIAGNOSTIC"} <= NODE_KINDS
     assert {"CONTAINS", "HAS_PARAMETER", "DECORATES", "DOCUMENTS", "SCOPE_CHILD", "HAS_SCOPE", "DECLARES",
             "REFERS_TO", "IMPORTS", "INHERITS", "CALLS", "CALLS_FUNCTION", "FLOWS_TO"} <= EDGE_KINDS
-
-
-@pytest.fixture(scope="module")
-def sample_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("kinds") / "out"
-    runtime.build(SAMPLE, out)
-    return out
 
 
 def _kinds(out, table: str) -> set[str]:

@@ -10,12 +10,10 @@ import re
 
 import pytest
 
-import runtime
 from runtime.query import query
 from tests.conftest import ROOT
 
 DOC = ROOT / "docs" / "queries.md"
-SAMPLE = ROOT / "samples" / "shapes"
 
 
 def _queries() -> dict[str, str]:
@@ -31,13 +29,6 @@ def _queries() -> dict[str, str]:
 
 
 QUERIES = _queries()
-
-
-@pytest.fixture(scope="module")
-def sample_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sample") / "out"
-    runtime.build(SAMPLE, out)
-    return out
 
 
 def _rows(out, title: str) -> list[dict]:
