@@ -15,7 +15,7 @@ from dsl.diagnostics import Diagnostic, SpecError
 from codegen.arrow_types import arrow_field
 from codegen.lineage import Source, view_lineage
 from codegen.locality import NOT_LOCAL, Locality, dataset_locality, view_locality
-from codegen.plan_walk import scalar_function_names
+from codegen.plan_walk import is_row_wise, row_wise_inputs, scalar_function_names
 from codegen.schema_agreement import disagreements
 from codegen.udfs import ResolvedUdf, resolve_udfs
 from dsl.checker import view_columns
@@ -43,6 +43,8 @@ class ViewAnalysis:
     lineage: Mapping[str, tuple[Source, ...]]  # output column -> (input, column) pairs it is computed from
     required_udfs: tuple[str, ...]
     locality: Locality = NOT_LOCAL  # whether each row depends on one source file's evidence only
+    row_wise: bool = False  # the plan only filters and projects the rows it scans (see plan_walk.ROW_WISE_NODES)
+    row_wise_inputs: tuple[str, ...] = ()  # inputs whose rows reach the view's rows one by one
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
             lineage = view_lineage(df, {**columns_of, name: schema.names})
             lineage = {c: tuple(s for s in sources if s[0] != name) for c, sources in lineage.items()}
             locality = view_locality(df, localities, columns_of)
+            row_wise = is_row_wise(df.logical_plan()) and not required_udfs
+            separable = tuple(t for t in row_wise_inputs(df.logical_plan()) if t != name)
         except Exception as error:  # DataFusion reports planning errors as plain exceptions
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             diagnostics.append(
@@ -157,6 +161,8 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
                 MappingProxyType(lineage),
                 required_udfs,
                 locality,
+                row_wise,
+                separable,
             )
         )
     if diagnostics:

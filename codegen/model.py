@@ -111,6 +111,7 @@ class ViewEntry:
     file_local: bool = False
     file_column: str | None = None
     cluster_column: str | None = None
+    row_wise_inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,12 +163,27 @@ def _recursion_inputs(program: Program) -> frozenset[str]:
     return frozenset(names)
 
 
-def _cache_policy(analysis: ProgramAnalysis, name: str, is_output: bool, recursion_inputs: frozenset[str]) -> CachePolicy:
-    if is_output:
-        return CachePolicy.DELTA_OUTPUT
-    if name in recursion_inputs:
-        return CachePolicy.MEMORY
-    return CachePolicy.MEMORY if len(analysis.consumers.get(name, ())) >= 2 else CachePolicy.NONE
+def _cache_policies(analysis: ProgramAnalysis, recursion_inputs: frozenset[str]) -> dict[str, CachePolicy]:
+    """Outputs go to Delta. A view is held in memory when a recursive term joins it, or when several views read
+    it and computing it again would cost more than holding it: a view that only filters and projects rows
+    read straight from evidence or from views held in memory is cheaper to run again (and memory is what
+    bounds large builds)."""
+    policies: dict[str, CachePolicy] = {}
+    recomputable: set[str] = set(analysis.dataset_schemas)  # relations a consumer can read again at scan cost
+    for item in analysis.views:  # schedule order: every input is decided before its consumers
+        name = item.view.name
+        cheap = item.row_wise and all(i in recomputable for i in item.inputs)
+        if item.view.kind is RelationKind.OUTPUT:
+            policies[name] = CachePolicy.DELTA_OUTPUT
+        elif name in recursion_inputs:
+            policies[name] = CachePolicy.MEMORY
+        elif cheap:
+            policies[name] = CachePolicy.NONE
+        else:
+            policies[name] = CachePolicy.MEMORY if len(analysis.consumers.get(name, ())) >= 2 else CachePolicy.NONE
+        if cheap or policies[name] is CachePolicy.MEMORY:
+            recomputable.add(name)
+    return policies
 
 
 def _needed_datasets(analysis: ProgramAnalysis) -> set[str]:
@@ -252,6 +268,7 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
     program = analysis.program
     spec_hashes = tuple(sorted((f.path, hashlib.sha256(f.text.encode("utf-8")).hexdigest()) for f in program.files))
     recursion_inputs = _recursion_inputs(program)
+    cache = _cache_policies(analysis, recursion_inputs)
     views = tuple(
         ViewEntry(
             item.view.name,
@@ -260,13 +277,14 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
             item.inputs,
             tuple(item.required_columns.items()),
             item.fingerprint,
-            _cache_policy(analysis, item.view.name, item.view.kind is RelationKind.OUTPUT, recursion_inputs).name,
+            cache[item.view.name].name,
             tuple(item.lineage.items()),
             item.required_udfs,
             _write_policy(item.view),
             item.locality.file_local,
             item.locality.file_column,
             item.locality.file_column or next(iter(item.locality.derived), None),
+            item.row_wise_inputs,
         )
         for item in analysis.views
     )
@@ -298,6 +316,7 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
         "views": [
             (v.name, v.fingerprint, v.cache, v.is_output, repr(v.write_policy))
             + ((v.file_column, v.cluster_column) if v.file_local else ())
+            + ((v.row_wise_inputs,) if v.row_wise_inputs else ())
             for v in views
         ],
         "executors": [(e.name, e.datasets) for e in executors],

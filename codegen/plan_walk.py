@@ -85,6 +85,30 @@ def walk_plan(plan: LogicalPlan) -> Iterator[LogicalPlan]:
         stack.extend(node.inputs())
 
 
+# Plan nodes that transform each row on its own: a plan made only of these costs about as much to run again as to
+# read back, so holding its result in memory buys nothing.
+ROW_WISE_NODES = frozenset({"Projection", "Filter", "SubqueryAlias", "TableScan"})
+
+
+def is_row_wise(plan: LogicalPlan) -> bool:
+    return all(type(node.to_variant()).__name__ in ROW_WISE_NODES for node in walk_plan(plan))
+
+
+def row_wise_inputs(plan: LogicalPlan) -> tuple[str, ...]:
+    """Tables whose rows each reach the result on their own: scanned only under filters, projections and
+    unions. A change to such an input changes just the result rows made from the changed rows."""
+    reached, combined = set(), set()
+    stack = [(plan, True)]
+    while stack:
+        node, row_wise = stack.pop()
+        variant = node.to_variant()
+        kind = type(variant).__name__
+        if kind == "TableScan":
+            (reached if row_wise else combined).add(variant.table_name())
+        stack.extend((child, row_wise and (kind in ROW_WISE_NODES or kind == "Union")) for child in node.inputs())
+    return tuple(sorted(reached - combined))
+
+
 def scalar_function_names(plan: LogicalPlan) -> set[str]:
     """Names of every scalar function a plan calls, built-in or user-defined."""
     names = set()

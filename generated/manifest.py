@@ -11,7 +11,7 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "1676ca2720c8ea4364de627365079785c3981536a53b46f9a6fd3b45817828a8",
+        "cpg.sem": "a82a9f976535b948a824f101f01a7c8428b5f140710a25de44435e260ceffe2d",
         "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
         "resolve.sem": "b3a237ba4a89fc25f7acacf6fb1e030179fa7f07a2d905b3580702a9812f6e82",
@@ -20,11 +20,11 @@ SPEC_HASHES = MappingProxyType(
 )
 
 
-SPEC_FINGERPRINT = "8191590038ae9a1bf6a45211bd48c298443d856e4f5cf432fdaa0ef1957f9b9d"
+SPEC_FINGERPRINT = "d46b701560e500c5bd3a7cd7abaa82861c901bef442a96d7ba94cc2a41722d64"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "27f226cbd96c72d90557e5edcec4101712300de3a2a8295d3824cca9ec1fc401"
+PROGRAM_FINGERPRINT = "1d476ad9e23b95cbddb97ea5c12dc351d4e0dbcaa47f8d377f0222c37b3b6f24"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -51,21 +51,21 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "implicit_exports": "84538b93ed1f030d78794af6394806a055cdebfa4457f60452e04c5514a024d6",
         "exports": "ec491339706dc4ae38bdfdf246abe5b93c44ea7ad71fe918d5472639035df12a",
         "builtin_names": "0bf1a637469d85a9cf599f36d2846bd6e189016adae2175460569481f25f4e16",
-        "name_rows": "907c794a1f7acbeda95b89fba92123976a3ebf734faa23f3fc2b0faddfa6792e",
+        "name_rows": "8a898d9f1378632a4c9aea334077e9e8d94fb6e402af2d61547eeb78d151acde",
         "builtin_references": "4359757b6192692aea1f0ac35f8dd82461c09061b46a039a386545d3ec36b369",
         "name_nodes": "5b614065c5a906bb3219b5be549bb1acec02e965c5ec44477f071709bc7143cd",
         "fixed_starts": "f75267bdb86d25cbae177bc38e4403b3e7e9c1d51d459327bfa7e15015c152b9",
         "head_values": "a9af5176bc08b5ad0345817cd6aedf824cec7e293b26aab840bba7cbbb098882",
         "item_heads": "f36d9708019d54a9817751aaf907f0409b0f0431835b745ce47bf3536d9536c0",
         "plain_heads": "f357509b6ebd30bfd8592c9a820ed55024e52b0a417e9878a7e83295c1d73915",
-        "definition_ids": "4eda69d9f00e549381692328fb118cefbf91ea5fa1062c45809331edce591574",
+        "definition_ids": "1535f4da6d231c9704bbd976cb43d1218d49a7c79a4a87055ffe108a457d62c8",
         "block_owner_edges": "3fa69e23296d4ac77cfa3ff776f2d7ac8d6fb31868a8cf86b80b0822e43de39e",
         "definition_containment": "3295e5da67e32ed59b350731251f1b4ec43f7d83e9957643f3ef6bdc3c0261d3",
         "definition_nodes": "432981c6c9da77d9bee6ad2039dbc93e7f29eb018712a68a97e093717474698c",
         "definition_targets": "7a1ed6b9da04238ff9da81a456a5fb918b6e33ed8e2679420c6c0d9b032df587",
         "ref_variables": "2ebc3340717df55c76b5d63339474fb6b1ceedfafe362788a23134a035658318",
         "assigned_flows": "edcd7fbb3cd3980ded5b801ab2fe2e46d2d63c5c879779b8a52754831c007712",
-        "file_nodes": "0f2c51df1e02c54713b7dd8cfa5bec839365af682b4d8eb62bea0567d424d820",
+        "file_nodes": "3c7ad365d05cc69292594b6ce5d9c4049a06ac7c65b69ccb64ab43ad409d3bc7",
         "file_containment": "f20ce507d080e4584247751058602a6a1e05ed65da922b63bc76c2a4e29b911b",
         "diagnostic_rows": "4b80faab40241c18218d5819f786a98ffb83ef0f59b7fc0e77064c9385fd1a55",
         "diagnostic_edges": "801ecb83242713b69c8abcf7f4504a0b4f862156ae5ba42ff0bb54cfd49e386d",
@@ -81,7 +81,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "symbol_definition_edges": "6512799ede8c5857eaf3f42c3779afe79500b2940a0e06dd3ed61bbc6f067467",
         "symbol_edges": "a674c980ac207c7e0e6c435fd2a172a5c0fb2d8c350d87096e9d31b60cdc45bc",
         "symbol_nodes": "d5ccc943a1a06320a651856fdbcddc95e1910252dd1ce1b802dbd5315a5207e3",
-        "syntax_details": "8e8ee54af6e8d9aede29e4f55cc026c7688460d1dd28318df74b9bbafcefd4ac",
+        "syntax_details": "94da8a484dea84860f9558a4ebb58a1b787b10fea34c09cb79b5e9ecf7934806",
         "syntax_detail_edges": "17dd5733692abfec3bf6714f0ce210baacdb9711fd073674d040b2a1b6e2e44a",
         "contained_detail_edges": "27294955a644e6ce6912b645a85a6d59f2abef67cda1cf4aaa7069d044f5e143",
         "decorator_edges": "f6a0bd5abde74599d657637e2d6f477666d4541b9fe779ef718c4ff5fdaad428",

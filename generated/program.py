@@ -58,6 +58,7 @@ view_attribute_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("ast_attributes",),
 )
 
 
@@ -128,6 +129,7 @@ view_block_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("block_rows",),
 )
 
 
@@ -194,6 +196,7 @@ view_call_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("ast_calls",),
 )
 
 
@@ -235,6 +238,7 @@ view_decorator_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("ast_decorators",),
 )
 
 
@@ -266,6 +270,7 @@ view_docstring_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("ast_docstrings",),
 )
 
 
@@ -309,6 +314,7 @@ view_import_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("ast_imports",),
 )
 
 
@@ -351,6 +357,7 @@ view_parameter_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("ast_parameters",),
 )
 
 
@@ -370,6 +377,7 @@ view_declared_exports = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("py_all_names",),
 )
 
 
@@ -407,7 +415,7 @@ view_decorated_values = ViewSpec(
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["decorated_values"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "file_id": (("py_flows", "file_id"),),
@@ -423,6 +431,7 @@ view_decorated_values = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("py_flows",),
 )
 
 
@@ -450,6 +459,7 @@ view_decorated_definitions = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("decorated_values",),
 )
 
 
@@ -469,6 +479,7 @@ view_flow_bindings = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("py_flows",),
 )
 
 
@@ -498,7 +509,7 @@ view_known_values = ViewSpec(
         {"py_flows": ("dst_name", "dst_ns", "reason", "src_kind", "src_value")}
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["known_values"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "ns": (("py_flows", "dst_ns"),),
@@ -512,6 +523,7 @@ view_known_values = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("py_flows",),
 )
 
 
@@ -531,6 +543,7 @@ view_import_bindings = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("py_imports",),
 )
 
 
@@ -608,6 +621,7 @@ view_builtin_names = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("py_name_uses",),
 )
 
 
@@ -634,7 +648,7 @@ view_name_rows = ViewSpec(
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["name_rows"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "file_id": (("py_name_uses", "file_id"),),
@@ -658,6 +672,7 @@ view_name_rows = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("py_name_uses",),
 )
 
 
@@ -677,6 +692,7 @@ view_builtin_references = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column="src",
+    row_wise_inputs=("name_rows",),
 )
 
 
@@ -710,6 +726,7 @@ view_name_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("name_rows",),
 )
 
 
@@ -723,7 +740,7 @@ view_fixed_starts = ViewSpec(
         {"py_refs": ("file_id", "head_kind", "head_name", "head_ns", "ref_id")}
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["fixed_starts"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "file_id": (("py_refs", "file_id"),),
@@ -739,6 +756,7 @@ view_fixed_starts = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("py_refs",),
 )
 
 
@@ -852,7 +870,7 @@ view_definition_ids = ViewSpec(
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["definition_ids"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "file_id": (("py_scopes", "file_id"),),
@@ -883,6 +901,7 @@ view_definition_ids = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("py_scopes",),
 )
 
 
@@ -975,6 +994,7 @@ view_definition_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("definition_ids",),
 )
 
 
@@ -986,7 +1006,7 @@ view_definition_targets = ViewSpec(
     inputs=("definition_ids",),
     required_columns=MappingProxyType({"definition_ids": ("cpg_id", "fqn")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["definition_targets"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {"fqn": (("definition_ids", "fqn"),), "cpg_id": (("definition_ids", "cpg_id"),)}
     ),
@@ -994,6 +1014,7 @@ view_definition_targets = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column="cpg_id",
+    row_wise_inputs=("definition_ids",),
 )
 
 
@@ -1020,6 +1041,7 @@ view_ref_variables = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("item_heads", "plain_heads"),
 )
 
 
@@ -1059,7 +1081,7 @@ view_file_nodes = ViewSpec(
     inputs=("source_files",),
     required_columns=MappingProxyType({"source_files": ("file_id", "line_count", "size_bytes")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["file_nodes"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "file_id": (("source_files", "file_id"),),
@@ -1079,6 +1101,7 @@ view_file_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("source_files",),
 )
 
 
@@ -1136,6 +1159,7 @@ view_diagnostic_rows = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("ast_errors", "symtable_errors"),
 )
 
 
@@ -1190,6 +1214,7 @@ view_diagnostic_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("diagnostic_rows",),
 )
 
 
@@ -1218,6 +1243,7 @@ view_diagnostics = ViewSpec(
     file_local=True,
     file_column="file",
     cluster_column="file",
+    row_wise_inputs=("diagnostic_rows",),
 )
 
 
@@ -1250,7 +1276,7 @@ view_scope_rows = ViewSpec(
         }
     ),
     fingerprint=manifest.VIEW_FINGERPRINTS["scope_rows"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "file_id": (("symtable_scopes", "file_id"),),
@@ -1280,6 +1306,7 @@ view_scope_rows = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("symtable_scopes",),
 )
 
 
@@ -1347,6 +1374,7 @@ view_scope_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("scope_rows",),
 )
 
 
@@ -1515,6 +1543,7 @@ view_symbol_edges = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column="src",
+    row_wise_inputs=("symbol_rows",),
 )
 
 
@@ -1559,6 +1588,7 @@ view_symbol_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("symbol_rows",),
 )
 
 
@@ -1753,6 +1783,14 @@ view_syntax_details = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=(
+        "attribute_nodes",
+        "call_nodes",
+        "decorator_nodes",
+        "docstring_nodes",
+        "import_nodes",
+        "parameter_nodes",
+    ),
 )
 
 
@@ -1804,6 +1842,7 @@ view_contained_detail_edges = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column="src",
+    row_wise_inputs=("syntax_detail_edges",),
 )
 
 
@@ -1827,6 +1866,7 @@ view_decorator_edges = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column="src",
+    row_wise_inputs=("syntax_detail_edges",),
 )
 
 
@@ -1850,6 +1890,7 @@ view_docstring_edges = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column="src",
+    row_wise_inputs=("syntax_detail_edges",),
 )
 
 
@@ -1873,6 +1914,7 @@ view_parameter_edges = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column="src",
+    row_wise_inputs=("syntax_detail_edges",),
 )
 
 
@@ -1918,6 +1960,7 @@ view_syntax_detail_nodes = ViewSpec(
     file_local=True,
     file_column="file_id",
     cluster_column="file_id",
+    row_wise_inputs=("syntax_details",),
 )
 
 
@@ -2020,6 +2063,22 @@ view_syntax_edges = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column="src",
+    row_wise_inputs=(
+        "block_edges",
+        "block_owner_edges",
+        "contained_detail_edges",
+        "decorator_edges",
+        "definition_containment",
+        "diagnostic_edges",
+        "docstring_edges",
+        "file_containment",
+        "name_symbol_edges",
+        "parameter_edges",
+        "scope_nesting_edges",
+        "scope_owner_edges",
+        "symbol_definition_edges",
+        "symbol_edges",
+    ),
 )
 
 
@@ -2031,12 +2090,13 @@ view_tree_classes = ViewSpec(
     inputs=("py_scopes",),
     required_columns=MappingProxyType({"py_scopes": ("fqn", "kind")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["tree_classes"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType({"class": (("py_scopes", "fqn"),)}),
     required_udfs=(),
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("py_scopes",),
 )
 
 
@@ -2048,7 +2108,7 @@ view_construct_steps = ViewSpec(
     inputs=("tree_classes",),
     required_columns=MappingProxyType({"tree_classes": ("class",)}),
     fingerprint=manifest.VIEW_FINGERPRINTS["construct_steps"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "value": (("tree_classes", "class"),),
@@ -2064,6 +2124,7 @@ view_construct_steps = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("tree_classes",),
 )
 
 
@@ -2087,6 +2148,7 @@ view_own_class_order = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("tree_classes",),
 )
 
 
@@ -2098,7 +2160,7 @@ view_tree_modules = ViewSpec(
     inputs=("py_scopes",),
     required_columns=MappingProxyType({"py_scopes": ("fqn", "kind", "name", "parent_fqn")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["tree_modules"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "module": (("py_scopes", "fqn"),),
@@ -2110,6 +2172,7 @@ view_tree_modules = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("py_scopes",),
 )
 
 
@@ -2173,6 +2236,7 @@ view_external_modules = ViewSpec(
     cache=CachePolicy.NONE,
     lineage=MappingProxyType({"name": (("external_imports", "value"),)}),
     required_udfs=(),
+    row_wise_inputs=("external_imports",),
 )
 
 
@@ -2282,7 +2346,7 @@ view_module_values = ViewSpec(
     inputs=("tree_modules",),
     required_columns=MappingProxyType({"tree_modules": ("module", "name", "parent")}),
     fingerprint=manifest.VIEW_FINGERPRINTS["module_values"],
-    cache=CachePolicy.MEMORY,
+    cache=CachePolicy.NONE,
     lineage=MappingProxyType(
         {
             "ns": (("tree_modules", "parent"),),
@@ -2296,6 +2360,7 @@ view_module_values = ViewSpec(
     file_local=True,
     file_column=None,
     cluster_column=None,
+    row_wise_inputs=("tree_modules",),
 )
 
 
@@ -2356,6 +2421,13 @@ view_base_values = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=(
+        "external_imports",
+        "head_values",
+        "imported_modules",
+        "known_values",
+        "module_values",
+    ),
 )
 
 
@@ -2429,6 +2501,14 @@ view_base_values_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=(
+        "decorated_definitions",
+        "external_imports",
+        "head_values",
+        "imported_modules",
+        "known_values",
+        "module_values",
+    ),
 )
 
 
@@ -2575,6 +2655,7 @@ view_plain_flows = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("assigned_flows", "imported_flows", "star_flows"),
 )
 
 
@@ -2599,6 +2680,7 @@ view_flows_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("plain_flows",),
 )
 
 
@@ -2774,6 +2856,7 @@ view_return_steps_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("bounded_values_1",),
 )
 
 
@@ -2991,6 +3074,13 @@ view_steps_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=(
+        "class_steps_1",
+        "construct_steps",
+        "instance_steps_1",
+        "module_steps_1",
+        "return_steps_1",
+    ),
 )
 
 
@@ -3049,6 +3139,7 @@ view_starts_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("fixed_starts", "var_starts_1"),
 )
 
 
@@ -3299,6 +3390,7 @@ view_chain_results_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("complete_chains_1", "external_chains_1"),
 )
 
 
@@ -3476,6 +3568,7 @@ view_function_targets_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("call_targets_1",),
 )
 
 
@@ -3588,6 +3681,7 @@ view_invoked_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("constructor_targets_1", "function_targets_1"),
 )
 
 
@@ -3684,6 +3778,7 @@ view_all_bound_arguments = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("keyword_arguments", "positional_arguments"),
 )
 
 
@@ -3818,6 +3913,7 @@ view_argument_values = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("bound_arguments",),
 )
 
 
@@ -3912,6 +4008,7 @@ view_flows_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("argument_flows", "plain_flows", "returned_flows"),
 )
 
 
@@ -4033,6 +4130,17 @@ view_base_values_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=(
+        "argument_chain_values",
+        "argument_values",
+        "chain_flow_values",
+        "external_imports",
+        "head_values",
+        "imported_modules",
+        "known_values",
+        "module_values",
+        "undecorated_values",
+    ),
 )
 
 
@@ -4261,6 +4369,7 @@ view_return_steps_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("bounded_values_2",),
 )
 
 
@@ -4538,6 +4647,14 @@ view_steps_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=(
+        "class_steps_2",
+        "construct_steps",
+        "instance_steps_2",
+        "module_steps_2",
+        "return_steps_2",
+        "super_steps",
+    ),
 )
 
 
@@ -4596,6 +4713,7 @@ view_starts_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("fixed_starts", "var_starts_2"),
 )
 
 
@@ -4846,6 +4964,7 @@ view_chain_results_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("complete_chains_2", "external_chains_2"),
 )
 
 
@@ -4928,6 +5047,7 @@ view_direct_calls = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("call_targets_2",),
 )
 
 
@@ -5014,6 +5134,7 @@ view_resolved_calls = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("constructor_calls", "direct_calls", "instance_calls"),
 )
 
 
@@ -5052,6 +5173,7 @@ view_external_callees = ViewSpec(
     cache=CachePolicy.NONE,
     lineage=MappingProxyType({"name": (("resolved_calls", "callee"),)}),
     required_udfs=(),
+    row_wise_inputs=("resolved_calls",),
 )
 
 
@@ -5363,6 +5485,17 @@ view_cpg_nodes = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    row_wise_inputs=(
+        "block_nodes",
+        "definition_nodes",
+        "diagnostic_nodes",
+        "external_nodes",
+        "file_nodes",
+        "name_nodes",
+        "scope_nodes",
+        "symbol_nodes",
+        "syntax_detail_nodes",
+    ),
 )
 
 
@@ -5379,6 +5512,7 @@ view_external_targets = ViewSpec(
         {"fqn": (("external_nodes", "name"),), "cpg_id": (("external_nodes", "cpg_id"),)}
     ),
     required_udfs=(),
+    row_wise_inputs=("external_nodes",),
 )
 
 
@@ -5400,6 +5534,7 @@ view_target_ids = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=("definition_targets", "external_targets"),
 )
 
 
@@ -5527,6 +5662,13 @@ view_resolved_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    row_wise_inputs=(
+        "call_edges",
+        "function_call_edges",
+        "import_edges",
+        "inheritance_edges",
+        "reference_edges",
+    ),
 )
 
 
@@ -5563,6 +5705,7 @@ view_cpg_edges = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    row_wise_inputs=("resolved_edges", "syntax_edges"),
 )
 
 
@@ -6497,18 +6640,12 @@ PROGRAM = CompiledProgram(
             "class_order": "_staging/class_order",
             "class_steps_1": "_staging/class_steps_1",
             "class_steps_2": "_staging/class_steps_2",
-            "construct_steps": "_staging/construct_steps",
             "cpg_edges": "cpg_edges",
             "cpg_nodes": "cpg_nodes",
-            "decorated_values": "_staging/decorated_values",
-            "definition_ids": "_staging/definition_ids",
-            "definition_targets": "_staging/definition_targets",
             "diagnostic_rows": "_staging/diagnostic_rows",
             "diagnostics": "diagnostics",
             "external_imports": "_staging/external_imports",
             "external_nodes": "_staging/external_nodes",
-            "file_nodes": "_staging/file_nodes",
-            "fixed_starts": "_staging/fixed_starts",
             "flows_1": "_staging/flows_1",
             "flows_2": "_staging/flows_2",
             "head_values": "_staging/head_values",
@@ -6516,11 +6653,8 @@ PROGRAM = CompiledProgram(
             "instance_steps_2": "_staging/instance_steps_2",
             "invoked_1": "_staging/invoked_1",
             "item_heads": "_staging/item_heads",
-            "known_values": "_staging/known_values",
             "members_1": "_staging/members_1",
             "members_2": "_staging/members_2",
-            "module_values": "_staging/module_values",
-            "name_rows": "_staging/name_rows",
             "plain_flows": "_staging/plain_flows",
             "py_all_names": "_evidence/py_all_names",
             "py_bases": "_evidence/py_bases",
@@ -6535,7 +6669,6 @@ PROGRAM = CompiledProgram(
             "py_scopes": "_evidence/py_scopes",
             "ref_variables": "_staging/ref_variables",
             "resolved_calls": "_staging/resolved_calls",
-            "scope_rows": "_staging/scope_rows",
             "scoped_symbols": "_staging/scoped_symbols",
             "slots_2": "_staging/slots_2",
             "source_files": "_evidence/source_files",
@@ -6551,8 +6684,6 @@ PROGRAM = CompiledProgram(
             "syntax_detail_edges": "_staging/syntax_detail_edges",
             "syntax_details": "_staging/syntax_details",
             "target_ids": "_staging/target_ids",
-            "tree_classes": "_staging/tree_classes",
-            "tree_modules": "_staging/tree_modules",
             "values_1": "_staging/values_1",
             "values_2": "_staging/values_2",
         }

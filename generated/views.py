@@ -102,7 +102,7 @@ def build_assigned_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
-    """View `attribute_nodes` (cpg.sem:108)."""
+    """View `attribute_nodes` (cpg.sem:111)."""
     df = ctx.table("ast_attributes")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -168,7 +168,7 @@ def build_base_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_edges` (cpg.sem:223).
+    """View `block_edges` (cpg.sem:226).
 
     Control passes from one block to another: falling through, jumping, or raising to a handler."""
     df = ctx.table("bytecode_edges").alias("e")
@@ -195,7 +195,7 @@ def build_block_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_nodes(ctx: SessionContext) -> DataFrame:
-    """View `block_nodes` (cpg.sem:217)."""
+    """View `block_nodes` (cpg.sem:220)."""
     df = ctx.table("block_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -214,7 +214,7 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_owner_edges` (cpg.sem:231).
+    """View `block_owner_edges` (cpg.sem:234).
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
@@ -231,7 +231,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_rows(ctx: SessionContext) -> DataFrame:
-    """View `block_rows` (cpg.sem:211)."""
+    """View `block_rows` (cpg.sem:214)."""
     df = ctx.table("bytecode_blocks").alias("b")
     df = df.join_on(
         ctx.table("bytecode_code_objects").alias("c"),
@@ -330,7 +330,7 @@ def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_names(ctx: SessionContext) -> DataFrame:
-    """View `builtin_names` (cpg.sem:264)."""
+    """View `builtin_names` (cpg.sem:267)."""
     df = ctx.table("py_name_uses")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
@@ -338,7 +338,7 @@ def build_builtin_names(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_references(ctx: SessionContext) -> DataFrame:
-    """View `builtin_references` (cpg.sem:333)."""
+    """View `builtin_references` (cpg.sem:336)."""
     df = ctx.table("name_rows")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(
@@ -350,7 +350,7 @@ def build_builtin_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `call_edges` (cpg.sem:286).
+    """View `call_edges` (cpg.sem:289).
 
     A call site calls what it resolves to; a decorator is called with the function it decorates."""
     df = ctx.table("resolved_calls").alias("c")
@@ -401,7 +401,7 @@ def build_call_graph(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_nodes(ctx: SessionContext) -> DataFrame:
-    """View `call_nodes` (cpg.sem:92)."""
+    """View `call_nodes` (cpg.sem:95)."""
     df = ctx.table("ast_calls")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -725,7 +725,7 @@ def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `contained_detail_edges` (cpg.sem:127)."""
+    """View `contained_detail_edges` (cpg.sem:130)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter(
         f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT"), lit("ATTRIBUTE")], negated=False)
@@ -735,7 +735,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:356).
+    """Output `cpg_edges` (cpg.sem:359).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -752,7 +752,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:350).
+    """Output `cpg_nodes` (cpg.sem:353).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -819,7 +819,7 @@ def build_decorated_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_edges(ctx: SessionContext) -> DataFrame:
-    """View `decorator_edges` (cpg.sem:131)."""
+    """View `decorator_edges` (cpg.sem:134)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DECORATOR")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
@@ -827,7 +827,7 @@ def build_decorator_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
-    """View `decorator_nodes` (cpg.sem:100)."""
+    """View `decorator_nodes` (cpg.sem:103)."""
     df = ctx.table("ast_decorators")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -844,7 +844,7 @@ def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_containment(ctx: SessionContext) -> DataFrame:
-    """View `definition_containment` (cpg.sem:74).
+    """View `definition_containment` (cpg.sem:77).
 
     A definition is contained by the module, class or function it is defined in."""
     df = ctx.table("definition_ids").alias("child")
@@ -866,7 +866,7 @@ def build_definition_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_ids(ctx: SessionContext) -> DataFrame:
-    """View `definition_ids` (cpg.sem:65).
+    """View `definition_ids` (cpg.sem:68).
 
     Modules, classes, functions and lambdas, named by their dotted path in the tree."""
     df = ctx.table("py_scopes")
@@ -878,13 +878,17 @@ def build_definition_ids(ctx: SessionContext) -> DataFrame:
         .otherwise(lit("FUNCTION")),
     )
     df = df.with_column(
-        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))
+        "cpg_id",
+        f.when(
+            f.in_list(col("node_kind"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), col("node_kind")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))),
     )
     return df
 
 
 def build_definition_nodes(ctx: SessionContext) -> DataFrame:
-    """View `definition_nodes` (cpg.sem:69)."""
+    """View `definition_nodes` (cpg.sem:72)."""
     df = ctx.table("definition_ids")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -903,14 +907,14 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_targets(ctx: SessionContext) -> DataFrame:
-    """View `definition_targets` (cpg.sem:276)."""
+    """View `definition_targets` (cpg.sem:279)."""
     df = ctx.table("definition_ids")
     df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_edges` (cpg.sem:247).
+    """View `diagnostic_edges` (cpg.sem:250).
 
     A file reports what went wrong with it."""
     df = ctx.table("diagnostic_rows").alias("d")
@@ -924,7 +928,7 @@ def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_nodes` (cpg.sem:241)."""
+    """View `diagnostic_nodes` (cpg.sem:244)."""
     df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -943,7 +947,7 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_rows` (cpg.sem:238)."""
+    """View `diagnostic_rows` (cpg.sem:241)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
@@ -951,7 +955,7 @@ def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:252).
+    """Output `diagnostics` (cpg.sem:255).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("diagnostic_rows")
@@ -987,7 +991,7 @@ def build_direct_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_edges(ctx: SessionContext) -> DataFrame:
-    """View `docstring_edges` (cpg.sem:135)."""
+    """View `docstring_edges` (cpg.sem:138)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DOCSTRING")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
@@ -995,7 +999,7 @@ def build_docstring_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
-    """View `docstring_nodes` (cpg.sem:104)."""
+    """View `docstring_nodes` (cpg.sem:107)."""
     df = ctx.table("ast_docstrings")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1022,7 +1026,7 @@ def build_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_callees(ctx: SessionContext) -> DataFrame:
-    """View `external_callees` (cpg.sem:257)."""
+    """View `external_callees` (cpg.sem:260)."""
     df = ctx.table("resolved_calls")
     df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
     df = df.select(col("callee").alias("name"))
@@ -1110,7 +1114,7 @@ def build_external_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_module_imports` (cpg.sem:315)."""
+    """View `external_module_imports` (cpg.sem:318)."""
     df = ctx.table("external_imports").alias("x")
     df = df.join_on(
         ctx.table("py_imports").alias("i"),
@@ -1131,14 +1135,14 @@ def build_external_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_modules(ctx: SessionContext) -> DataFrame:
-    """View `external_modules` (cpg.sem:261)."""
+    """View `external_modules` (cpg.sem:264)."""
     df = ctx.table("external_imports")
     df = df.select(col("value").alias("name"))
     return df
 
 
 def build_external_nodes(ctx: SessionContext) -> DataFrame:
-    """View `external_nodes` (cpg.sem:269).
+    """View `external_nodes` (cpg.sem:272).
 
     Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
     df = ctx.table("external_callees")
@@ -1162,14 +1166,14 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_targets(ctx: SessionContext) -> DataFrame:
-    """View `external_targets` (cpg.sem:279)."""
+    """View `external_targets` (cpg.sem:282)."""
     df = ctx.table("external_nodes")
     df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_file_containment(ctx: SessionContext) -> DataFrame:
-    """View `file_containment` (cpg.sem:81).
+    """View `file_containment` (cpg.sem:84).
 
     A file contains the module parsed from it."""
     df = ctx.table("file_nodes").alias("file")
@@ -1188,7 +1192,7 @@ def build_file_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_file_nodes(ctx: SessionContext) -> DataFrame:
-    """View `file_nodes` (cpg.sem:59).
+    """View `file_nodes` (cpg.sem:62).
 
     Files are nodes too, so that a module can be traced to the file it came from."""
     df = ctx.table("source_files")
@@ -1205,7 +1209,11 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("qualname"),
     )
     df = df.with_column(
-        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))
+        "cpg_id",
+        f.when(
+            f.in_list(col("node_kind"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), col("node_kind")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))),
     )
     return df
 
@@ -1259,7 +1267,7 @@ def build_flows_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `function_call_edges` (cpg.sem:294).
+    """View `function_call_edges` (cpg.sem:297).
 
     The function-level call graph, between definition nodes."""
     df = ctx.table("call_graph").alias("g")
@@ -1360,7 +1368,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_edges(ctx: SessionContext) -> DataFrame:
-    """View `import_edges` (cpg.sem:322).
+    """View `import_edges` (cpg.sem:325).
 
     A module imports the modules of its import statements, in the tree or outside it."""
     df = ctx.table("module_imports")
@@ -1377,7 +1385,7 @@ def build_import_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_nodes(ctx: SessionContext) -> DataFrame:
-    """View `import_nodes` (cpg.sem:96)."""
+    """View `import_nodes` (cpg.sem:99)."""
     df = ctx.table("ast_imports")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1436,7 +1444,7 @@ def build_imported_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
-    """View `inheritance_edges` (cpg.sem:301).
+    """View `inheritance_edges` (cpg.sem:304).
 
     A class inherits from each base class it names."""
     df = ctx.table("class_bases").alias("b")
@@ -1657,7 +1665,7 @@ def build_members_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `module_imports` (cpg.sem:307)."""
+    """View `module_imports` (cpg.sem:310)."""
     df = ctx.table("py_imports").alias("i")
     df = df.join_on(
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
@@ -1740,7 +1748,7 @@ def build_modules_with_all(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_nodes(ctx: SessionContext) -> DataFrame:
-    """View `name_nodes` (cpg.sem:147)."""
+    """View `name_nodes` (cpg.sem:150)."""
     df = ctx.table("name_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1759,7 +1767,7 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_references(ctx: SessionContext) -> DataFrame:
-    """View `name_references` (cpg.sem:327).
+    """View `name_references` (cpg.sem:330).
 
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
@@ -1783,18 +1791,22 @@ def build_name_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_rows(ctx: SessionContext) -> DataFrame:
-    """View `name_rows` (cpg.sem:144).
+    """View `name_rows` (cpg.sem:147).
 
     Every name read, bound or deleted, with the namespace that binds it."""
     df = ctx.table("py_name_uses")
     df = df.with_column(
-        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("NAME"))
+        "cpg_id",
+        f.when(
+            f.in_list(lit("NAME"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), lit("NAME")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("NAME"))),
     )
     return df
 
 
 def build_name_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `name_symbol_edges` (cpg.sem:197).
+    """View `name_symbol_edges` (cpg.sem:200).
 
     A name binds (stores, deletes) or reads the symbol of the scope Python looks it up in."""
     df = ctx.table("name_rows").alias("n")
@@ -1840,7 +1852,7 @@ def build_own_globals(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_edges(ctx: SessionContext) -> DataFrame:
-    """View `parameter_edges` (cpg.sem:123)."""
+    """View `parameter_edges` (cpg.sem:126)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("PARAMETER")))
     df = df.select(
@@ -1862,7 +1874,7 @@ def build_parameter_fanin(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
-    """View `parameter_nodes` (cpg.sem:88)."""
+    """View `parameter_nodes` (cpg.sem:91)."""
     df = ctx.table("ast_parameters")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1957,7 +1969,7 @@ def build_ref_variables(ctx: SessionContext) -> DataFrame:
 
 
 def build_reference_edges(ctx: SessionContext) -> DataFrame:
-    """View `reference_edges` (cpg.sem:337)."""
+    """View `reference_edges` (cpg.sem:340)."""
     df = ctx.table("name_references")
     df = df.union_by_name(ctx.table("builtin_references"))
     df = df.distinct()
@@ -2020,7 +2032,7 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:342)."""
+    """View `resolved_edges` (cpg.sem:345)."""
     df = ctx.table("call_edges")
     df = df.union_by_name(ctx.table("function_call_edges"))
     df = df.union_by_name(ctx.table("inheritance_edges"))
@@ -2109,7 +2121,7 @@ def build_returned_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:164).
+    """View `scope_nesting_edges` (cpg.sem:167).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -2130,7 +2142,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:159)."""
+    """View `scope_nodes` (cpg.sem:162)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2149,7 +2161,7 @@ def build_scope_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:170).
+    """View `scope_owner_edges` (cpg.sem:173).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
@@ -2165,7 +2177,7 @@ def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:155).
+    """View `scope_rows` (cpg.sem:158).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
     """
@@ -2178,7 +2190,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
-    """View `scoped_symbols` (cpg.sem:192).
+    """View `scoped_symbols` (cpg.sem:195).
 
     Symbols by the dotted name of their scope, where the scope is a module, class, function or lambda.
     """
@@ -2338,7 +2350,7 @@ def build_super_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_definition_edges` (cpg.sem:203).
+    """View `symbol_definition_edges` (cpg.sem:206).
 
     A symbol is defined by the class or function its scope defines under that name."""
     df = ctx.table("py_flows").alias("f")
@@ -2363,7 +2375,7 @@ def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:188).
+    """View `symbol_edges` (cpg.sem:191).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -2374,7 +2386,7 @@ def build_symbol_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:182).
+    """View `symbol_nodes` (cpg.sem:185).
 
     Symbols sit at the start of their scope, zero width; the id carries the name."""
     df = ctx.table("symbol_rows")
@@ -2395,7 +2407,7 @@ def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:174)."""
+    """View `symbol_rows` (cpg.sem:177)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -2421,7 +2433,7 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_edges` (cpg.sem:119).
+    """View `syntax_detail_edges` (cpg.sem:122).
 
     A function has its parameters; a definition contains its calls, imports and attribute accesses; a decorator
     decorates its definition; a docstring documents its owner."""
@@ -2440,7 +2452,7 @@ def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_nodes` (cpg.sem:139)."""
+    """View `syntax_detail_nodes` (cpg.sem:142)."""
     df = ctx.table("syntax_details")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2459,7 +2471,7 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_details(ctx: SessionContext) -> DataFrame:
-    """View `syntax_details` (cpg.sem:113).
+    """View `syntax_details` (cpg.sem:116).
 
     Syntax detail rows, each with the module, class or function it belongs to."""
     df = ctx.table("parameter_nodes")
@@ -2469,13 +2481,17 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
     df = df.union_by_name(ctx.table("docstring_nodes"))
     df = df.union_by_name(ctx.table("attribute_nodes"))
     df = df.with_column(
-        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))
+        "cpg_id",
+        f.when(
+            f.in_list(col("node_kind"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), col("node_kind")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))),
     )
     return df
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:345)."""
+    """View `syntax_edges` (cpg.sem:348)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))
@@ -2496,7 +2512,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_target_ids(ctx: SessionContext) -> DataFrame:
-    """View `target_ids` (cpg.sem:283).
+    """View `target_ids` (cpg.sem:286).
 
     The CPG node of every name a resolution can reach."""
     df = ctx.table("definition_targets")

@@ -22,6 +22,7 @@ from deltalake import DeltaTable
 from runtime.context import ExecutionContext
 from runtime.delta_store import write_output
 from runtime.discovery import DiscoveryOptions, discover_files
+from runtime.change_scope import change_scope
 from runtime.evidence import empty_table, extract_tree
 from runtime.evidence_store import EvidenceStore, fingerprint_of
 from runtime.extract_pool import chunks, run_jobs
@@ -33,13 +34,15 @@ from runtime.incremental import (
     changed_files,
     current_inputs,
     extracted_datasets,
+    evidence_of_files,
     files_session,
+    record_inputs,
     recorded_inputs,
     sorted_for_layout,
     within_share,
 )
 from runtime.maintenance import EVIDENCE_MAINTENANCE, MaintenancePolicy, maintain, output_maintenance
-from runtime.program import FILE_STATE_BINDING, CompiledProgram, ViewSpec, load_program
+from runtime.program import FILE_ID_COLUMN, FILE_STATE_BINDING, CompiledProgram, ViewSpec, load_program
 from runtime.progress import Progress
 from runtime.registration import (
     STAGE_SHARED_VIEWS_ABOVE_ROWS,
@@ -145,7 +148,7 @@ def _count_evidence(context: ExecutionContext) -> dict[str, int]:
 
 def _plan_outputs(context: ExecutionContext, report: RunReport, inputs: Inputs
                   ) -> tuple[list[ViewSpec], dict[str, tuple[Inputs, list[ViewSpec]]]]:
-    """Which outputs are recomputed whole, and which are maintained from the files changed since when."""
+    """Which outputs are recomputed whole, and which may be maintained from the files changed since when."""
     whole: list[ViewSpec] = []
     by_since: dict[str, tuple[Inputs, list[ViewSpec]]] = {}
     for output in context.program.outputs:
@@ -153,7 +156,7 @@ def _plan_outputs(context: ExecutionContext, report: RunReport, inputs: Inputs
         since = recorded_inputs(location)
         if inputs.same_rows_as(since) and _same_columns(location, output):
             report.output_modes[output.name] = "unchanged"
-        elif (since is not None and since.program == inputs.program and output.file_local
+        elif (since is not None and since.program == inputs.program
               and not (output.write_policy and output.write_policy.merge_on) and _same_columns(location, output)):
             by_since.setdefault(since.to_json(), (since, []))[1].append(output)
         else:
@@ -167,7 +170,8 @@ def _same_columns(location: Path, output: ViewSpec) -> bool:
 
 def _write_incremental(context: ExecutionContext, report: RunReport, inputs: Inputs,
                        by_since: dict[str, tuple[Inputs, list[ViewSpec]]], whole: list[ViewSpec]) -> None:
-    """Outputs maintained row by row from the changed files' evidence; those that cannot be join `whole`."""
+    """Outputs the change does not reach keep their rows; those whose change the changed files' evidence gives
+    are maintained row by row; the others join `whole`."""
     def register(session: ExecutionContext) -> None:
         register_views(session, verify=False)
 
@@ -177,20 +181,45 @@ def _write_incremental(context: ExecutionContext, report: RunReport, inputs: Inp
             whole.extend(outputs)
             continue
         with report.stage("register"):
-            new = files_session(context, changed, None, register)
+            after = evidence_of_files(context, changed, None)
             try:
-                old = files_session(context, changed, since.evidence, register)
+                before = evidence_of_files(context, changed, since.evidence)
             except Exception:  # the recorded evidence versions are no longer readable (vacuumed): recompute whole
                 whole.extend(outputs)
                 continue
+            unkeyed = frozenset(
+                name for name in since.evidence
+                if FILE_ID_COLUMN not in context.program.dataset(name).schema.names
+                and since.evidence[name] != inputs.evidence.get(name))
+            new, old = files_session(context, after, register), files_session(context, before, register)
+            computed: dict[str, tuple[pa.Table, pa.Table]] = {}
+
+            def view_rows(name: str) -> tuple[pa.Table, pa.Table]:
+                if name not in computed:
+                    computed[name] = (old.session.table(name).to_arrow_table(),
+                                      new.session.table(name).to_arrow_table())
+                return computed[name]
+
+            reached, maintainable = change_scope(context.program, before, after, view_rows, unkeyed)
+        pending = []
+        for output in outputs:
+            if output.name not in reached:
+                record_inputs(context.resolver.location(output.name), output, inputs)
+                report.output_modes[output.name] = f"unchanged ({len(changed)} files changed, none of its inputs)"
+            elif output.name in maintainable:
+                pending.append(output)
+            else:
+                whole.append(output)
+        if not pending:
+            continue
         with report.stage("write"):
-            work = [(output, old.session.table(output.name).to_arrow_table(),
-                     new.session.table(output.name).to_arrow_table()) for output in outputs]
+            work = [(output, *view_rows(output.name)) for output in pending]
 
         def apply(item):
-            output, before, after = item
+            output, rows_before, rows_after = item
             try:
-                return output, apply_changes(context.resolver.location(output.name), output, before, after, inputs)
+                return output, apply_changes(context.resolver.location(output.name), output, rows_before,
+                                             rows_after, inputs)
             except NotIncremental:
                 return output, None
 
@@ -231,7 +260,8 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
             progress.advance()
         progress.finish()
     with report.stage("maintain"):
-        policies = {o.name: output_maintenance(o, options.maintenance) for o in outputs}
+        rewritten = {o.name for o in whole}
+        policies = {o.name: output_maintenance(o, options.maintenance, o.name in rewritten) for o in outputs}
         policies.update({n: EVIDENCE_MAINTENANCE for b in context.program.executors for n in b.datasets})
         for name, policy in policies.items():
             done = maintain(context.resolver.location(name), policy)

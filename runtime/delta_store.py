@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import queue
+import threading
+
+import pyarrow as pa
 from datafusion import DataFrame
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
@@ -14,6 +18,58 @@ from runtime.program import WritePolicy
 OUTPUT_CONFIGURATION = {"delta.enableChangeDataFeed": "true"}
 # Outputs are written in small files, so that replacing the rows of a few source files rewrites little.
 OUTPUT_FILE_BYTES = 1024 * 1024
+# Batches computed ahead of the Delta writer: enough to keep both busy, few enough to bound memory.
+_QUEUED_BATCHES = 4
+_END = object()
+
+
+def stream_for_delta(df: DataFrame) -> pa.RecordBatchReader:
+    """The DataFrame's rows as a reader for the Delta writer, computed on a thread of our own.
+
+    The writer must not run the plan itself. Given the DataFrame, it drains the stream while holding the GIL,
+    which hangs a plan that calls a Python UDF on a worker thread, and the stdlib's cpg_edges write (whose plan
+    scans Delta tables through their own provider) never finished. Pulled from a Python generator inside the
+    writer, a Delta scan panics ("Cannot start a runtime from within a runtime"). Here a producer thread runs
+    the plan, outside every runtime, and hands batches over a small queue. Each batch is cast to one schema
+    with plain strings: a union can deliver one branch's strings as Utf8 and another's as Utf8View, which
+    the writer would refuse."""
+    schema = pa.schema([f.with_type(pa.string()) if pa.types.is_string_view(f.type) else f for f in df.schema()])
+    handoff: queue.Queue = queue.Queue(maxsize=_QUEUED_BATCHES)
+    stop = threading.Event()
+
+    def offer(item) -> bool:
+        """Queue item unless the writer has stopped reading; False once it has."""
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in df.execute_stream():
+                for piece in pa.Table.from_batches([batch.to_pyarrow()]).cast(schema).to_batches():
+                    if not offer(piece):
+                        return
+            offer(_END)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the writer's thread
+            offer(error)
+
+    def consume():
+        producer = threading.Thread(target=produce, name="semc-delta-producer", daemon=True)
+        producer.start()
+        try:
+            while (item := handoff.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            producer.join()
+
+    return pa.RecordBatchReader.from_batches(schema, consume())
 
 
 def _mergeable(table: DeltaTable, df: DataFrame, policy: WritePolicy) -> bool:
@@ -38,7 +94,7 @@ def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = Non
         if policy.merge_on and _mergeable(table, df, policy):
             keys = " AND ".join(f'target."{k}" = source."{k}"' for k in policy.merge_on)
             (
-                table.merge(source=df, predicate=keys, source_alias="source", target_alias="target",
+                table.merge(source=stream_for_delta(df), predicate=keys, source_alias="source", target_alias="target",
                             commit_properties=commit)
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
@@ -48,7 +104,7 @@ def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = Non
             return DeltaTable(str(location)).count()
     write_deltalake(
         str(location),
-        df,
+        stream_for_delta(df),
         mode="overwrite",
         schema_mode="overwrite",
         partition_by=list(policy.partition_by) or None,

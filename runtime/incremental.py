@@ -128,14 +128,10 @@ def _select(table: DeltaTable, column: str, values: list, columns: list[str], or
     return pa.table(QueryBuilder().register("t", table).execute(query).read_all())
 
 
-def files_session(context: ExecutionContext, files: Iterable[str], versions: dict[str, int] | None,
-                  register_views) -> ExecutionContext:
-    """A session whose evidence is just the given files' rows (at `versions`, or now), every view registered.
-
-    File-local views computed here give exactly their rows for those files. Evidence not keyed by file is
-    empty: views that read it are not file-local and are never read from this session.
-    """
-    session = ExecutionContext(context.program, context.resolver, SessionContext())
+def evidence_of_files(context: ExecutionContext, files: Iterable[str], versions: dict[str, int] | None
+                      ) -> dict[str, pa.Table]:
+    """Every dataset's rows of the given files (at `versions`, or now). Evidence not keyed by file is empty:
+    views that read it are not file-local and are never read for their rows from such evidence."""
     wanted = sorted(files)
     extracted = set(extracted_datasets(context))
     tables = {}
@@ -147,6 +143,13 @@ def files_session(context: ExecutionContext, files: Iterable[str], versions: dic
         table = DeltaTable(location, version=versions[dataset.name]) if versions else DeltaTable(location)
         rows = _select(table, FILE_ID_COLUMN, wanted, dataset.schema.names)
         tables[dataset.name] = rows.select(dataset.schema.names).cast(dataset.schema)
+    return tables
+
+
+def files_session(context: ExecutionContext, tables: dict[str, pa.Table], register_views) -> ExecutionContext:
+    """A session over some files' evidence (from evidence_of_files), every view registered. File-local views
+    computed here give exactly their rows for those files."""
+    session = ExecutionContext(context.program, context.resolver, SessionContext())
     from runtime.registration import register_evidence
 
     register_evidence(session, tables)
@@ -194,6 +197,12 @@ def _counts(table: pa.Table) -> Counter:
     return Counter(_row_key(row) for row in table.to_pylist())
 
 
+def record_inputs(location: Path, view: ViewSpec, inputs: Inputs) -> None:
+    """An empty commit that records the output reflects the new inputs, its rows being what they were."""
+    write_deltalake(str(location), pa.Table.from_pylist([], schema=view.schema), mode="append",
+                    commit_properties=inputs.commit_properties())
+
+
 def apply_changes(location: Path, view: ViewSpec, old: pa.Table, new: pa.Table, inputs: Inputs) -> int:
     """Replace the output's rows computed from the changed files' old evidence by those from their new
     evidence, touching only rows that differ; returns how many distinct rows changed."""
@@ -204,9 +213,7 @@ def apply_changes(location: Path, view: ViewSpec, old: pa.Table, new: pa.Table, 
     if len(differing) > INCREMENTAL_MAX_ROWS:
         raise NotIncremental("too many rows differ")
     if not differing:
-        # Nothing to change: an empty commit records that the output reflects the new inputs.
-        write_deltalake(str(location), pa.Table.from_pylist([], schema=schema), mode="append",
-                        commit_properties=inputs.commit_properties())
+        record_inputs(location, view, inputs)
         return 0
     if view.file_column is None:
         # Without a file column another file may hold an identical row: count the copies there are now.

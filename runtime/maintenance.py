@@ -8,7 +8,7 @@ the files they are reading.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deltalake import DeltaTable
@@ -24,6 +24,7 @@ DEFAULT_DELTA_RETENTION_HOURS = 168  # Delta Lake's own default; below it the ch
 @dataclass(frozen=True)
 class MaintenancePolicy:
     compact_at: int = 32
+    compact: bool = True  # False: vacuum only
     retention_hours: int = DEFAULT_DELTA_RETENTION_HOURS
     # Compaction that sorts by these columns into files of at most target_bytes, instead of merging all.
     cluster_by: tuple[str, ...] = ()
@@ -47,7 +48,7 @@ def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy()) ->
     """Returns what was done: files compacted away and files vacuumed."""
     table = DeltaTable(str(location))
     done = {"compacted": 0, "vacuumed": 0}
-    if len(table.file_uris()) > policy.compact_at:
+    if policy.compact and len(table.file_uris()) > policy.compact_at:
         if policy.cluster_by:
             metrics = table.optimize.z_order(list(policy.cluster_by), target_size=policy.target_bytes)
         else:
@@ -61,10 +62,14 @@ def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy()) ->
     return done
 
 
-def output_maintenance(output: ViewSpec, default: MaintenancePolicy) -> MaintenancePolicy:
+def output_maintenance(output: ViewSpec, default: MaintenancePolicy, written_whole: bool = False) -> MaintenancePolicy:
     """An output's maintenance. Outputs kept in small files clustered by source file (to be maintained file by
-    file) are compacted as evidence is: re-clustered into small files, once many have piled up."""
+    file) are compacted as evidence is: re-clustered into small files, once many have piled up. One written
+    whole in this build is in that layout already: compacting it would rewrite every file for nothing (on the
+    stdlib, 475 files of cpg_edges, a quarter of the time the write took), unless its policy asks for it."""
     policy = policy_for(output.write_policy, default)
+    if written_whole and not (output.write_policy and output.write_policy.compact):
+        return replace(policy, compact=False)
     if output.cluster_column is None or (output.write_policy and output.write_policy.compact):
         return policy
     return MaintenancePolicy(compact_at=max(policy.compact_at, 256), retention_hours=policy.retention_hours,

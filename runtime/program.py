@@ -99,6 +99,9 @@ class ViewSpec:
     file_local: bool = False
     file_column: str | None = None  # the output column holding the evidence file id unchanged, if any
     cluster_column: str | None = None  # a column computed from the file id: keeps one file's rows together
+    # Inputs whose rows reach this view's rows one by one (read under filters, projections and unions only):
+    # when just some of their rows change, just the rows made from those change here.
+    row_wise_inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

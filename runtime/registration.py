@@ -8,7 +8,9 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 
 from runtime.context import ExecutionContext
+from runtime.delta_store import stream_for_delta
 from runtime.errors import SemcError
+from runtime.memory_cache import hold_in_memory
 from runtime.plans import plan_fingerprint, program_placeholders, udf_identity
 from runtime.udf_install import UdfInstallation, check_required_udfs, install_udfs
 from runtime.program import CachePolicy, CompiledProgram
@@ -38,9 +40,9 @@ def register_stored_evidence(context: ExecutionContext, names: Iterable[str]) ->
         context.session.register_table(name, table)
         if context.program.dataset(name).in_memory:
             # A recursive term reads it, and re-executes per iteration: a Delta scan would yield rows only once.
-            cached = context.session.table(name).cache()
+            scan = context.session.table(name)
             context.session.deregister_table(name)
-            context.session.register_view(name, cached)
+            hold_in_memory(context.session, name, scan)
     return rows
 
 
@@ -83,32 +85,16 @@ def register_views(context: ExecutionContext, stage_shared: bool = False, verify
         df = view.builder(context.session)
         if view.cache is CachePolicy.MEMORY and stage_shared:
             location = context.resolver.location(view.name)
-            write_deltalake(str(location), _batches_for_delta(df), mode="overwrite", schema_mode="overwrite")
+            write_deltalake(str(location), stream_for_delta(df), mode="overwrite", schema_mode="overwrite")
             # As a pyarrow dataset: a Delta provider scan cannot run inside a stream pulled from Python.
             context.session.register_dataset(view.name, DeltaTable(str(location)).to_pyarrow_dataset())
             continue
         if view.cache is CachePolicy.MEMORY:
-            df = df.cache()
-        context.session.register_view(view.name, df)
+            hold_in_memory(context.session, view.name, df)
+        else:
+            context.session.register_view(view.name, df)
     check_no_orphans(context)
     return installed
-
-
-def _batches_for_delta(df) -> pa.RecordBatchReader:
-    """The view's rows as a reader that Delta pulls from Python.
-
-    Handing the DataFrame itself to the Delta writer deadlocks when the plan calls a Python UDF on a worker
-    thread (the writer holds the GIL while it drains the stream); pulling batch by batch here releases it
-    between batches. Each batch is also cast to one schema with plain strings: a union can deliver one
-    branch's strings as Utf8 and another's as Utf8View, which the writer would refuse."""
-    schema = pa.schema([f.with_type(pa.string()) if pa.types.is_string_view(f.type) else f for f in df.schema()])
-
-    def batches():
-        for batch in df.execute_stream():
-            table = pa.Table.from_batches([batch.to_pyarrow()])
-            yield from table.cast(schema).to_batches()
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def check_no_orphans(context: ExecutionContext) -> None:

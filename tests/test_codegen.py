@@ -159,21 +159,29 @@ def test_executor_map_holds_only_extractors_that_outputs_need(compile_package):
     assert dict(defs.required_columns) == {"ast_nodes": ("file_id", "kind", "name")}
 
 
-def test_cache_policy_follows_fan_out(compile_package):
+def test_cache_policy_holds_costly_shared_views_only(compile_package):
     spec = EVIDENCE + (
         "view classes = ast_nodes | filter kind == \"ClassDef\"\n"
         "output a = classes | select name\n"
         "output b = classes | select file_id\n"
+        "view counts = ast_nodes | aggregate n = count(node_id) by kind\n"
+        "output c = counts | select kind\n"
+        "output d = counts | select n\n"
+        "view grouped = ast_nodes | aggregate n = count(node_id) by kind\n"
+        "view big = grouped | filter n > 1\n"
+        "output e = big | select kind\n"
+        "output f = big | select n\n"
         "view once = ast_nodes | select kind\n"
-        "output c = once | select kind\n"
+        "output g = once | select kind\n"
     )
     module, _, _ = compile_package({"main.sem": spec})
     program = module.program.PROGRAM
-    policies = {v.name: v.cache.value for v in program.views}
-    assert policies == {"classes": "memory", "once": "none", "a": "delta_output", "b": "delta_output",
-                        "c": "delta_output"}
+    policies = {v.name: v.cache.value for v in program.views if not v.name.isalpha() or len(v.name) > 1}
+    # A shared filter of evidence is cheaper to run twice than to hold; a shared aggregate is held; a shared
+    # filter over an aggregate nobody holds would run the aggregate twice, so it is held.
+    assert policies == {"classes": "none", "counts": "memory", "grouped": "none", "big": "memory", "once": "none"}
     names = [v.name for v in program.views]
-    assert names.index("classes") < names.index("a") and names.index("once") < names.index("c")
+    assert names.index("classes") < names.index("a") and names.index("once") < names.index("g")
 
 
 def _gen_error(tmp_path, spec: str) -> SpecError:

@@ -51,3 +51,30 @@ def test_evidence_compaction_clusters_rows_by_file(tmp_path):
     assert len(ranges) > 1
     for (low, high), (next_low, _) in zip(ranges, ranges[1:]):
         assert low <= high <= next_low  # no two files share a file id range
+
+
+def test_outputs_written_whole_are_not_compacted_again(tmp_path):
+    from generated.program import PROGRAM
+    from runtime.build import BuildOptions, build
+    from tests.conftest import SAMPLE
+
+    # Compaction on any file count: only the evidence, written in parts by the workers, is rewritten.
+    report = build(SAMPLE, tmp_path, options=BuildOptions(progress=False, maintenance=MaintenancePolicy(compact_at=0)))
+    for output in PROGRAM.outputs:
+        assert report.output_modes[output.name] == "whole"
+        assert DeltaTable(str(tmp_path / output.name)).version() == 0, output.name
+        assert output.name not in report.maintenance
+
+
+def test_an_output_whose_policy_says_compact_is_compacted_even_after_a_whole_write():
+    from dataclasses import replace
+
+    from generated.program import PROGRAM
+    from runtime.maintenance import output_maintenance
+    from runtime.program import WritePolicy
+
+    edges = next(o for o in PROGRAM.outputs if o.name == "cpg_edges")
+    assert not output_maintenance(edges, MaintenancePolicy(), written_whole=True).compact
+    assert output_maintenance(edges, MaintenancePolicy(), written_whole=False).compact
+    asked = replace(edges, write_policy=WritePolicy(compact=True))
+    assert output_maintenance(asked, MaintenancePolicy(), written_whole=True).compact
