@@ -20,7 +20,7 @@ def test_explain_shows_what_the_compiler_derived(capsys):
     out = capsys.readouterr().out
     view = PROGRAM.view("file_nodes")
     assert f"fingerprint:  {view.fingerprint}" in out
-    assert "cache policy: memory" in out  # three views read it
+    assert "cache policy: none" in out  # three views read it, but it only projects evidence: cheaper to rerun
     assert "consumers:    cpg_nodes, diagnostic_edges, file_containment" in out
     assert "    source_files: file_id, line_count, size_bytes" in out  # only what the view reads
     assert "TableScan: source_files" in out and "optimized plan:" in out
