@@ -1,14 +1,15 @@
 """Decoding a code object's `co_code` and `co_exceptiontable` (as `dis` does, without an object per instruction:
 `dis.get_instructions` costs more than the compile itself).
 
-In 3.11's `co_code` every inline CACHE unit is opcode 0 and no instruction is, and a cache unit has its
-instruction's position: so the units of one kind of instruction are found with `bytes.translate` and `find`,
-and instructions are counted with `bytes.count`, instead of stepping through every instruction in Python.
+In 3.11's `co_code` every inline CACHE unit is opcode 0 and no instruction is: so the units of one kind of
+instruction are found with `bytes.translate` and `find`, instructions are counted with `bytes.count` and their
+positions picked with `compress`, instead of stepping through every instruction in Python.
 """
 
 from __future__ import annotations
 
 import opcode
+from itertools import compress
 
 HAVE_ARGUMENT = opcode.HAVE_ARGUMENT
 EXTENDED_ARG = opcode.opmap["EXTENDED_ARG"]
@@ -47,6 +48,10 @@ class Units:
         stop = len(self.ops) if stop is None else stop
         return stop - start - self.ops.count(0, start, stop)
 
+    def positions(self, code) -> list:
+        """`co_positions` of the instructions alone (cache units repeat their instruction's)."""
+        return list(compress(code.co_positions(), self.ops))
+
     def find(self, table: bytes) -> list[int]:
         """Units, in order, of the instructions `table` (from `marks`) marks."""
         found, flags = [], self.ops.translate(table)
@@ -74,13 +79,6 @@ class Units:
             return self.arg(unit) * 2
         arg = self.arg(unit)
         return unit * 2 + 2 + (-arg if op in _BACKWARD else arg) * 2
-
-    def last(self, stop: int) -> int:
-        """Unit of the last instruction before unit `stop`."""
-        unit = stop - 1
-        while self.ops[unit] == 0:
-            unit -= 1
-        return unit
 
 
 def instructions(raw: bytes):

@@ -14,7 +14,9 @@ class ByteSpans:
 
     def __init__(self, pos: Positions) -> None:
         self.offset = pos.offset
-        self.base = [pos.line_start(line) for line in range(len(pos.starts) + 1)] if pos.encoding is None else []
+        # Lines 0 and 1 go through line_start (it clamps 0 to 1 and skips a BOM on line 1); from line 2 on a
+        # line starts where `starts` says.
+        self.base = [pos.line_start(0), pos.line_start(1), *pos.starts[1:]] if pos.encoding is None else []
 
     def span(self, position) -> tuple:
         """(bstart, bend, line, col, end_line, end_col); only the line when part of the position is missing."""

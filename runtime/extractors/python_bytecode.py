@@ -1,8 +1,8 @@
 """The bytecode (`dis`) extractor: code objects, instructions, basic blocks, control-flow edges and the exception
 table of the file compiled from the shared tree.
 
-Instructions are decoded straight from `co_code` (as `dis` does, without building an object per instruction):
-`dis.get_instructions` costs more than the compile itself.
+The tree is compiled as it is: compiling the source bytes again costs more (it parses again). Only the wanted
+datasets are built; blocks and edges need no per-instruction decoding (see _bytecode_decode).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import warnings
 from typing import Mapping
 
 from runtime.extractors._bytecode_decode import CONST_MARKS, Units, argval, exception_table, instructions
-from runtime.extractors._bytecode_flow import block_rows, block_starts, edges
+from runtime.extractors._bytecode_flow import Blocks
 from runtime.extractors._bytecode_spans import ByteSpans
 from runtime.extractors._syntax import error_columns, parse, positions, syntax_error_columns
 from runtime.source import SourceFile
@@ -82,32 +82,34 @@ class _Extraction:
                  units.count(), *span)
         consts = code.co_consts
         nested = {index for index, value in enumerate(consts) if hasattr(value, "co_code")}
-        positions_list = list(code.co_positions()) if self.need_flow or nested else []
+        positions_list = units.positions(code) if self.need_flow or nested else []
         children = []
         if nested:  # each LOAD_CONST of a nested code object, spanned by that instruction
-            for unit in units.find(CONST_MARKS):
+            index = unit = 0  # the instruction index of unit, counted on from the previous one
+            for load in units.find(CONST_MARKS):
+                index, unit = index + units.count(unit, load), load
                 arg = units.arg(unit)
                 if arg in nested:
-                    children.append((consts[arg], self.spans.span(positions_list[unit])))
+                    children.append((consts[arg], self.spans.span(positions_list[index])))
         if self.need_flow or "bytecode_exceptions" in self.tables:
             exceptions = exception_table(code)
             self.add_rows("bytecode_exceptions", code_id, exceptions)
             if self.need_flow:
-                starts = block_starts(units, exceptions)
+                blocks = Blocks(units, exceptions)
                 if "bytecode_blocks" in self.tables:
-                    rows = block_rows(units, starts, positions_list, self.spans)
+                    rows = blocks.rows(positions_list, self.spans)
                     self.add_rows("bytecode_blocks", code_id, [(block, *row) for block, row in enumerate(rows)])
                 if "bytecode_edges" in self.tables:
-                    self.add_rows("bytecode_edges", code_id, edges(units, starts, exceptions))
+                    self.add_rows("bytecode_edges", code_id, blocks.edges())
                 if "bytecode_instructions" in self.tables:
-                    self.instructions(code, code_id, starts, positions_list)
+                    self.instructions(code, code_id, blocks.starts, positions_list)
         return children
 
     def instructions(self, code, code_id: int, starts: list[int], positions_list: list) -> None:
         block_id, first = -1, set(starts)
-        for offset, op, arg, target in instructions(code.co_code):
+        for index, (offset, op, arg, target) in enumerate(instructions(code.co_code)):
             block_id += offset // 2 in first
-            bstart, bend, line, _, _, _ = self.spans.span(positions_list[offset // 2])
+            bstart, bend, line, _, _, _ = self.spans.span(positions_list[index])
             self.add("bytecode_instructions", code_id, offset, opcode.opname[op], arg,
                      None if arg is None else argval(code, op, arg), target, block_id, line, bstart, bend)
 
