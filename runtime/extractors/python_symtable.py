@@ -11,9 +11,10 @@ import ast
 import symtable
 import warnings
 from collections import defaultdict, deque
+from itertools import compress
 from typing import Mapping
 
-from runtime.extractors._symtable_flags import FlagColumns
+from runtime.extractors._symtable_flags import SymbolRows
 from runtime.extractors._syntax import error_columns, parse, positions, syntax_error_columns, walk
 from runtime.source import SourceFile
 
@@ -32,8 +33,8 @@ def _scope_nodes(source: SourceFile) -> dict[tuple[int, str], deque[int]]:
     """(line, symtable name) -> node ids of the tree's scope-making nodes, in source order."""
     found: dict[tuple[int, str], deque[int]] = defaultdict(deque)
     nodes = walk(source).nodes
-    # The parser makes these exact classes, so a type test picks them out (cheaper than isinstance per node).
-    for node_id in [node_id for node_id, node in enumerate(nodes) if type(node) in _SCOPE_TYPES]:
+    # The parser makes these exact classes, so a type test picks them out, without a Python loop over the nodes.
+    for node_id in compress(range(len(nodes)), map(_SCOPE_TYPES.__contains__, map(type, nodes))):
         node = nodes[node_id]
         name = node.name if type(node) in _NAMED else _SCOPE_NAMES[type(node)]
         found[(node.lineno, name)].append(node_id)
@@ -50,6 +51,8 @@ def _table(source: SourceFile):
 
 
 def extract(source: SourceFile, datasets: frozenset[str]) -> Mapping[str, Mapping[str, list]]:
+    if not datasets & {"symtable_errors", "symtable_scopes", "symtable_symbols"}:
+        return {}
     tree, error = parse(source)
     if error is not None:  # the ast extractor reports why
         return {}
@@ -66,9 +69,8 @@ def extract(source: SourceFile, datasets: frozenset[str]) -> Mapping[str, Mappin
         return {}
     w, pos = walk(source), positions(source)
     candidates = _scope_nodes(source) if want_scopes and top.children else {}
-    flag_values = FlagColumns()
     file_id = source.file_id
-    scope_rows, symbol_rows = [], []
+    scope_rows, symbols = [], SymbolRows()
     stack = [(top, None, source.module)]
     scope_id = -1
     while stack:
@@ -89,18 +91,15 @@ def extract(source: SourceFile, datasets: frozenset[str]) -> Mapping[str, Mappin
             span = w.span_columns(pos, node_id) if node_id is not None else (None,) * 6
             scope_rows.append((file_id, scope_id, parent_id, kind, name, qualname, node_id, table.is_nested(),
                                table.is_optimized(), raw.lineno, *span))
-        if want_symbols and raw.symbols:
-            module_scope = name == "top"  # as SymbolTable.lookup decides it
-            namespaces = {child.name for child in raw.children}  # Symbol.is_namespace: a child of that name
-            symbol_rows.extend((file_id, scope_id, symbol, *flag_values(flags, module_scope), symbol in namespaces)
-                               for symbol, flags in raw.symbols.items())
+        if want_symbols:
+            symbols.add(scope_id, raw)
         # Children in source order: the stack pops the last pushed first.
         stack.extend((child, scope_id, qualname if want_scopes else None) for child in reversed(raw.children))
     produced = {}
     if want_scopes:
         produced["symtable_scopes"] = _columns(SCOPE_COLUMNS, scope_rows)
     if want_symbols:
-        produced["symtable_symbols"] = _columns(SYMBOL_COLUMNS, symbol_rows)
+        produced["symtable_symbols"] = {"file_id": [file_id] * len(symbols.names), **symbols.columns()}
     return produced
 
 
