@@ -54,12 +54,7 @@ class Units:
 
     def find(self, table: bytes) -> list[int]:
         """Units, in order, of the instructions `table` (from `marks`) marks."""
-        found, flags = [], self.ops.translate(table)
-        unit = flags.find(1)
-        while unit >= 0:
-            found.append(unit)
-            unit = flags.find(1, unit + 1)
-        return found
+        return list(compress(range(len(self.ops)), self.ops.translate(table)))
 
     def arg(self, unit: int) -> int:
         """The oparg of the instruction at `unit`, EXTENDED_ARG prefixes included."""

@@ -40,23 +40,18 @@ class _Extraction:
     def __init__(self, source: SourceFile, wanted: frozenset[str]) -> None:
         self.file_id, self.module = source.file_id, source.module
         self.spans = ByteSpans(positions(source))
-        self.tables = {name: {column: [] for column in _COLUMNS[name]} for name in wanted}
+        self.rows: dict[str, list[tuple]] = {name: [] for name in wanted}  # columns after file_id
         self.need_flow = bool(wanted & {"bytecode_instructions", "bytecode_blocks", "bytecode_edges"})
 
     def add(self, dataset: str, *values) -> None:
-        table = self.tables.get(dataset)
-        if table is not None:
-            for column, value in zip(_COLUMNS[dataset], (self.file_id,) + values):
-                table[column].append(value)
+        rows = self.rows.get(dataset)
+        if rows is not None:
+            rows.append(values)
 
-    def add_rows(self, dataset: str, code_id: int, rows: list[tuple]) -> None:
-        table = self.tables.get(dataset)
-        if table is not None and rows:
-            columns = _COLUMNS[dataset]
-            table[columns[0]].extend([self.file_id] * len(rows))
-            table[columns[1]].extend([code_id] * len(rows))
-            for column, values in zip(columns[2:], zip(*rows)):
-                table[column].extend(values)
+    def add_rows(self, dataset: str, code_id: int, found: list[tuple]) -> None:
+        rows = self.rows.get(dataset)
+        if rows is not None:
+            rows.extend([(code_id, *row) for row in found])
 
     def run(self, top, size: int) -> dict[str, dict[str, list]]:
         stack = [(top, None, (0, size, 1, 0, None, None))]
@@ -66,7 +61,15 @@ class _Extraction:
             code_id += 1
             children = self.code_object(code, code_id, parent_id, span)
             stack.extend((child, code_id, child_span) for child, child_span in reversed(children))
-        return self.tables
+        # Rows are gathered per dataset and turned into columns once, not appended column by column.
+        tables = {}
+        for name, rows in self.rows.items():
+            columns = _COLUMNS[name]
+            tables[name] = {columns[0]: [self.file_id] * len(rows)}
+            tables[name].update((column, list(values)) for column, values in zip(columns[1:], zip(*rows)))
+            if not rows:
+                tables[name].update((column, []) for column in columns[1:])
+        return tables
 
     def code_object(self, code, code_id: int, parent_id: int | None, span: tuple) -> list[tuple]:
         name, module = code.co_name, self.module
@@ -91,17 +94,17 @@ class _Extraction:
                 arg = units.arg(unit)
                 if arg in nested:
                     children.append((consts[arg], self.spans.span(positions_list[index])))
-        if self.need_flow or "bytecode_exceptions" in self.tables:
+        if self.need_flow or "bytecode_exceptions" in self.rows:
             exceptions = exception_table(code)
             self.add_rows("bytecode_exceptions", code_id, exceptions)
             if self.need_flow:
                 blocks = Blocks(units, exceptions)
-                if "bytecode_blocks" in self.tables:
+                if "bytecode_blocks" in self.rows:
                     rows = blocks.rows(positions_list, self.spans)
                     self.add_rows("bytecode_blocks", code_id, [(block, *row) for block, row in enumerate(rows)])
-                if "bytecode_edges" in self.tables:
+                if "bytecode_edges" in self.rows:
                     self.add_rows("bytecode_edges", code_id, blocks.edges())
-                if "bytecode_instructions" in self.tables:
+                if "bytecode_instructions" in self.rows:
                     self.instructions(code, code_id, blocks.starts, positions_list)
         return children
 
