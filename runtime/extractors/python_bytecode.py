@@ -1,8 +1,8 @@
 """The bytecode (`dis`) extractor: code objects, instructions, basic blocks, control-flow edges and the exception
 table of the file compiled from the shared tree.
 
-Instructions are decoded straight from `co_code` (as `dis` does, without building an object per instruction):
-`dis.get_instructions` costs more than the compile itself.
+The tree is compiled as it is: compiling the source bytes again costs more (it parses again). Only the wanted
+datasets are built; blocks and edges need no per-instruction decoding (see _bytecode_decode).
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ import opcode
 import warnings
 from typing import Mapping
 
+from runtime.extractors._bytecode_decode import CONST_MARKS, Units, argval, exception_table, instructions
+from runtime.extractors._bytecode_flow import Blocks
+from runtime.extractors._bytecode_spans import ByteSpans
 from runtime.extractors._syntax import error_columns, parse, positions, syntax_error_columns
 from runtime.source import SourceFile
 
@@ -27,182 +30,91 @@ _COLUMNS = {"bytecode_code_objects": CODE_COLUMNS, "bytecode_instructions": INST
             "bytecode_blocks": BLOCK_COLUMNS, "bytecode_edges": EDGE_COLUMNS,
             "bytecode_exceptions": EXCEPTION_COLUMNS}
 
-_HAVE_ARGUMENT = opcode.HAVE_ARGUMENT
-_EXTENDED_ARG = opcode.opmap["EXTENDED_ARG"]
-_CACHES = opcode._inline_cache_entries  # inline CACHE units after each opcode (3.11)
-_JREL = frozenset(opcode.hasjrel)
-_JABS = frozenset(opcode.hasjabs)
-_BACKWARD = frozenset(op for op in opcode.hasjrel if "JUMP_BACKWARD" in opcode.opname[op])
-_CONST, _NAME = frozenset(opcode.hasconst), frozenset(opcode.hasname)
-_LOCAL = frozenset(opcode.haslocal) | frozenset(opcode.hasfree)
-_COMPARE = frozenset(opcode.hascompare)
-_LOAD_GLOBAL = opcode.opmap["LOAD_GLOBAL"]
-# No fall-through after these: the next instruction starts a block only another edge can reach.
-_TERMINAL = frozenset(opcode.opmap[name] for name in (
-    "RETURN_VALUE", "RAISE_VARARGS", "RERAISE", "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"))
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 _CO_OPTIMIZED = 0x1
 
 
-def _exception_table(code) -> list[tuple[int, int, int, int, bool]]:
-    """(start, end, target, depth, lasti) per entry, decoded from the varint format of co_exceptiontable."""
-    data, i, entries = code.co_exceptiontable, 0, []
-
-    def varint() -> int:
-        nonlocal i
-        b = data[i]
-        i += 1
-        value = b & 63
-        while b & 64:
-            b = data[i]
-            i += 1
-            value = (value << 6) | (b & 63)
-        return value
-
-    while i < len(data):
-        start = varint() * 2
-        end = start + varint() * 2
-        target = varint() * 2
-        depth_lasti = varint()
-        entries.append((start, end, target, depth_lasti >> 1, bool(depth_lasti & 1)))
-    return entries
-
-
-def _argval(code, op: int, arg: int) -> str | None:
-    if op in _CONST:
-        value = code.co_consts[arg]
-        if hasattr(value, "co_code"):
-            return f"<code {value.co_name}>"
-        text = repr(value)
-        return text if len(text) <= 120 else text[:117] + "..."
-    if op in _NAME:
-        return code.co_names[arg >> 1 if op == _LOAD_GLOBAL else arg]
-    if op in _LOCAL:
-        return code._varname_from_oparg(arg)
-    if op in _COMPARE:
-        return opcode.cmp_op[arg]
-    return None
-
-
-def _decode(code):
-    """(offset, op, arg, jump_target, position index) per instruction, CACHE units skipped."""
-    raw, out, extended, i = code.co_code, [], 0, 0
-    size = len(raw)
-    while i < size:
-        op = raw[i]
-        arg = None
-        if op >= _HAVE_ARGUMENT:
-            arg = raw[i + 1] | extended
-            extended = (arg << 8) if op == _EXTENDED_ARG else 0
-        else:
-            extended = 0
-        target = None
-        if op in _JREL:
-            target = i + 2 + (-arg if op in _BACKWARD else arg) * 2
-        elif op in _JABS:
-            target = arg * 2
-        out.append((i, op, arg, target))
-        i += 2 + 2 * _CACHES[op]
-    return out
-
-
 class _Extraction:
+    """Rows of the wanted datasets for a file's code objects, visited in pre-order."""
+
     def __init__(self, source: SourceFile, wanted: frozenset[str]) -> None:
-        self.source, self.pos = source, positions(source)
-        self.tables = {name: {column: [] for column in _COLUMNS[name]} for name in wanted}
-        self.need_instructions = bool(wanted & {"bytecode_instructions", "bytecode_blocks", "bytecode_edges"})
+        self.file_id, self.module = source.file_id, source.module
+        self.spans = ByteSpans(positions(source))
+        self.rows: dict[str, list[tuple]] = {name: [] for name in wanted}  # columns after file_id
+        self.need_flow = bool(wanted & {"bytecode_instructions", "bytecode_blocks", "bytecode_edges"})
 
     def add(self, dataset: str, *values) -> None:
-        table = self.tables.get(dataset)
-        if table is not None:
-            for column, value in zip(_COLUMNS[dataset], (self.source.file_id,) + values):
-                table[column].append(value)
+        rows = self.rows.get(dataset)
+        if rows is not None:
+            rows.append(values)
 
-    def span(self, position) -> tuple:
-        line, end_line, col, end_col = position
-        if line is None or end_line is None or col is None or end_col is None:
-            return None, None, line, None, None, None
-        return self.pos.offset(line, col), self.pos.offset(end_line, end_col), line, col, end_line, end_col
+    def add_rows(self, dataset: str, code_id: int, found: list[tuple]) -> None:
+        rows = self.rows.get(dataset)
+        if rows is not None:
+            rows.extend([(code_id, *row) for row in found])
 
-    def run(self, top) -> dict[str, dict[str, list]]:
-        module = self.source.module
-        module_span = (0, len(self.source.data), 1, 0, None, None)
-        stack = [(top, None, module_span)]
+    def run(self, top, size: int) -> dict[str, dict[str, list]]:
+        stack = [(top, None, (0, size, 1, 0, None, None))]
         code_id = -1
         while stack:
             code, parent_id, span = stack.pop()
             code_id += 1
-            children = self.code_object(code, code_id, parent_id, span, module)
+            children = self.code_object(code, code_id, parent_id, span)
             stack.extend((child, code_id, child_span) for child, child_span in reversed(children))
-        return self.tables
+        # Rows are gathered per dataset and turned into columns once, not appended column by column.
+        tables = {}
+        for name, rows in self.rows.items():
+            columns = _COLUMNS[name]
+            tables[name] = {columns[0]: [self.file_id] * len(rows)}
+            tables[name].update((column, list(values)) for column, values in zip(columns[1:], zip(*rows)))
+            if not rows:
+                tables[name].update((column, []) for column in columns[1:])
+        return tables
 
-    def code_object(self, code, code_id: int, parent_id: int | None, span: tuple, module: str):
-        name = code.co_name
+    def code_object(self, code, code_id: int, parent_id: int | None, span: tuple) -> list[tuple]:
+        name, module = code.co_name, self.module
         if parent_id is None:
             kind, qualname = "module", module
         else:
             kind = ("lambda" if name == "<lambda>" else "comprehension" if name in _COMPREHENSIONS
                     else "function" if code.co_flags & _CO_OPTIMIZED else "class")
             qualname = f"{module}.{code.co_qualname.replace('<locals>.', '')}"
-        instructions = _decode(code)
+        units = Units(code.co_code)
         self.add("bytecode_code_objects", code_id, parent_id, kind, name, qualname, code.co_firstlineno,
                  code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags,
-                 len(instructions), *span)
+                 units.count(), *span)
+        consts = code.co_consts
+        nested = {index for index, value in enumerate(consts) if hasattr(value, "co_code")}
+        positions_list = units.positions(code) if self.need_flow or nested else []
         children = []
-        positions_list = list(code.co_positions()) if self.need_instructions or code.co_consts else []
-        for offset, op, arg, _ in instructions:
-            if op in _CONST and hasattr(code.co_consts[arg], "co_code"):
-                children.append((code.co_consts[arg], self.span(positions_list[offset // 2])))
-        exceptions = _exception_table(code)
-        for entry in exceptions:
-            self.add("bytecode_exceptions", code_id, *entry)
-        if self.need_instructions:
-            self.flow(code, code_id, instructions, exceptions, positions_list)
+        if nested:  # each LOAD_CONST of a nested code object, spanned by that instruction
+            index = unit = 0  # the instruction index of unit, counted on from the previous one
+            for load in units.find(CONST_MARKS):
+                index, unit = index + units.count(unit, load), load
+                arg = units.arg(unit)
+                if arg in nested:
+                    children.append((consts[arg], self.spans.span(positions_list[index])))
+        if self.need_flow or "bytecode_exceptions" in self.rows:
+            exceptions = exception_table(code)
+            self.add_rows("bytecode_exceptions", code_id, exceptions)
+            if self.need_flow:
+                blocks = Blocks(units, exceptions)
+                if "bytecode_blocks" in self.rows:
+                    rows = blocks.rows(positions_list, self.spans)
+                    self.add_rows("bytecode_blocks", code_id, [(block, *row) for block, row in enumerate(rows)])
+                if "bytecode_edges" in self.rows:
+                    self.add_rows("bytecode_edges", code_id, blocks.edges())
+                if "bytecode_instructions" in self.rows:
+                    self.instructions(code, code_id, blocks.starts, positions_list)
         return children
 
-    def flow(self, code, code_id: int, instructions, exceptions, positions_list) -> None:
-        leaders = {0}
-        for index, (offset, op, _, target) in enumerate(instructions):
-            if target is not None:
-                leaders.add(target)
-            if (target is not None or op in _TERMINAL) and index + 1 < len(instructions):
-                leaders.add(instructions[index + 1][0])
-        leaders.update(entry[2] for entry in exceptions)
-        block_of, blocks = {}, []  # blocks: [start, end, count, line, bstart, bend, last op, last target]
-        for offset, op, arg, target in instructions:
-            if offset in leaders or not blocks:
-                blocks.append([offset, offset, 0, None, None, None, op, target])
-            block = blocks[-1]
-            block_id = len(blocks) - 1
-            block_of[offset] = block_id
-            bstart, bend, line, _, _, _ = self.span(positions_list[offset // 2])
-            block[1] = offset + 2 + 2 * _CACHES[op]
-            block[2] += 1
-            if block[3] is None and line is not None:
-                block[3] = line
-            if bstart is not None:
-                block[4] = bstart if block[4] is None else min(block[4], bstart)
-                block[5] = bend if block[5] is None else max(block[5], bend)
-            block[6], block[7] = op, target
-            if "bytecode_instructions" in self.tables:
-                self.add("bytecode_instructions", code_id, offset, opcode.opname[op], arg,
-                         None if arg is None else _argval(code, op, arg), target, block_id, line, bstart, bend)
-        edges = set()
-        for block_id, block in enumerate(blocks):
-            op, target = block[6], block[7]
-            if target is not None and target in block_of:
-                edges.add((block_id, block_of[target], "jump"))
-            if op not in _TERMINAL and block_id + 1 < len(blocks):
-                edges.add((block_id, block_id + 1, "fallthrough"))
-            self.add("bytecode_blocks", code_id, block_id, block[0], block[1], block[2], block[3], block[4], block[5])
-        for start, end, target, _, _ in exceptions:
-            if target not in block_of:
-                continue
-            for block_id, block in enumerate(blocks):
-                if block[0] < end and block[1] > start:
-                    edges.add((block_id, block_of[target], "exception"))
-        for src, dst, kind in sorted(edges):
-            self.add("bytecode_edges", code_id, src, dst, kind)
+    def instructions(self, code, code_id: int, starts: list[int], positions_list: list) -> None:
+        block_id, first = -1, set(starts)
+        for index, (offset, op, arg, target) in enumerate(instructions(code.co_code)):
+            block_id += offset // 2 in first
+            bstart, bend, line, _, _, _ = self.spans.span(positions_list[index])
+            self.add("bytecode_instructions", code_id, offset, opcode.opname[op], arg,
+                     None if arg is None else argval(code, op, arg), target, block_id, line, bstart, bend)
 
 
 def extract(source: SourceFile, datasets: frozenset[str]) -> Mapping[str, Mapping[str, list]]:
@@ -220,4 +132,4 @@ def extract(source: SourceFile, datasets: frozenset[str]) -> Mapping[str, Mappin
     except (RecursionError, MemoryError, ValueError) as exc:
         columns = error_columns(source.file_id, "compile", f"{type(exc).__name__}: {exc}")
         return {"bytecode_errors": columns} if "bytecode_errors" in datasets else {}
-    return _Extraction(source, wanted).run(top) if wanted else {}
+    return _Extraction(source, wanted).run(top, len(source.data)) if wanted else {}
