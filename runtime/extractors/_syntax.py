@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import ast
 import bisect
+from bisect import bisect_right
 import io
 import tokenize
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from types import MappingProxyType
 
 from runtime.source import SourceFile, line_starts
@@ -115,25 +117,46 @@ def positions(source: SourceFile) -> Positions:
     return source.memo["positions"]
 
 
-def _node_classes() -> dict[type, tuple[str | None, bool, tuple[str, ...]]]:
-    """Per ast class: the field holding its name, whether it has a position, and its child fields."""
+# Grammar types whose values are never nodes (or are the shared Load/Store/Del contexts).
+_LEAF_TYPES = frozenset({"identifier", "string", "int", "constant", "expr_context"})
+
+
+def _child_fields(cls: type) -> tuple[tuple[str, bool], ...] | None:
+    """(field, holds a list) for each field that can hold child nodes, read from the grammar signature ast puts
+    in the class's docstring, e.g. `Call(expr func, expr* args, keyword* keywords)`; None if it has none."""
+    signature = (cls.__doc__ or "").split("\n", 1)[0].strip()
+    if not signature.startswith(cls.__name__):
+        return None
+    inner = signature[len(cls.__name__):]
+    parts = [p.split() for p in inner[1:-1].split(", ")] if inner.startswith("(") and inner.endswith(")") else []
+    if inner and not parts or any(len(p) != 2 for p in parts) or tuple(p[1] for p in parts) != cls._fields:
+        return None
+    return tuple((name, kind.endswith("*")) for kind, name in parts if kind.rstrip("*?") not in _LEAF_TYPES)
+
+
+def _node_classes() -> dict[type, tuple]:
+    """Per ast class: the field holding its name, whether it has a position, its child fields (each with whether
+    it holds a list; None: check every field's values), whether it opens a scope and whether it is a definition."""
     classes, stack = {}, [ast.AST]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
         fields = tuple(getattr(cls, "_fields", ()))
         name_field = next((f for f in _NAME_FIELDS if f in fields), None)
-        classes[cls] = (name_field, "end_lineno" in getattr(cls, "_attributes", ()), fields)
+        classes[cls] = (name_field, "end_lineno" in getattr(cls, "_attributes", ()), _child_fields(cls), fields,
+                        issubclass(cls, SCOPES), issubclass(cls, DEFINITIONS))
     return classes
 
 
 _CLASSES = MappingProxyType(_node_classes())
+# Every class the walk visits: membership of type(x) replaces two isinstance checks per value.
+_WALKED = frozenset(cls for cls in _CLASSES if not issubclass(cls, _SKIPPED))
 
 
 def child_nodes(node: ast.AST) -> list[ast.AST]:
     """The node's children in field order, contexts (Load/Store/Del) left out; faster than ast.iter_child_nodes."""
     children = []
-    for child_field in _CLASSES[type(node)][2]:
+    for child_field in _CLASSES[type(node)][3]:
         value = getattr(node, child_field, None)
         if type(value) is list:
             children.extend(c for c in value if isinstance(c, ast.AST) and not isinstance(c, _SKIPPED))
@@ -159,10 +182,26 @@ class Walk:
     col: list[int]
     end_line: list[int]
     end_col: list[int]
+    by_type: dict[type, list[int]] = dc_field(default_factory=dict)  # ast class -> its node ids, in pre-order
+    _index: dict[int, int] | None = dc_field(default=None, repr=False)
 
     def span_columns(self, pos: Positions, node_id: int) -> tuple[int, int, int, int, int, int]:
         return (self.bstart[node_id], self.bend[node_id], self.line[node_id], self.col[node_id],
                 self.end_line[node_id], self.end_col[node_id])
+
+    def ids_of(self, *classes: type) -> list[int]:
+        """Node ids of these ast classes, in pre-order."""
+        found = [i for cls in classes for i in self.by_type.get(cls, ())]
+        if len(classes) > 1:
+            found.sort()
+        return found
+
+    def index(self) -> dict[int, int]:
+        """id(node) -> node_id, built once and shared by the extractors (a shared singleton such as an operator
+        maps to its last occurrence)."""
+        if self._index is None:
+            self._index = dict(zip(map(id, self.nodes), range(len(self.nodes))))
+        return self._index
 
 
 def _walk(source: SourceFile, tree: ast.Module) -> Walk:
@@ -170,39 +209,36 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
     pos = positions(source)
     offset = pos.offset
     # UTF-8 (nearly every file): a column is a byte offset within the line, no decoding needed.
-    base = [pos.line_start(i + 1) for i in range(len(pos.starts))] if pos.encoding is None else None
-    classes = _CLASSES
+    base = None
+    if pos.encoding is None:
+        base = list(pos.starts)  # == [pos.line_start(line) for each line]: the BOM only shifts line 1
+        base[0] += pos.bom
+    classes, walked, module_cls = _CLASSES, _WALKED, ast.Module
     nodes: list[ast.AST] = []
-    parent: list[int | None] = []
-    fields: list[str | None] = []
-    scope: list[int | None] = []
-    names: list[str | None] = []
-    qualnames: list[str | None] = []
-    bstart: list[int] = []
-    bend: list[int] = []
-    lines: list[int] = []
-    cols: list[int] = []
-    end_lines: list[int] = []
-    end_cols: list[int] = []
-    skipped, scopes, definitions = _SKIPPED, SCOPES, DEFINITIONS
+    by_type: dict[type, list[int]] = {}
+    # One tuple per node, transposed into columns at the end: cheaper than a dozen appends per node.
+    rows: list[tuple] = []
+    add_node, add_row = nodes.append, rows.append
+    qualnames: list[str | None] = []  # needed while walking: a definition's qualname extends its scope's
+    add_qualname = qualnames.append
     # Explicit stack: a deeply nested tree that ast could parse must not overflow Python's own stack here.
-    stack: list[tuple[ast.AST, int | None, str | None, int | None, str]] = [(tree, None, None, None, source.module)]
-    pop = stack.pop
+    stack: list[tuple[ast.AST, int | None, str | None, int | None]] = [(tree, None, None, None)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, parent_id, field, scope_id, scope_qualname = pop()
+        node, parent_id, field, scope_id = pop()
         node_id = len(nodes)
         cls = type(node)
-        name_field, positioned, child_fields = classes[cls]
+        name_field, positioned, child_fields, all_fields, is_scope, is_definition = classes[cls]
         name = None
         if name_field is not None:
             name = getattr(node, name_field, None)
             if not isinstance(name, str):
                 name = None
         qualname = None
-        if cls is ast.Module:
+        if is_definition:
+            qualname = f"{qualnames[scope_id]}.{node.name}"
+        elif cls is module_cls:
             qualname, name = source.module, source.module.rsplit(".", 1)[-1]
-        elif isinstance(node, definitions):
-            qualname = f"{scope_qualname}.{node.name}"
         end_lineno = node.end_lineno if positioned else None
         if end_lineno is not None:
             line, col, end_col = node.lineno, node.col_offset, node.end_col_offset
@@ -213,40 +249,42 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
                 col, end_col = start - pos.line_start(line), end - pos.line_start(end_lineno)
             if end <= start:
                 end_lineno, end_col = line, col
-            bstart.append(start)
-            bend.append(end)
-            lines.append(line)
-            cols.append(col)
-            end_lines.append(end_lineno)
-            end_cols.append(end_col)
+            add_row((parent_id, field, scope_id, name, start, end, line, col, end_lineno, end_col))
+        elif cls is module_cls:
+            add_row((parent_id, field, scope_id, name, 0, len(data), 0, 0, 0, 0))
         else:
-            bstart.append(0 if cls is ast.Module else -1)  # -1: filled from the children below
-            bend.append(len(data) if cls is ast.Module else -1)
-            lines.append(0)
-            cols.append(0)
-            end_lines.append(0)
-            end_cols.append(0)
-        nodes.append(node)
-        parent.append(parent_id)
-        fields.append(field)
-        scope.append(scope_id)
-        names.append(name)
-        qualnames.append(qualname)
-        if isinstance(node, scopes):
-            scope_id, scope_qualname = node_id, qualname or scope_qualname
-        children = []
-        for child_field in child_fields:
-            value = getattr(node, child_field, None)
-            if type(value) is list:
-                for child in value:
-                    if isinstance(child, ast.AST) and not isinstance(child, skipped):
-                        children.append((child, node_id, child_field, scope_id, scope_qualname))
-            elif isinstance(value, ast.AST) and not isinstance(value, skipped):
-                children.append((value, node_id, child_field, scope_id, scope_qualname))
-        if children:
+            add_row((parent_id, field, scope_id, name, -1, -1, 0, 0, 0, 0))  # -1: filled from the children below
+        add_node(node)
+        add_qualname(qualname)
+        ids = by_type.get(cls)
+        if ids is None:
+            by_type[cls] = [node_id]
+        else:
+            ids.append(node_id)
+        if is_scope:
+            scope_id = node_id
+        # Children are pushed last first, so that they pop in field order.
+        if child_fields is not None:
+            for child_field, is_list in reversed(child_fields):
+                value = getattr(node, child_field, None)
+                if is_list:
+                    for child in reversed(value):
+                        if child is not None:
+                            push((child, node_id, child_field, scope_id))
+                elif value is not None:
+                    push((value, node_id, child_field, scope_id))
+        else:
+            children = []
+            for child_field in all_fields:
+                value = getattr(node, child_field, None)
+                if type(value) is list:
+                    children.extend((c, node_id, child_field, scope_id) for c in value if type(c) in walked)
+                elif type(value) in walked:
+                    children.append((value, node_id, child_field, scope_id))
             children.reverse()
             stack.extend(children)
 
+    parent, fields, scope, names, bstart, bend, lines, cols, end_lines, end_cols = map(list, zip(*rows))
     # Nodes without a position (Module, arguments, comprehension, ...) span their children. Children follow
     # their parent in pre-order, so one backward pass settles every such node, and a forward pass places the
     # few with no positioned child at their parent's start, zero width.
@@ -265,13 +303,16 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
         for node_id in derived:
             if bstart[node_id] < 0:
                 bstart[node_id] = bend[node_id] = bstart[parent[node_id]]
+    # pos.line_and_col inlined: there is a derived node for every operator.
+    starts, line_start = pos.starts, pos.line_start
     for node_id in derived:
         start, end = bstart[node_id], bend[node_id]
-        line, col = pos.line_and_col(start)
-        end_line = pos.line_and_col(end - 1)[0] if end > start else line
-        lines[node_id], cols[node_id] = line, col
-        end_lines[node_id], end_cols[node_id] = end_line, max(0, end - pos.line_start(end_line))
-    return Walk(nodes, parent, fields, scope, names, qualnames, bstart, bend, lines, cols, end_lines, end_cols)
+        line = bisect_right(starts, start)
+        lines[node_id], cols[node_id] = line, max(0, start - line_start(line))
+        end_line = bisect_right(starts, end - 1) if end > start else line
+        end_lines[node_id], end_cols[node_id] = end_line, max(0, end - line_start(end_line))
+    return Walk(nodes, parent, fields, scope, names, qualnames, bstart, bend, lines, cols, end_lines, end_cols,
+                by_type)
 
 
 def walk(source: SourceFile) -> Walk | None:
