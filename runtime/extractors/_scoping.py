@@ -15,7 +15,7 @@ import builtins
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from runtime.extractors._syntax import child_nodes
+from runtime.extractors._syntax import Walk
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -74,97 +74,137 @@ def _parameter_names(args: ast.arguments) -> list[str]:
 
 
 class Scopes:
-    """Every scope of a module, and the scope each node belongs to."""
+    """Every scope of a module, and the scope each node of the shared walk belongs to.
 
-    def __init__(self, tree: ast.Module, module: str) -> None:
-        self.root = Scope(tree, module, "module", None, module)
-        self.of_node: dict[int, Scope] = {}  # id(node) -> the scope the node's code runs in
-        self.by_node: dict[int, Scope] = {id(tree): self.root}  # id(scope node) -> its own scope
-        self._collect(tree)
+    Built from the walk, with no second traversal: in pre-order a node's subtree is a contiguous run of node ids,
+    so each scope-making node paints its parts with slice assignments (the body with the new scope, decorators,
+    defaults, bases and the first iterable with the enclosing one). Nodes the rules never reach (a function's
+    `arguments`, a lambda's parameters, a class's `keyword` nodes, a `comprehension`) hold None: they belong to
+    the module, as before."""
+
+    def __init__(self, w: Walk, module: str) -> None:
+        self.w = w
+        self.root = Scope(w.nodes[0], module, "module", None, module)
+        self.at: list[Scope | None] = [self.root] * len(w.nodes)  # node id -> the scope its code runs in
+        self.own: dict[int, Scope] = {0: self.root}  # node id of a scope-making node -> its own scope
+        self._paint()
+        self._collect()
         self._name_scopes()
 
-    def _new_scope(self, node: ast.AST, parent: Scope) -> Scope:
-        if isinstance(node, ast.ClassDef):
+    def of(self, node_id: int) -> Scope:
+        return self.at[node_id] or self.root
+
+    def _end(self, node_id: int) -> int:
+        """One past the last node id of the node's subtree: its next sibling's id (a C-level search of the
+        parent column), else its parent's end."""
+        parent = self.w.parent
+        while True:
+            parent_id = parent[node_id]
+            if parent_id is None:
+                return len(parent)
+            try:
+                return parent.index(parent_id, node_id + 1)
+            except ValueError:
+                node_id = parent_id
+
+    def _paint_parts(self, parts: list[ast.AST], scope: Scope | None) -> None:
+        index, at = self.w.index(), self.at
+        for part in parts:
+            first = index[id(part)]
+            end = self._end(first)
+            at[first:end] = [scope] * (end - first)
+
+    def _paint(self) -> None:
+        w, at, paint = self.w, self.at, self._paint_parts
+        for node_id in w.ids_of(ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, *COMPREHENSIONS):
+            scope = at[node_id]
+            if scope is None:  # inside a part the rules never reach
+                continue
+            node = w.nodes[node_id]
+            end = self._end(node_id)
+            at[node_id + 1:end] = [None] * (end - node_id - 1)
+            inner = self._new_scope(node_id, node, scope)
+            # Decorators, bases and defaults run in the enclosing scope; the body in the new one.
+            if type(node) is ast.ClassDef:
+                paint(node.decorator_list + node.bases + [k.value for k in node.keywords], scope)
+                paint(node.body, inner)
+            elif type(node) is ast.Lambda:
+                paint(node.args.defaults + [d for d in node.args.kw_defaults if d is not None], scope)
+                paint([node.body], inner)
+            elif type(node) in COMPREHENSIONS:
+                for position, generator in enumerate(node.generators):
+                    # The first iterable is evaluated in the enclosing scope.
+                    paint([generator.iter], scope if position == 0 else inner)
+                    paint([generator.target, *generator.ifs], inner)
+                paint([node.key, node.value] if type(node) is ast.DictComp else [node.elt], inner)
+            else:
+                args = node.args
+                outer = node.decorator_list + args.defaults + [d for d in args.kw_defaults if d is not None]
+                paint(outer + ([node.returns] if node.returns else []), scope)
+                paint(_all_args(args) + node.body, inner)
+        index = w.index()
+        for node_id in w.ids_of(ast.NamedExpr):
+            scope, node = at[node_id], w.nodes[node_id]
+            if scope is not None and type(node.target) is ast.Name:
+                # `:=` in a comprehension binds in the enclosing function.
+                while scope.kind == "comprehension" and scope.parent is not None:
+                    scope = scope.parent
+                at[index[id(node.target)]] = scope
+
+    def _new_scope(self, node_id: int, node: ast.AST, parent: Scope) -> Scope:
+        if type(node) is ast.ClassDef:
             scope = Scope(node, node.name, "class", parent)
-        elif isinstance(node, ast.Lambda):
+        elif type(node) is ast.Lambda:
             scope = Scope(node, "<lambda>", "lambda", parent)
-        elif isinstance(node, COMPREHENSIONS):
+        elif type(node) in COMPREHENSIONS:
             scope = Scope(node, _COMPREHENSION_NAMES[type(node)], "comprehension", parent)
         else:
             scope = Scope(node, node.name, "function", parent)
-        self.by_node[id(node)] = scope
+        self.own[node_id] = scope
         return scope
 
-    def _collect(self, tree: ast.Module) -> None:
-        # Explicit stack of (node, scope it runs in): deeply nested files must not overflow Python's stack.
-        stack: list[tuple[ast.AST, Scope]] = [(tree, self.root)]
-        while stack:
-            node, scope = stack.pop()
-            self.of_node[id(node)] = scope
-            inner = scope
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                scope.locals.add(node.name)
-                # Decorators, bases and defaults run in the enclosing scope; the body in the new one.
-                outer_parts = list(node.decorator_list)
-                if isinstance(node, ast.ClassDef):
-                    outer_parts += node.bases + [k.value for k in node.keywords]
-                else:
-                    outer_parts += node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
-                    outer_parts += [node.returns] if node.returns else []
-                stack.extend((part, scope) for part in outer_parts)
-                inner = self._new_scope(node, scope)
-                if not isinstance(node, ast.ClassDef):
-                    inner.locals.update(_parameter_names(node.args))
-                    stack.extend((a, inner) for a in _all_args(node.args))
-                stack.extend((child, inner) for child in node.body)
+    def _collect(self) -> None:
+        """What each scope binds and declares; a node outside the rules' reach (None) binds nothing."""
+        w, at = self.w, self.at
+        nodes = w.nodes
+        for node_id, scope in self.own.items():
+            node = nodes[node_id]
+            if scope.kind == "module":
                 continue
-            if isinstance(node, ast.Lambda):
-                stack.extend((d, scope) for d in node.args.defaults + [d for d in node.args.kw_defaults if d])
-                inner = self._new_scope(node, scope)
-                inner.locals.update(_parameter_names(node.args))
-                stack.append((node.body, inner))
-                continue
-            if isinstance(node, COMPREHENSIONS):
-                inner = self._new_scope(node, scope)
-                first = True
+            if scope.kind in ("class", "function"):
+                at[node_id].locals.add(node.name)
+            if scope.kind in ("function", "lambda"):
+                scope.locals.update(_parameter_names(node.args))
+            elif scope.kind == "comprehension":
                 for generator in node.generators:
-                    # The first iterable is evaluated in the enclosing scope.
-                    stack.append((generator.iter, scope if first else inner))
-                    first = False
-                    inner.locals.update(_target_names(generator.target))
-                    stack.append((generator.target, inner))
-                    stack.extend((condition, inner) for condition in generator.ifs)
-                parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-                stack.extend((part, inner) for part in parts)
+                    scope.locals.update(_target_names(generator.target))
+        for node_id in w.ids_of(ast.Name):
+            node = nodes[node_id]
+            if type(node.ctx) is not ast.Load:
+                scope = at[node_id]
+                if scope is not None:
+                    scope.locals.add(node.id)
+        for node_id in w.ids_of(ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom, ast.ExceptHandler):
+            scope, node = at[node_id], nodes[node_id]
+            if scope is None:
                 continue
-            if isinstance(node, ast.Global):
+            if type(node) is ast.Global:
                 scope.globals.update(node.names)
-            elif isinstance(node, ast.Nonlocal):
+            elif type(node) is ast.Nonlocal:
                 scope.nonlocals.update(node.names)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                self._bind(scope, node.id)
-            elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-                # `:=` in a comprehension binds in the enclosing function.
-                target_scope = scope
-                while target_scope.kind == "comprehension" and target_scope.parent is not None:
-                    target_scope = target_scope.parent
-                self._bind(target_scope, node.target.id)
-                self.of_node[id(node.target)] = target_scope
-                stack.append((node.value, scope))
-                continue
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            elif type(node) is ast.ExceptHandler:
+                if node.name:
+                    scope.locals.add(node.name)
+            else:
                 for alias in node.names:
                     if alias.name != "*":
                         scope.locals.add(alias.asname or alias.name.split(".")[0])
-            elif isinstance(node, ast.ExceptHandler) and node.name:
-                scope.locals.add(node.name)
-            stack.extend((child, scope) for child in child_nodes(node))
-        for scope in self.by_node.values():
+        for scope in self.own.values():
             scope.locals -= scope.globals | scope.nonlocals
 
     def _name_scopes(self) -> None:
         siblings: dict[int, list[Scope]] = defaultdict(list)
-        for scope in self.by_node.values():
+        for scope in self.own.values():
             if scope.kind == "lambda":
                 siblings[id(scope.parent)].append(scope)
         for lambdas in siblings.values():
@@ -172,13 +212,9 @@ class Scopes:
             for number, scope in enumerate(lambdas, start=1):
                 scope.local = f"<lambda{number}>"
         # Parents were created before their children, so each parent's name is known when a child's is made.
-        for scope in self.by_node.values():
+        for scope in self.own.values():
             if scope.parent is not None:
                 scope.fqn = f"{scope.parent.fqn}.{scope.local}"
-
-    @staticmethod
-    def _bind(scope: Scope, name: str) -> None:
-        scope.locals.add(name)
 
     def binding_scope(self, scope: Scope, name: str) -> Scope:
         """The scope whose namespace a store of `name` in `scope` writes."""
