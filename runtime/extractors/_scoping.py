@@ -14,6 +14,7 @@ import ast
 import builtins
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from runtime.extractors._syntax import Walk
 
@@ -94,34 +95,38 @@ class Scopes:
     def of(self, node_id: int) -> Scope:
         return self.at[node_id] or self.root
 
-    def _end(self, node_id: int) -> int:
-        """One past the last node id of the node's subtree: its next sibling's id (a C-level search of the
-        parent column), else its parent's end."""
+    def _end(self, node_id: int, ancestor: int, ancestor_end: int) -> int:
+        """One past the last node id of the subtree of a node under `ancestor`: its next sibling's id (a C-level
+        search of the parent column, bounded by the ancestor's end so that a last child costs no scan of the
+        rest of the file), else its parent's end."""
         parent = self.w.parent
-        while True:
-            parent_id = parent[node_id]
-            if parent_id is None:
-                return len(parent)
+        while node_id != ancestor:
             try:
-                return parent.index(parent_id, node_id + 1)
+                return parent.index(parent[node_id], node_id + 1, ancestor_end)
             except ValueError:
-                node_id = parent_id
+                node_id = parent[node_id]
+        return ancestor_end
 
-    def _paint_parts(self, parts: list[ast.AST], scope: Scope | None) -> None:
+    def _paint_parts(self, owner: int, owner_end: int, parts: list[ast.AST], scope: Scope | None) -> None:
         index, at = self.w.index(), self.at
         for part in parts:
             first = index[id(part)]
-            end = self._end(first)
+            end = self._end(first, owner, owner_end)
             at[first:end] = [scope] * (end - first)
 
     def _paint(self) -> None:
-        w, at, paint = self.w, self.at, self._paint_parts
+        w, at = self.w, self.at
+        enclosing = [(0, len(at))]  # (node id, end) of the painted nodes around the current one, and the module
         for node_id in w.ids_of(ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, *COMPREHENSIONS):
             scope = at[node_id]
             if scope is None:  # inside a part the rules never reach
                 continue
+            while enclosing[-1][1] <= node_id:
+                enclosing.pop()
+            end = self._end(node_id, *enclosing[-1])
+            enclosing.append((node_id, end))
+            paint = partial(self._paint_parts, node_id, end)
             node = w.nodes[node_id]
-            end = self._end(node_id)
             at[node_id + 1:end] = [None] * (end - node_id - 1)
             inner = self._new_scope(node_id, node, scope)
             # Decorators, bases and defaults run in the enclosing scope; the body in the new one.

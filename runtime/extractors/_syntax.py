@@ -10,6 +10,7 @@ import bisect
 from bisect import bisect_right
 import io
 import tokenize
+from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from types import MappingProxyType
@@ -121,9 +122,9 @@ def positions(source: SourceFile) -> Positions:
 _LEAF_TYPES = frozenset({"identifier", "string", "int", "constant", "expr_context"})
 
 
-def _child_fields(cls: type) -> tuple[tuple[str, bool], ...] | None:
-    """(field, holds a list) for each field that can hold child nodes, read from the grammar signature ast puts
-    in the class's docstring, e.g. `Call(expr func, expr* args, keyword* keywords)`; None if it has none."""
+def _grammar(cls: type) -> dict[str, str] | None:
+    """Field -> grammar type (`expr`, `stmt*`, `identifier?`, ...), read from the signature ast puts in the
+    class's docstring, e.g. `Call(expr func, expr* args, keyword* keywords)`; None if it has none."""
     signature = (cls.__doc__ or "").split("\n", 1)[0].strip()
     if not signature.startswith(cls.__name__):
         return None
@@ -131,19 +132,25 @@ def _child_fields(cls: type) -> tuple[tuple[str, bool], ...] | None:
     parts = [p.split() for p in inner[1:-1].split(", ")] if inner.startswith("(") and inner.endswith(")") else []
     if inner and not parts or any(len(p) != 2 for p in parts) or tuple(p[1] for p in parts) != cls._fields:
         return None
-    return tuple((name, kind.endswith("*")) for kind, name in parts if kind.rstrip("*?") not in _LEAF_TYPES)
+    return {name: kind for kind, name in parts}
 
 
 def _node_classes() -> dict[type, tuple]:
-    """Per ast class: the field holding its name, whether it has a position, its child fields (each with whether
-    it holds a list; None: check every field's values), whether it opens a scope and whether it is a definition."""
+    """Per ast class: the field holding its name and whether the grammar leaves it unsure to be a string, whether
+    it has a position, its child fields in reverse order as the walk pushes them (each with whether it holds a
+    list; None: check every field's values), its fields, whether it opens a scope and whether it is a definition."""
     classes, stack = {}, [ast.AST]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
         fields = tuple(getattr(cls, "_fields", ()))
+        grammar = _grammar(cls)
         name_field = next((f for f in _NAME_FIELDS if f in fields), None)
-        classes[cls] = (name_field, "end_lineno" in getattr(cls, "_attributes", ()), _child_fields(cls), fields,
+        name_unsure = name_field is not None and (grammar is None or grammar[name_field].rstrip("?") != "identifier")
+        children = None if grammar is None else tuple(
+            (name, kind.endswith("*")) for name, kind in reversed(grammar.items())
+            if kind.rstrip("*?") not in _LEAF_TYPES)
+        classes[cls] = (name_field, name_unsure, "end_lineno" in getattr(cls, "_attributes", ()), children, fields,
                         issubclass(cls, SCOPES), issubclass(cls, DEFINITIONS))
     return classes
 
@@ -156,7 +163,7 @@ _WALKED = frozenset(cls for cls in _CLASSES if not issubclass(cls, _SKIPPED))
 def child_nodes(node: ast.AST) -> list[ast.AST]:
     """The node's children in field order, contexts (Load/Store/Del) left out; faster than ast.iter_child_nodes."""
     children = []
-    for child_field in _CLASSES[type(node)][3]:
+    for child_field in _CLASSES[type(node)][4]:
         value = getattr(node, child_field, None)
         if type(value) is list:
             children.extend(c for c in value if isinstance(c, ast.AST) and not isinstance(c, _SKIPPED))
@@ -215,24 +222,29 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
         base[0] += pos.bom
     classes, walked, module_cls = _CLASSES, _WALKED, ast.Module
     nodes: list[ast.AST] = []
-    by_type: dict[type, list[int]] = {}
+    by_type: defaultdict[type, list[int]] = defaultdict(list)
     # One tuple per node, transposed into columns at the end: cheaper than a dozen appends per node.
     rows: list[tuple] = []
     add_node, add_row = nodes.append, rows.append
     qualnames: list[str | None] = []  # needed while walking: a definition's qualname extends its scope's
     add_qualname = qualnames.append
     # Explicit stack: a deeply nested tree that ast could parse must not overflow Python's own stack here.
-    stack: list[tuple[ast.AST, int | None, str | None, int | None]] = [(tree, None, None, None)]
+    # Each entry: node, parent id, field, scope id, whether the parent lacks a position (spans its children).
+    stack: list[tuple[ast.AST, int | None, str | None, int | None, bool]] = [(tree, None, None, None, False)]
     pop, push = stack.pop, stack.append
+    derived: list[int] = []  # the nodes without a position
+    spanning: list[int] = []  # the nodes whose parent lacks a position
     while stack:
-        node, parent_id, field, scope_id = pop()
+        node, parent_id, field, scope_id, in_derived = pop()
         node_id = len(nodes)
+        if in_derived:
+            spanning.append(node_id)
         cls = type(node)
-        name_field, positioned, child_fields, all_fields, is_scope, is_definition = classes[cls]
+        name_field, name_unsure, positioned, child_fields, all_fields, is_scope, is_definition = classes[cls]
         name = None
         if name_field is not None:
             name = getattr(node, name_field, None)
-            if not isinstance(name, str):
+            if name_unsure and not isinstance(name, str):
                 name = None
         qualname = None
         if is_definition:
@@ -250,52 +262,50 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
             if end <= start:
                 end_lineno, end_col = line, col
             add_row((parent_id, field, scope_id, name, start, end, line, col, end_lineno, end_col))
+            is_derived = False
         elif cls is module_cls:
             add_row((parent_id, field, scope_id, name, 0, len(data), 0, 0, 0, 0))
+            derived.append(node_id)
+            is_derived = False  # spans the whole file, not its children
         else:
             add_row((parent_id, field, scope_id, name, -1, -1, 0, 0, 0, 0))  # -1: filled from the children below
+            derived.append(node_id)
+            is_derived = True
         add_node(node)
         add_qualname(qualname)
-        ids = by_type.get(cls)
-        if ids is None:
-            by_type[cls] = [node_id]
-        else:
-            ids.append(node_id)
+        by_type[cls].append(node_id)
         if is_scope:
             scope_id = node_id
         # Children are pushed last first, so that they pop in field order.
         if child_fields is not None:
-            for child_field, is_list in reversed(child_fields):
+            for child_field, is_list in child_fields:
                 value = getattr(node, child_field, None)
                 if is_list:
                     for child in reversed(value):
                         if child is not None:
-                            push((child, node_id, child_field, scope_id))
+                            push((child, node_id, child_field, scope_id, is_derived))
                 elif value is not None:
-                    push((value, node_id, child_field, scope_id))
+                    push((value, node_id, child_field, scope_id, is_derived))
         else:
             children = []
             for child_field in all_fields:
                 value = getattr(node, child_field, None)
                 if type(value) is list:
-                    children.extend((c, node_id, child_field, scope_id) for c in value if type(c) in walked)
+                    children.extend((c, node_id, child_field, scope_id, is_derived) for c in value
+                                    if type(c) in walked)
                 elif type(value) in walked:
-                    children.append((value, node_id, child_field, scope_id))
+                    children.append((value, node_id, child_field, scope_id, is_derived))
             children.reverse()
             stack.extend(children)
 
     parent, fields, scope, names, bstart, bend, lines, cols, end_lines, end_cols = map(list, zip(*rows))
-    # Nodes without a position (Module, arguments, comprehension, ...) span their children. Children follow
-    # their parent in pre-order, so one backward pass settles every such node, and a forward pass places the
-    # few with no positioned child at their parent's start, zero width.
-    derived = [node_id for node_id, start in enumerate(bstart) if start < 0 or lines[node_id] == 0]
+    # Nodes without a position (arguments, comprehension, ...) span their children. Children follow their
+    # parent in pre-order, so one backward pass over those children settles every such node, and a forward pass
+    # places the few with no positioned child at their parent's start, zero width.
     if len(derived) > 1:
-        is_derived = [False] * len(nodes)
-        for node_id in derived:
-            is_derived[node_id] = bstart[node_id] < 0
-        for node_id in range(len(nodes) - 1, 0, -1):
+        for node_id in reversed(spanning):
             parent_id = parent[node_id]
-            if is_derived[parent_id] and bstart[node_id] >= 0:
+            if bstart[node_id] >= 0:
                 if bstart[parent_id] < 0 or bstart[node_id] < bstart[parent_id]:
                     bstart[parent_id] = bstart[node_id]
                 if bend[node_id] > bend[parent_id]:
@@ -312,7 +322,7 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
         end_line = bisect_right(starts, end - 1) if end > start else line
         end_lines[node_id], end_cols[node_id] = end_line, max(0, end - line_start(end_line))
     return Walk(nodes, parent, fields, scope, names, qualnames, bstart, bend, lines, cols, end_lines, end_cols,
-                by_type)
+                dict(by_type))
 
 
 def walk(source: SourceFile) -> Walk | None:
