@@ -170,8 +170,8 @@ class _Extraction:
     def call(self, node_id: int, node: ast.Call) -> None:
         args, keywords, index = node.args, node.keywords, self.index
         if "ast_calls" in self.rows:
-            has_star = any(type(a) is ast.Starred for a in args)
-            has_double_star = any(k.arg is None for k in keywords)
+            has_star = ast.Starred in map(type, args)
+            has_double_star = bool(keywords) and any(k.arg is None for k in keywords)
             func = node.func
             self.rows["ast_calls"].append(
                 (node_id, self.w.scope[node_id], dotted(func), type(func).__name__, index.get(id(func)), len(args),

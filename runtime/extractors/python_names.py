@@ -42,6 +42,11 @@ CALL_STEP = "()"
 RETURN = "<return>"
 _DEFINITION_KINDS = {ast.ClassDef: "class", ast.FunctionDef: "function", ast.AsyncFunctionDef: "function",
                      ast.Lambda: "lambda"}
+# The classes a chain can start from or step through.
+_CHAIN_KINDS = frozenset({ast.Attribute, ast.Call, ast.Subscript, ast.Await, ast.Name, ast.Lambda})
+# The expressions whose value may be any of several others (see values()).
+_DISPLAYS = frozenset({ast.Tuple, ast.List, ast.Set, ast.Dict, ast.IfExp, ast.BoolOp, ast.Starred, ast.NamedExpr})
+_UNSEEN = object()  # a marker: None in `refs` means "seen, not a chain"
 # The other nodes that write rows (name uses aside).
 _SITES = (ast.Call, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor,
           ast.comprehension, ast.With, ast.AsyncWith, ast.Return, ast.Yield, ast.YieldFrom)
@@ -304,6 +309,9 @@ class _Names:
     def values(self, expr: ast.AST) -> list[tuple[int | None, tuple[str, str] | None]]:
         """What an expression may evaluate to: chains to resolve (by ref id) and constants. The items of list,
         tuple, set and dict displays stand for the container: `fs[0]()` may call any of them."""
+        if type(expr) not in _DISPLAYS:  # most values: one chain or none
+            ref_id = self.ref(expr)
+            return [] if ref_id is None else [(ref_id, None)]
         found, stack = [], [expr]
         while stack:
             node = stack.pop()
@@ -332,8 +340,12 @@ class _Names:
         node_id = self.index.get(id(expr))
         if node_id is None:
             return None
-        if node_id in self.refs:
-            return self.refs[node_id]
+        found = self.refs.get(node_id, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        if type(expr) not in _CHAIN_KINDS:  # a constant, an operation, ...: no chain, as the loop below finds
+            self.refs[node_id] = None
+            return None
         steps, node = [], expr
         head, key = None, None
         while head is None:
@@ -372,7 +384,7 @@ class _Names:
 
     def add_chain(self, ref_id: int, scope_fqn: str, head: tuple, steps: list[str]) -> None:
         self.chains[ref_id] = (scope_fqn, head, steps)
-        tail = None if CALL_STEP in steps else "".join("." + s for s in steps)
+        tail = None if CALL_STEP in steps else ("." + ".".join(steps) if steps else "")
         self.add_ref((ref_id, scope_fqn, *head, tail, len(steps)))
         add_step = self.add_step
         for position, step in enumerate(steps, start=1):
