@@ -88,6 +88,7 @@ class Scopes:
         self.root = Scope(w.nodes[0], module, "module", None, module)
         self.at: list[Scope | None] = [self.root] * len(w.nodes)  # node id -> the scope its code runs in
         self.own: dict[int, Scope] = {0: self.root}  # node id of a scope-making node -> its own scope
+        self._outer_lookups: dict[tuple[int, str], tuple[str, str]] = {}  # (id(scope), name) -> lookup()
         self._paint()
         self._collect()
         self._name_scopes()
@@ -244,10 +245,14 @@ class Scopes:
             return self._global(scope.module(), name)
         if name in scope.locals:
             return "var", scope.fqn
-        found = self._enclosing_function_binding(scope, name)
-        if found is not None:
-            return "var", found.fqn
-        return self._global(scope.module(), name)
+        # Names read from outer scopes (globals, builtins) repeat: each is looked up once per scope.
+        key = (id(scope), name)
+        found = self._outer_lookups.get(key)
+        if found is None:
+            outer = self._enclosing_function_binding(scope, name)
+            found = ("var", outer.fqn) if outer is not None else self._global(scope.module(), name)
+            self._outer_lookups[key] = found
+        return found
 
     @staticmethod
     def _global(module: Scope, name: str) -> tuple[str, str]:

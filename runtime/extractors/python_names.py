@@ -86,8 +86,9 @@ class _Names:
         self.scopes = Scopes(self.w, source.module)
         self.rows: dict[str, list[tuple]] = {name: [] for name in wanted}  # transposed into columns at the end
         # The appenders of the tables written most often, bound once.
-        self.add_flow, self.add_ref, self.add_step = (
-            self.rows[name].append if name in self.rows else _discard for name in ("py_flows", "py_refs", "py_ref_steps"))
+        self.add_flow, self.add_ref, self.add_step, self.add_call, self.add_call_arg = (
+            self.rows[name].append if name in self.rows else _discard
+            for name in ("py_flows", "py_refs", "py_ref_steps", "py_calls", "py_call_args"))
         self.refs: dict[int, int | None] = {}
         self.chains: dict[int, tuple] = {}  # ref id -> (scope, head, steps), to derive decorator applications
 
@@ -346,6 +347,9 @@ class _Names:
         if type(expr) not in _CHAIN_KINDS:  # a constant, an operation, ...: no chain, as the loop below finds
             self.refs[node_id] = None
             return None
+        # The chain's nodes (down to a name, a lambda or super()) are in the scope of the expression: scopes
+        # change only at definitions, lambdas and comprehensions, which end a chain.
+        scope = self.scopes.of(node_id)
         steps, node = [], expr
         head, key = None, None
         while head is None:
@@ -355,7 +359,7 @@ class _Names:
                 node = node.value
             elif kind is ast.Call:
                 if type(node.func) is ast.Name and node.func.id == "super":
-                    owner = self.super_class(self.scope_of(node))
+                    owner = self.super_class(scope)
                     head = ("super", owner, "super", None) if owner else False
                     continue
                 steps.append(CALL_STEP)
@@ -367,7 +371,7 @@ class _Names:
             elif kind is ast.Await:
                 node = node.value
             elif kind is ast.Name:
-                head_kind, ns = self.scopes.lookup(self.scope_of(node), node.id)
+                head_kind, ns = self.scopes.lookup(scope, node.id)
                 head = (head_kind, ns, node.id, item_name(node.id, key) if key is not None else None)
             elif kind is ast.Lambda:
                 lambda_scope = self.scopes.own[self.index[id(node)]]
@@ -378,7 +382,7 @@ class _Names:
             self.refs[node_id] = None
             return None
         steps.reverse()
-        self.add_chain(node_id, self.scopes.of(node_id).fqn, head, steps)
+        self.add_chain(node_id, scope.fqn, head, steps)
         self.refs[node_id] = node_id
         return node_id
 
@@ -412,19 +416,19 @@ class _Names:
         if ref_id is None:
             return
         caller = self.scopes.of(node_id).code_owner().fqn
-        self.add("py_calls", node_id, caller, ref_id, False, span_of=node_id)
+        self.add_call((node_id, caller, ref_id, False) + self.span(node_id))
         for position, arg in enumerate(node.args):
             if type(arg) is ast.Starred:
                 break  # positions after *args are unknown
             for ref, constant in self.values(arg):
                 value, kind = constant if constant else (None, None)
-                self.add("py_call_args", node_id, position, None, ref, value, kind)
+                self.add_call_arg((node_id, position, None, ref, value, kind))
         for keyword in node.keywords:
             if keyword.arg is None:
                 continue
             for ref, constant in self.values(keyword.value):
                 value, kind = constant if constant else (None, None)
-                self.add("py_call_args", node_id, None, keyword.arg, ref, value, kind)
+                self.add_call_arg((node_id, None, keyword.arg, ref, value, kind))
 
     def imports(self, node_id: int, node: ast.Import | ast.ImportFrom) -> None:
         scope = self.scopes.of(node_id)
