@@ -221,22 +221,21 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
         base = list(pos.starts)  # == [pos.line_start(line) for each line]: the BOM only shifts line 1
         base[0] += pos.bom
     classes, walked, module_cls = _CLASSES, _WALKED, ast.Module
-    nodes: list[ast.AST] = []
     by_type: defaultdict[type, list[int]] = defaultdict(list)
     # One tuple per node, transposed into columns at the end: cheaper than a dozen appends per node.
     rows: list[tuple] = []
-    add_node, add_row = nodes.append, rows.append
-    qualnames: list[str | None] = []  # needed while walking: a definition's qualname extends its scope's
-    add_qualname = qualnames.append
+    add_row = rows.append
+    scope_qualnames: dict[int, str] = {}  # a definition's qualname extends its scope's
     # Explicit stack: a deeply nested tree that ast could parse must not overflow Python's own stack here.
     # Each entry: node, parent id, field, scope id, whether the parent lacks a position (spans its children).
     stack: list[tuple[ast.AST, int | None, str | None, int | None, bool]] = [(tree, None, None, None, False)]
     pop, push = stack.pop, stack.append
     derived: list[int] = []  # the nodes without a position
     spanning: list[int] = []  # the nodes whose parent lacks a position
+    node_id = -1
     while stack:
         node, parent_id, field, scope_id, in_derived = pop()
-        node_id = len(nodes)
+        node_id += 1
         if in_derived:
             spanning.append(node_id)
         cls = type(node)
@@ -248,7 +247,7 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
                 name = None
         qualname = None
         if is_definition:
-            qualname = f"{qualnames[scope_id]}.{node.name}"
+            qualname = f"{scope_qualnames[scope_id]}.{node.name}"
         elif cls is module_cls:
             qualname, name = source.module, source.module.rsplit(".", 1)[-1]
         end_lineno = node.end_lineno if positioned else None
@@ -261,21 +260,20 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
                 col, end_col = start - pos.line_start(line), end - pos.line_start(end_lineno)
             if end <= start:
                 end_lineno, end_col = line, col
-            add_row((parent_id, field, scope_id, name, start, end, line, col, end_lineno, end_col))
+            add_row((node, parent_id, field, scope_id, name, qualname, start, end, line, col, end_lineno, end_col))
             is_derived = False
         elif cls is module_cls:
-            add_row((parent_id, field, scope_id, name, 0, len(data), 0, 0, 0, 0))
+            add_row((node, parent_id, field, scope_id, name, qualname, 0, len(data), 0, 0, 0, 0))
             derived.append(node_id)
             is_derived = False  # spans the whole file, not its children
         else:
-            add_row((parent_id, field, scope_id, name, -1, -1, 0, 0, 0, 0))  # -1: filled from the children below
+            add_row((node, parent_id, field, scope_id, name, qualname, -1, -1, 0, 0, 0, 0))  # -1: filled from the children below
             derived.append(node_id)
             is_derived = True
-        add_node(node)
-        add_qualname(qualname)
         by_type[cls].append(node_id)
         if is_scope:
             scope_id = node_id
+            scope_qualnames[node_id] = qualname
         # Children are pushed last first, so that they pop in field order.
         if child_fields is not None:
             for child_field, is_list in child_fields:
@@ -298,7 +296,8 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
             children.reverse()
             stack.extend(children)
 
-    parent, fields, scope, names, bstart, bend, lines, cols, end_lines, end_cols = map(list, zip(*rows))
+    nodes, parent, fields, scope, names, qualnames, bstart, bend, lines, cols, end_lines, end_cols = map(
+        list, zip(*rows))
     # Nodes without a position (arguments, comprehension, ...) span their children. Children follow their
     # parent in pre-order, so one backward pass over those children settles every such node, and a forward pass
     # places the few with no positioned child at their parent's start, zero width.
