@@ -80,8 +80,8 @@ class Scopes:
     Built from the walk, with no second traversal: in pre-order a node's subtree is a contiguous run of node ids,
     so each scope-making node paints its parts with slice assignments (the body with the new scope, decorators,
     defaults, bases and the first iterable with the enclosing one). Nodes the rules never reach (a function's
-    `arguments`, a lambda's parameters, a class's `keyword` nodes, a `comprehension`) hold None: they belong to
-    the module, as before."""
+    `arguments`, a lambda's parameters, a class's `keyword` nodes, a `comprehension`) hold None, and `of` gives
+    them the module scope."""
 
     def __init__(self, w: Walk, module: str) -> None:
         self.w = w

@@ -6,13 +6,13 @@ Results live in the SourceFile's memo, so they are dropped with the file: a work
 from __future__ import annotations
 
 import ast
-import bisect
-from bisect import bisect_right
 import io
 import tokenize
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from itertools import chain
 from types import MappingProxyType
 
 from runtime.source import SourceFile, line_starts
@@ -108,7 +108,7 @@ class Positions:
         return start + len(text[:col].encode(self.encoding or "utf-8", errors="replace"))
 
     def line_and_col(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
+        line = bisect_right(self.starts, offset)
         return line, max(0, offset - self.line_start(line))
 
 
@@ -160,18 +160,6 @@ _CLASSES = MappingProxyType(_node_classes())
 _WALKED = frozenset(cls for cls in _CLASSES if not issubclass(cls, _SKIPPED))
 
 
-def child_nodes(node: ast.AST) -> list[ast.AST]:
-    """The node's children in field order, contexts (Load/Store/Del) left out; faster than ast.iter_child_nodes."""
-    children = []
-    for child_field in _CLASSES[type(node)][4]:
-        value = getattr(node, child_field, None)
-        if type(value) is list:
-            children.extend(c for c in value if isinstance(c, ast.AST) and not isinstance(c, _SKIPPED))
-        elif isinstance(value, ast.AST) and not isinstance(value, _SKIPPED):
-            children.append(value)
-    return children
-
-
 @dataclass
 class Walk:
     """The tree in pre-order: index == node_id. Spans are byte offsets; nodes without a position span
@@ -198,10 +186,9 @@ class Walk:
 
     def ids_of(self, *classes: type) -> list[int]:
         """Node ids of these ast classes, in pre-order."""
-        found = [i for cls in classes for i in self.by_type.get(cls, ())]
-        if len(classes) > 1:
-            found.sort()
-        return found
+        if len(classes) == 1:
+            return list(self.by_type.get(classes[0], ()))
+        return sorted(chain.from_iterable(self.by_type.get(cls, ()) for cls in classes))
 
     def index(self) -> dict[int, int]:
         """id(node) -> node_id, built once and shared by the extractors (a shared singleton such as an operator
@@ -267,7 +254,8 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
             derived.append(node_id)
             is_derived = False  # spans the whole file, not its children
         else:
-            add_row((node, parent_id, field, scope_id, name, qualname, -1, -1, 0, 0, 0, 0))  # -1: filled from the children below
+            # -1: filled from the children below
+            add_row((node, parent_id, field, scope_id, name, qualname, -1, -1, 0, 0, 0, 0))
             derived.append(node_id)
             is_derived = True
         by_type[cls].append(node_id)
