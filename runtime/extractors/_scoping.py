@@ -15,10 +15,14 @@ import builtins
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress
+from operator import attrgetter, is_not
 
 from runtime.extractors._syntax import Walk
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+_CONTEXT = attrgetter("ctx")
+_NOT_LOAD = partial(is_not, ast.Load)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _COMPREHENSION_NAMES = {ast.ListComp: "<listcomp>", ast.SetComp: "<setcomp>", ast.DictComp: "<dictcomp>",
                         ast.GeneratorExp: "<genexpr>"}
@@ -108,12 +112,14 @@ class Scopes:
                 node_id = parent[node_id]
         return ancestor_end
 
-    def _paint_parts(self, owner: int, owner_end: int, parts: list[ast.AST], scope: Scope | None) -> None:
+    def _paint_runs(self, owner: int, owner_end: int, scope: Scope | None, *runs: list[ast.AST]) -> None:
+        """Each run is consecutive siblings (one list field of a node): their subtrees are one run of ids."""
         index, at = self.w.index(), self.at
-        for part in parts:
-            first = index[id(part)]
-            end = self._end(first, owner, owner_end)
-            at[first:end] = [scope] * (end - first)
+        for run in runs:
+            if run:
+                first = index[id(run[0])]
+                end = self._end(index[id(run[-1])], owner, owner_end)
+                at[first:end] = [scope] * (end - first)
 
     def _paint(self) -> None:
         w, at = self.w, self.at
@@ -126,28 +132,31 @@ class Scopes:
                 enclosing.pop()
             end = self._end(node_id, *enclosing[-1])
             enclosing.append((node_id, end))
-            paint = partial(self._paint_parts, node_id, end)
+            paint = partial(self._paint_runs, node_id, end)
             node = w.nodes[node_id]
             at[node_id + 1:end] = [None] * (end - node_id - 1)
             inner = self._new_scope(node_id, node, scope)
             # Decorators, bases and defaults run in the enclosing scope; the body in the new one.
+            # (Runs are listed field by field: a class's keyword nodes, between its bases and body, stay None.)
             if type(node) is ast.ClassDef:
-                paint(node.decorator_list + node.bases + [k.value for k in node.keywords], scope)
-                paint(node.body, inner)
+                paint(scope, node.decorator_list, node.bases, *([k.value] for k in node.keywords))
+                paint(inner, node.body)
             elif type(node) is ast.Lambda:
-                paint(node.args.defaults + [d for d in node.args.kw_defaults if d is not None], scope)
-                paint([node.body], inner)
+                paint(scope, node.args.defaults, [d for d in node.args.kw_defaults if d is not None])
+                paint(inner, [node.body])
             elif type(node) in COMPREHENSIONS:
                 for position, generator in enumerate(node.generators):
                     # The first iterable is evaluated in the enclosing scope.
-                    paint([generator.iter], scope if position == 0 else inner)
-                    paint([generator.target, *generator.ifs], inner)
-                paint([node.key, node.value] if type(node) is ast.DictComp else [node.elt], inner)
+                    paint(scope if position == 0 else inner, [generator.iter])
+                    paint(inner, [generator.target], generator.ifs)
+                paint(inner, [node.key, node.value] if type(node) is ast.DictComp else [node.elt])
             else:
                 args = node.args
-                outer = node.decorator_list + args.defaults + [d for d in args.kw_defaults if d is not None]
-                paint(outer + ([node.returns] if node.returns else []), scope)
-                paint(_all_args(args) + node.body, inner)
+                paint(scope, node.decorator_list, args.defaults, [d for d in args.kw_defaults if d is not None],
+                      [node.returns] if node.returns else [])
+                # posonlyargs, args, vararg and kwonlyargs are consecutive fields of `arguments`.
+                paint(inner, args.posonlyargs + args.args + ([args.vararg] if args.vararg else []) + args.kwonlyargs,
+                      [args.kwarg] if args.kwarg else [], node.body)
         index = w.index()
         for node_id in w.ids_of(ast.NamedExpr):
             scope, node = at[node_id], w.nodes[node_id]
@@ -184,12 +193,13 @@ class Scopes:
             elif scope.kind == "comprehension":
                 for generator in node.generators:
                     scope.locals.update(_target_names(generator.target))
-        for node_id in w.ids_of(ast.Name):
-            node = nodes[node_id]
-            if type(node.ctx) is not ast.Load:
-                scope = at[node_id]
-                if scope is not None:
-                    scope.locals.add(node.id)
+        # Stores and deletes, picked out of all names in C: most names are loads.
+        names = w.ids_of(ast.Name)
+        contexts = map(type, map(_CONTEXT, map(nodes.__getitem__, names)))
+        for node_id in compress(names, map(_NOT_LOAD, contexts)):
+            scope = at[node_id]
+            if scope is not None:
+                scope.locals.add(nodes[node_id].id)
         for node_id in w.ids_of(ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom, ast.ExceptHandler):
             scope, node = at[node_id], nodes[node_id]
             if scope is None:
@@ -259,10 +269,3 @@ class Scopes:
         if name in module.locals or name not in BUILTIN_NAMES:
             return "var", module.fqn
         return "builtin", "<builtin>"
-
-
-def _all_args(args: ast.arguments) -> list[ast.arg]:
-    found = args.posonlyargs + args.args + args.kwonlyargs
-    found += [args.vararg] if args.vararg else []
-    found += [args.kwarg] if args.kwarg else []
-    return found
