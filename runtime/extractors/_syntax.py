@@ -13,16 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from itertools import accumulate, chain
-from types import MappingProxyType
 
+from runtime.extractors._ast_classes import CLASSES, WALKED
 from runtime.source import SourceFile, line_starts
 
 _BOM = b"\xef\xbb\xbf"
-SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-# Load/Store/Del are shared singletons that carry no source of their own.
-_SKIPPED = (ast.expr_context,)
-_NAME_FIELDS = ("name", "id", "attr", "arg")
 
 
 def error_columns(file_id: str, code: str, message: str, line: int | None = None, col: int | None = None):
@@ -127,48 +122,6 @@ def positions(source: SourceFile) -> Positions:
     return source.memo["positions"]
 
 
-# Grammar types whose values are never nodes (or are the shared Load/Store/Del contexts).
-_LEAF_TYPES = frozenset({"identifier", "string", "int", "constant", "expr_context"})
-
-
-def _grammar(cls: type) -> dict[str, str] | None:
-    """Field -> grammar type (`expr`, `stmt*`, `identifier?`, ...), read from the signature ast puts in the
-    class's docstring, e.g. `Call(expr func, expr* args, keyword* keywords)`; None if it has none."""
-    signature = (cls.__doc__ or "").split("\n", 1)[0].strip()
-    if not signature.startswith(cls.__name__):
-        return None
-    inner = signature[len(cls.__name__):]
-    parts = [p.split() for p in inner[1:-1].split(", ")] if inner.startswith("(") and inner.endswith(")") else []
-    if inner and not parts or any(len(p) != 2 for p in parts) or tuple(p[1] for p in parts) != cls._fields:
-        return None
-    return {name: kind for kind, name in parts}
-
-
-def _node_classes() -> dict[type, tuple]:
-    """Per ast class: the field holding its name and whether the grammar leaves it unsure to be a string, whether
-    it has a position, its child fields in reverse order as the walk pushes them (each with whether it holds a
-    list; None: check every field's values), its fields, whether it opens a scope and whether it is a definition."""
-    classes, stack = {}, [ast.AST]
-    while stack:
-        cls = stack.pop()
-        stack.extend(cls.__subclasses__())
-        fields = tuple(getattr(cls, "_fields", ()))
-        grammar = _grammar(cls)
-        name_field = next((f for f in _NAME_FIELDS if f in fields), None)
-        name_unsure = name_field is not None and (grammar is None or grammar[name_field].rstrip("?") != "identifier")
-        children = None if grammar is None else tuple(
-            (name, kind.endswith("*")) for name, kind in reversed(grammar.items())
-            if kind.rstrip("*?") not in _LEAF_TYPES)
-        classes[cls] = (name_field, name_unsure, "end_lineno" in getattr(cls, "_attributes", ()), children, fields,
-                        issubclass(cls, SCOPES), issubclass(cls, DEFINITIONS))
-    return classes
-
-
-_CLASSES = MappingProxyType(_node_classes())
-# Every class the walk visits: membership of type(x) replaces two isinstance checks per value.
-_WALKED = frozenset(cls for cls in _CLASSES if not issubclass(cls, _SKIPPED))
-
-
 @dataclass
 class Walk:
     """The tree in pre-order: index == node_id. Spans are byte offsets; nodes without a position span
@@ -216,7 +169,7 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
     if pos.encoding is None:
         base = list(pos.starts)  # == [pos.line_start(line) for each line]: the BOM only shifts line 1
         base[0] += pos.bom
-    classes, walked, module_cls = _CLASSES, _WALKED, ast.Module
+    classes, walked, module_cls = CLASSES, WALKED, ast.Module
     by_type: defaultdict[type, list[int]] = defaultdict(list)
     # One tuple per node, transposed into columns at the end: cheaper than a dozen appends per node.
     rows: list[tuple] = []
