@@ -35,11 +35,13 @@ _ASSIGNMENTS = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)
 
 def dotted(node: ast.AST) -> str | None:
     """`a.b.c` for a chain of names and attributes, else None."""
+    if type(node) is ast.Name:  # the common case, without building a list
+        return node.id
     parts = []
-    while isinstance(node, ast.Attribute):
+    while type(node) is ast.Attribute:
         parts.append(node.attr)
         node = node.value
-    if not isinstance(node, ast.Name):
+    if type(node) is not ast.Name:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
@@ -47,9 +49,9 @@ def dotted(node: ast.AST) -> str | None:
 
 def _docstring(node: ast.AST) -> ast.Constant | None:
     body = getattr(node, "body", None)
-    if body and isinstance(body[0], ast.Expr):
+    if body and type(body[0]) is ast.Expr:
         value = body[0].value
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        if type(value) is ast.Constant and isinstance(value.value, str):
             return value
     return None
 
@@ -66,66 +68,86 @@ def _flatten_targets(target: ast.AST):
 
 
 class _Extraction:
-    def __init__(self, source: SourceFile, w: Walk, pos: Positions, wanted: frozenset[str]) -> None:
-        self.file_id, self.w, self.pos = source.file_id, w, pos
-        self.tables = {name: {column: [] for column in COLUMNS[name]} for name in wanted}
-        self.index = {id(node): node_id for node_id, node in enumerate(w.nodes)}
+    """Each table's rows come from nodes of a few classes, visited in pre-order through the walk's per-class
+    node ids; rows are tuples without file_id, transposed into columns at the end."""
 
-    def add(self, dataset: str, *values, span_of: int | None = None, full_span: bool = False) -> None:
-        table = self.tables.get(dataset)
-        if table is None:
-            return
-        if span_of is not None:
-            span = self.w.span_columns(self.pos, span_of)
-            values = values + (span if full_span else span[:4])
-        for column, value in zip(COLUMNS[dataset], (self.file_id,) + values):
-            table[column].append(value)
+    def __init__(self, source: SourceFile, w: Walk, wanted: frozenset[str]) -> None:
+        self.file_id, self.w, self.wanted = source.file_id, w, wanted
+        self.rows: dict[str, list[tuple]] = {name: [] for name in wanted}
+        self.index = w.index()
 
-    def id_of(self, node: ast.AST | None) -> int | None:
-        return None if node is None else self.index.get(id(node))
-
-    def kind_of(self, node: ast.AST | None) -> str | None:
-        return None if node is None else type(node).__name__
+    def span(self, node_id: int | None) -> tuple:
+        w = self.w
+        return w.bstart[node_id], w.bend[node_id], w.line[node_id], w.col[node_id]
 
     def run(self) -> dict[str, dict[str, list]]:
+        w, wanted = self.w, self.wanted
+        if wanted & {"ast_definitions", "ast_decorators", "ast_parameters"}:
+            for node_id in w.ids_of(ast.ClassDef, *_FUNCTIONS):
+                self.definition(node_id, w.nodes[node_id])
+        if wanted & {"ast_calls", "ast_call_arguments"}:
+            for node_id in w.ids_of(ast.Call):
+                self.call(node_id, w.nodes[node_id])
+        if "ast_imports" in wanted:
+            for node_id in w.ids_of(ast.Import, ast.ImportFrom):
+                self.imports(node_id, w.nodes[node_id])
+        if "ast_attributes" in wanted:
+            self.attributes()
+        if "ast_assignments" in wanted:
+            for node_id in w.ids_of(*_ASSIGNMENTS):
+                self.assignment(node_id, w.nodes[node_id])
+        if "ast_docstrings" in wanted:
+            self.docstrings()
+        return {dataset: self.columns(dataset, rows) for dataset, rows in self.rows.items()}
+
+    def columns(self, dataset: str, rows: list[tuple]) -> dict[str, list]:
+        names = COLUMNS[dataset]
+        columns = {"file_id": [self.file_id] * len(rows)}
+        for name, values in zip(names[1:], zip(*rows) if rows else [()] * (len(names) - 1)):
+            columns[name] = list(values)
+        return columns
+
+    def attributes(self) -> None:
         w = self.w
-        for node_id, node in enumerate(w.nodes):
-            if isinstance(node, (ast.ClassDef, *_FUNCTIONS)):
-                self.definition(node_id, node)
-            elif isinstance(node, ast.Call):
-                self.call(node_id, node)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                self.imports(node_id, node)
-            elif isinstance(node, ast.Attribute):
-                self.add("ast_attributes", node_id, w.scope[node_id], node.attr, dotted(node.value),
-                         self.kind_of(node.value), type(node.ctx).__name__, span_of=node_id)
-            elif isinstance(node, _ASSIGNMENTS):
-                self.assignment(node_id, node)
-            if isinstance(node, _DOCUMENTED):
-                constant = _docstring(node)
-                if constant is not None:
-                    self.add("ast_docstrings", self.id_of(constant), node_id, type(node).__name__, constant.value,
-                             span_of=self.id_of(constant))
-        return self.tables
+        nodes, scope, bstart, bend, line, col = w.nodes, w.scope, w.bstart, w.bend, w.line, w.col
+        add = self.rows["ast_attributes"].append
+        for node_id in w.ids_of(ast.Attribute):
+            node = nodes[node_id]
+            value = node.value
+            add((node_id, scope[node_id], node.attr, dotted(value), type(value).__name__, type(node.ctx).__name__,
+                 bstart[node_id], bend[node_id], line[node_id], col[node_id]))
+
+    def docstrings(self) -> None:
+        w, add = self.w, self.rows["ast_docstrings"].append
+        for node_id in w.ids_of(*_DOCUMENTED):
+            node = w.nodes[node_id]
+            constant = _docstring(node)
+            if constant is not None:
+                constant_id = self.index.get(id(constant))
+                add((constant_id, node_id, type(node).__name__, constant.value) + self.span(constant_id))
 
     def definition(self, node_id: int, node: ast.AST) -> None:
-        w = self.w
+        w, rows, index = self.w, self.rows, self.index
         scope_id = w.scope[node_id]
-        if isinstance(node, ast.Lambda):
+        is_lambda = type(node) is ast.Lambda
+        if is_lambda:
             name, qualname = "<lambda>", f"{w.qualname[scope_id]}.<lambda>"
         else:
             name, qualname = node.name, w.qualname[node_id]
-        is_method = scope_id is not None and isinstance(w.nodes[scope_id], ast.ClassDef)
         decorators = getattr(node, "decorator_list", [])
-        self.add("ast_definitions", node_id, _DEFINITION_KINDS[type(node)], name, qualname, scope_id, is_method,
-                 len(decorators), _docstring(node) is not None if not isinstance(node, ast.Lambda) else False,
-                 span_of=node_id, full_span=True)
-        for position, decorator in enumerate(decorators):
-            is_call = isinstance(decorator, ast.Call)
-            expression = dotted(decorator.func if is_call else decorator)
-            self.add("ast_decorators", self.id_of(decorator), node_id, position, expression, is_call,
-                     span_of=self.id_of(decorator))
-        if isinstance(node, _FUNCTIONS):
+        if "ast_definitions" in rows:
+            is_method = scope_id is not None and type(w.nodes[scope_id]) is ast.ClassDef
+            rows["ast_definitions"].append(
+                (node_id, _DEFINITION_KINDS[type(node)], name, qualname, scope_id, is_method, len(decorators),
+                 _docstring(node) is not None if not is_lambda else False) + w.span_columns(None, node_id))
+        if "ast_decorators" in rows:
+            for position, decorator in enumerate(decorators):
+                is_call = type(decorator) is ast.Call
+                expression = dotted(decorator.func if is_call else decorator)
+                decorator_id = index.get(id(decorator))
+                rows["ast_decorators"].append(
+                    (decorator_id, node_id, position, expression, is_call) + self.span(decorator_id))
+        if "ast_parameters" in rows and type(node) is not ast.ClassDef:
             self.parameters(node_id, node.args)
 
     def parameters(self, function_id: int, args: ast.arguments) -> None:
@@ -139,51 +161,58 @@ class _Extraction:
         ordered += [(a, "keyword_only", d is not None) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
         if args.kwarg is not None:
             ordered.append((args.kwarg, "var_keyword", False))
+        add, index = self.rows["ast_parameters"].append, self.index
         for position, (arg, kind, has_default) in enumerate(ordered):
-            arg_id = self.id_of(arg)
-            self.add("ast_parameters", function_id, arg_id, position, arg.arg, kind, has_default,
-                     arg.annotation is not None, span_of=arg_id)
+            arg_id = index.get(id(arg))
+            add((function_id, arg_id, position, arg.arg, kind, has_default, arg.annotation is not None)
+                + self.span(arg_id))
 
     def call(self, node_id: int, node: ast.Call) -> None:
-        has_star = any(isinstance(a, ast.Starred) for a in node.args)
-        has_double_star = any(k.arg is None for k in node.keywords)
-        self.add("ast_calls", node_id, self.w.scope[node_id], dotted(node.func), self.kind_of(node.func),
-                 self.id_of(node.func), len(node.args), len(node.keywords), has_star, has_double_star,
-                 span_of=node_id)
-        if "ast_call_arguments" not in self.tables:
+        args, keywords, index = node.args, node.keywords, self.index
+        if "ast_calls" in self.rows:
+            has_star = ast.Starred in map(type, args)
+            has_double_star = bool(keywords) and any(k.arg is None for k in keywords)
+            func = node.func
+            self.rows["ast_calls"].append(
+                (node_id, self.w.scope[node_id], dotted(func), type(func).__name__, index.get(id(func)), len(args),
+                 len(keywords), has_star, has_double_star) + self.span(node_id))
+        if "ast_call_arguments" not in self.rows:
             return
-        for position, arg in enumerate(node.args):
-            starred = isinstance(arg, ast.Starred)
-            self.add("ast_call_arguments", node_id, position, "starred" if starred else "positional", None,
-                     self.id_of(arg), self.kind_of(arg))
-        for position, keyword in enumerate(node.keywords, start=len(node.args)):
+        add = self.rows["ast_call_arguments"].append
+        for position, arg in enumerate(args):
+            starred = type(arg) is ast.Starred
+            add((node_id, position, "starred" if starred else "positional", None, index.get(id(arg)),
+                 type(arg).__name__))
+        for position, keyword in enumerate(keywords, start=len(args)):
             kind = "double_star" if keyword.arg is None else "keyword"
-            self.add("ast_call_arguments", node_id, position, kind, keyword.arg, self.id_of(keyword.value),
-                     self.kind_of(keyword.value))
+            add((node_id, position, kind, keyword.arg, index.get(id(keyword.value)), type(keyword.value).__name__))
 
     def imports(self, node_id: int, node: ast.Import | ast.ImportFrom) -> None:
-        scope_id = self.w.scope[node_id]
+        scope_id, add = self.w.scope[node_id], self.rows["ast_imports"].append
         for alias in node.names:
-            alias_id = self.id_of(alias)
-            if isinstance(node, ast.Import):
+            alias_id = self.index.get(id(alias))
+            if type(node) is ast.Import:
                 values = (False, alias.name, None, alias.asname, 0, False)
             else:
                 values = (True, node.module, alias.name, alias.asname, node.level or 0, alias.name == "*")
-            self.add("ast_imports", node_id, alias_id, scope_id, *values, span_of=alias_id)
+            add((node_id, alias_id, scope_id) + values + self.span(alias_id))
 
     def assignment(self, node_id: int, node: ast.AST) -> None:
-        if isinstance(node, ast.Assign):
+        if type(node) is ast.Assign:
             targets = [t for target in node.targets for t in _flatten_targets(target)]
         else:
             targets = list(_flatten_targets(node.target))
         value = getattr(node, "value", None)
-        operator = type(node.op).__name__ if isinstance(node, ast.AugAssign) else None
+        value_kind = None if value is None else type(value).__name__
+        value_id = None if value is None else self.index.get(id(value))
+        operator = type(node.op).__name__ if type(node) is ast.AugAssign else None
+        add, scope_id = self.rows["ast_assignments"].append, self.w.scope[node_id]
         for target in targets:
-            target_id = self.id_of(target)
-            self.add("ast_assignments", node_id, target_id, self.w.scope[node_id], type(node).__name__,
-                     type(target).__name__, dotted(target.value if isinstance(target, ast.Starred) else target),
-                     self.kind_of(value), self.id_of(value), operator, span_of=target_id)
+            target_id = self.index.get(id(target))
+            add((node_id, target_id, scope_id, type(node).__name__, type(target).__name__,
+                 dotted(target.value if type(target) is ast.Starred else target), value_kind, value_id, operator)
+                + self.span(target_id))
 
 
 def extract(source: SourceFile, w: Walk, pos: Positions, wanted: frozenset[str]) -> dict[str, dict[str, list]]:
-    return _Extraction(source, w, pos, wanted).run()
+    return _Extraction(source, w, wanted).run()

@@ -6,20 +6,18 @@ Results live in the SourceFile's memo, so they are dropped with the file: a work
 from __future__ import annotations
 
 import ast
-import bisect
 import io
 import tokenize
+from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
-from types import MappingProxyType
+from dataclasses import field as dc_field
+from itertools import accumulate, chain
 
+from runtime.extractors._ast_classes import CLASSES, WALKED
 from runtime.source import SourceFile, line_starts
 
 _BOM = b"\xef\xbb\xbf"
-SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-# Load/Store/Del are shared singletons that carry no source of their own.
-_SKIPPED = (ast.expr_context,)
-_NAME_FIELDS = ("name", "id", "attr", "arg")
 
 
 def error_columns(file_id: str, code: str, message: str, line: int | None = None, col: int | None = None):
@@ -60,12 +58,21 @@ def parse(source: SourceFile):
     return source.memo["parse"]
 
 
+def _line_starts(data: bytes) -> list[int]:
+    """runtime.source.line_starts, with the common case (no \\r, so every line ends at a \\n) done in C."""
+    if b"\r" in data:
+        return line_starts(data)
+    starts = list(accumulate(map((1).__add__, map(len, data.split(b"\n"))), initial=0))
+    starts.pop()  # the start of a line after the end of the data
+    return starts
+
+
 class Positions:
     """Turns (line, UTF-8 column of the decoded line) into byte offsets into the file as stored, and back."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self.starts = line_starts(data)
+        self.starts = _line_starts(data)
         self.bom = len(_BOM) if data.startswith(_BOM) else 0
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
@@ -105,7 +112,7 @@ class Positions:
         return start + len(text[:col].encode(self.encoding or "utf-8", errors="replace"))
 
     def line_and_col(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
+        line = bisect_right(self.starts, offset)
         return line, max(0, offset - self.line_start(line))
 
 
@@ -113,33 +120,6 @@ def positions(source: SourceFile) -> Positions:
     if "positions" not in source.memo:
         source.memo["positions"] = Positions(source.data or b"")
     return source.memo["positions"]
-
-
-def _node_classes() -> dict[type, tuple[str | None, bool, tuple[str, ...]]]:
-    """Per ast class: the field holding its name, whether it has a position, and its child fields."""
-    classes, stack = {}, [ast.AST]
-    while stack:
-        cls = stack.pop()
-        stack.extend(cls.__subclasses__())
-        fields = tuple(getattr(cls, "_fields", ()))
-        name_field = next((f for f in _NAME_FIELDS if f in fields), None)
-        classes[cls] = (name_field, "end_lineno" in getattr(cls, "_attributes", ()), fields)
-    return classes
-
-
-_CLASSES = MappingProxyType(_node_classes())
-
-
-def child_nodes(node: ast.AST) -> list[ast.AST]:
-    """The node's children in field order, contexts (Load/Store/Del) left out; faster than ast.iter_child_nodes."""
-    children = []
-    for child_field in _CLASSES[type(node)][2]:
-        value = getattr(node, child_field, None)
-        if type(value) is list:
-            children.extend(c for c in value if isinstance(c, ast.AST) and not isinstance(c, _SKIPPED))
-        elif isinstance(value, ast.AST) and not isinstance(value, _SKIPPED):
-            children.append(value)
-    return children
 
 
 @dataclass
@@ -159,10 +139,25 @@ class Walk:
     col: list[int]
     end_line: list[int]
     end_col: list[int]
+    by_type: dict[type, list[int]] = dc_field(default_factory=dict)  # ast class -> its node ids, in pre-order
+    _index: dict[int, int] | None = dc_field(default=None, repr=False)
 
     def span_columns(self, pos: Positions, node_id: int) -> tuple[int, int, int, int, int, int]:
         return (self.bstart[node_id], self.bend[node_id], self.line[node_id], self.col[node_id],
                 self.end_line[node_id], self.end_col[node_id])
+
+    def ids_of(self, *classes: type) -> list[int]:
+        """Node ids of these ast classes, in pre-order."""
+        if len(classes) == 1:
+            return list(self.by_type.get(classes[0], ()))
+        return sorted(chain.from_iterable(self.by_type.get(cls, ()) for cls in classes))
+
+    def index(self) -> dict[int, int]:
+        """id(node) -> node_id, built once and shared by the extractors (a shared singleton such as an operator
+        maps to its last occurrence)."""
+        if self._index is None:
+            self._index = dict(zip(map(id, self.nodes), range(len(self.nodes))))
+        return self._index
 
 
 def _walk(source: SourceFile, tree: ast.Module) -> Walk:
@@ -170,39 +165,40 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
     pos = positions(source)
     offset = pos.offset
     # UTF-8 (nearly every file): a column is a byte offset within the line, no decoding needed.
-    base = [pos.line_start(i + 1) for i in range(len(pos.starts))] if pos.encoding is None else None
-    classes = _CLASSES
-    nodes: list[ast.AST] = []
-    parent: list[int | None] = []
-    fields: list[str | None] = []
-    scope: list[int | None] = []
-    names: list[str | None] = []
-    qualnames: list[str | None] = []
-    bstart: list[int] = []
-    bend: list[int] = []
-    lines: list[int] = []
-    cols: list[int] = []
-    end_lines: list[int] = []
-    end_cols: list[int] = []
-    skipped, scopes, definitions = _SKIPPED, SCOPES, DEFINITIONS
+    base = None
+    if pos.encoding is None:
+        base = list(pos.starts)  # == [pos.line_start(line) for each line]: the BOM only shifts line 1
+        base[0] += pos.bom
+    classes, walked, module_cls = CLASSES, WALKED, ast.Module
+    by_type: defaultdict[type, list[int]] = defaultdict(list)
+    # One tuple per node, transposed into columns at the end: cheaper than a dozen appends per node.
+    rows: list[tuple] = []
+    add_row = rows.append
+    scope_qualnames: dict[int, str] = {}  # a definition's qualname extends its scope's
     # Explicit stack: a deeply nested tree that ast could parse must not overflow Python's own stack here.
-    stack: list[tuple[ast.AST, int | None, str | None, int | None, str]] = [(tree, None, None, None, source.module)]
-    pop = stack.pop
+    # Each entry: node, parent id, field, scope id, whether the parent lacks a position (spans its children).
+    stack: list[tuple[ast.AST, int | None, str | None, int | None, bool]] = [(tree, None, None, None, False)]
+    pop, push = stack.pop, stack.append
+    derived: list[int] = []  # the nodes without a position
+    spanning: list[int] = []  # the nodes whose parent lacks a position
+    node_id = -1
     while stack:
-        node, parent_id, field, scope_id, scope_qualname = pop()
-        node_id = len(nodes)
+        node, parent_id, field, scope_id, in_derived = pop()
+        node_id += 1
+        if in_derived:
+            spanning.append(node_id)
         cls = type(node)
-        name_field, positioned, child_fields = classes[cls]
+        name_field, name_unsure, positioned, child_fields, all_fields, is_scope, is_definition = classes[cls]
         name = None
         if name_field is not None:
             name = getattr(node, name_field, None)
-            if not isinstance(name, str):
+            if name_unsure and not isinstance(name, str):
                 name = None
         qualname = None
-        if cls is ast.Module:
+        if is_definition:
+            qualname = f"{scope_qualnames[scope_id]}.{node.name}"
+        elif cls is module_cls:
             qualname, name = source.module, source.module.rsplit(".", 1)[-1]
-        elif isinstance(node, definitions):
-            qualname = f"{scope_qualname}.{node.name}"
         end_lineno = node.end_lineno if positioned else None
         if end_lineno is not None:
             line, col, end_col = node.lineno, node.col_offset, node.end_col_offset
@@ -213,51 +209,52 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
                 col, end_col = start - pos.line_start(line), end - pos.line_start(end_lineno)
             if end <= start:
                 end_lineno, end_col = line, col
-            bstart.append(start)
-            bend.append(end)
-            lines.append(line)
-            cols.append(col)
-            end_lines.append(end_lineno)
-            end_cols.append(end_col)
+            add_row((node, parent_id, field, scope_id, name, qualname, start, end, line, col, end_lineno, end_col))
+            is_derived = False
+        elif cls is module_cls:
+            add_row((node, parent_id, field, scope_id, name, qualname, 0, len(data), 0, 0, 0, 0))
+            derived.append(node_id)
+            is_derived = False  # spans the whole file, not its children
         else:
-            bstart.append(0 if cls is ast.Module else -1)  # -1: filled from the children below
-            bend.append(len(data) if cls is ast.Module else -1)
-            lines.append(0)
-            cols.append(0)
-            end_lines.append(0)
-            end_cols.append(0)
-        nodes.append(node)
-        parent.append(parent_id)
-        fields.append(field)
-        scope.append(scope_id)
-        names.append(name)
-        qualnames.append(qualname)
-        if isinstance(node, scopes):
-            scope_id, scope_qualname = node_id, qualname or scope_qualname
-        children = []
-        for child_field in child_fields:
-            value = getattr(node, child_field, None)
-            if type(value) is list:
-                for child in value:
-                    if isinstance(child, ast.AST) and not isinstance(child, skipped):
-                        children.append((child, node_id, child_field, scope_id, scope_qualname))
-            elif isinstance(value, ast.AST) and not isinstance(value, skipped):
-                children.append((value, node_id, child_field, scope_id, scope_qualname))
-        if children:
+            # -1: filled from the children below
+            add_row((node, parent_id, field, scope_id, name, qualname, -1, -1, 0, 0, 0, 0))
+            derived.append(node_id)
+            is_derived = True
+        by_type[cls].append(node_id)
+        if is_scope:
+            scope_id = node_id
+            scope_qualnames[node_id] = qualname
+        # Children are pushed last first, so that they pop in field order.
+        if child_fields is not None:
+            for child_field, is_list in child_fields:
+                value = getattr(node, child_field, None)
+                if is_list:
+                    for child in reversed(value):
+                        if child is not None:
+                            push((child, node_id, child_field, scope_id, is_derived))
+                elif value is not None:
+                    push((value, node_id, child_field, scope_id, is_derived))
+        else:
+            children = []
+            for child_field in all_fields:
+                value = getattr(node, child_field, None)
+                if type(value) is list:
+                    children.extend((c, node_id, child_field, scope_id, is_derived) for c in value
+                                    if type(c) in walked)
+                elif type(value) in walked:
+                    children.append((value, node_id, child_field, scope_id, is_derived))
             children.reverse()
             stack.extend(children)
 
-    # Nodes without a position (Module, arguments, comprehension, ...) span their children. Children follow
-    # their parent in pre-order, so one backward pass settles every such node, and a forward pass places the
-    # few with no positioned child at their parent's start, zero width.
-    derived = [node_id for node_id, start in enumerate(bstart) if start < 0 or lines[node_id] == 0]
+    nodes, parent, fields, scope, names, qualnames, bstart, bend, lines, cols, end_lines, end_cols = map(
+        list, zip(*rows))
+    # Nodes without a position (arguments, comprehension, ...) span their children. Children follow their
+    # parent in pre-order, so one backward pass over those children settles every such node, and a forward pass
+    # places the few with no positioned child at their parent's start, zero width.
     if len(derived) > 1:
-        is_derived = [False] * len(nodes)
-        for node_id in derived:
-            is_derived[node_id] = bstart[node_id] < 0
-        for node_id in range(len(nodes) - 1, 0, -1):
+        for node_id in reversed(spanning):
             parent_id = parent[node_id]
-            if is_derived[parent_id] and bstart[node_id] >= 0:
+            if bstart[node_id] >= 0:
                 if bstart[parent_id] < 0 or bstart[node_id] < bstart[parent_id]:
                     bstart[parent_id] = bstart[node_id]
                 if bend[node_id] > bend[parent_id]:
@@ -265,13 +262,16 @@ def _walk(source: SourceFile, tree: ast.Module) -> Walk:
         for node_id in derived:
             if bstart[node_id] < 0:
                 bstart[node_id] = bend[node_id] = bstart[parent[node_id]]
+    # pos.line_and_col inlined: there is a derived node for every operator.
+    starts, line_start = pos.starts, pos.line_start
     for node_id in derived:
         start, end = bstart[node_id], bend[node_id]
-        line, col = pos.line_and_col(start)
-        end_line = pos.line_and_col(end - 1)[0] if end > start else line
-        lines[node_id], cols[node_id] = line, col
-        end_lines[node_id], end_cols[node_id] = end_line, max(0, end - pos.line_start(end_line))
-    return Walk(nodes, parent, fields, scope, names, qualnames, bstart, bend, lines, cols, end_lines, end_cols)
+        line = bisect_right(starts, start)
+        lines[node_id], cols[node_id] = line, max(0, start - line_start(line))
+        end_line = bisect_right(starts, end - 1) if end > start else line
+        end_lines[node_id], end_cols[node_id] = end_line, max(0, end - line_start(end_line))
+    return Walk(nodes, parent, fields, scope, names, qualnames, bstart, bend, lines, cols, end_lines, end_cols,
+                dict(by_type))
 
 
 def walk(source: SourceFile) -> Walk | None:

@@ -42,6 +42,14 @@ CALL_STEP = "()"
 RETURN = "<return>"
 _DEFINITION_KINDS = {ast.ClassDef: "class", ast.FunctionDef: "function", ast.AsyncFunctionDef: "function",
                      ast.Lambda: "lambda"}
+# The classes a chain can start from or step through.
+_CHAIN_KINDS = frozenset({ast.Attribute, ast.Call, ast.Subscript, ast.Await, ast.Name, ast.Lambda})
+# The expressions whose value may be any of several others (see values()).
+_DISPLAYS = frozenset({ast.Tuple, ast.List, ast.Set, ast.Dict, ast.IfExp, ast.BoolOp, ast.Starred, ast.NamedExpr})
+_UNSEEN = object()  # a marker: None in `refs` means "seen, not a chain"
+# The other nodes that write rows (name uses aside).
+_SITES = (ast.Call, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor,
+          ast.comprehension, ast.With, ast.AsyncWith, ast.Return, ast.Yield, ast.YieldFrom)
 
 
 def extract(source: SourceFile, datasets: frozenset[str]) -> Mapping[str, Mapping[str, list]]:
@@ -66,13 +74,21 @@ def absolute_module(source: SourceFile, module: str | None, level: int) -> str:
     return ".".join(base + ([module] if module else []))
 
 
+def _discard(row: tuple) -> None:
+    """The appender of a dataset nobody asked for."""
+
+
 class _Names:
     def __init__(self, source: SourceFile, tree: ast.Module, wanted: frozenset[str]) -> None:
         self.source, self.file_id = source, source.file_id
         self.w = walk(source)
-        self.index = {id(node): node_id for node_id, node in enumerate(self.w.nodes)}
-        self.scopes = Scopes(tree, source.module)
+        self.index = self.w.index()
+        self.scopes = Scopes(self.w, source.module)
         self.rows: dict[str, list[tuple]] = {name: [] for name in wanted}  # transposed into columns at the end
+        # The appenders of the tables written most often, bound once.
+        self.add_flow, self.add_ref, self.add_step, self.add_call, self.add_call_arg = (
+            self.rows[name].append if name in self.rows else _discard
+            for name in ("py_flows", "py_refs", "py_ref_steps", "py_calls", "py_call_args"))
         self.refs: dict[int, int | None] = {}
         self.chains: dict[int, tuple] = {}  # ref id -> (scope, head, steps), to derive decorator applications
 
@@ -81,8 +97,12 @@ class _Names:
         if rows is None:
             return
         if span_of is not None:
-            values = values + self.w.span_columns(None, span_of)[:4]
+            values = values + self.span(span_of)
         rows.append(values)
+
+    def span(self, node_id: int) -> tuple[int, int, int, int]:
+        w = self.w
+        return w.bstart[node_id], w.bend[node_id], w.line[node_id], w.col[node_id]
 
     def tables(self) -> dict[str, dict[str, list]]:
         tables = {}
@@ -94,11 +114,15 @@ class _Names:
         return tables
 
     def scope_of(self, node: ast.AST) -> Scope:
-        return self.scopes.of_node.get(id(node), self.scopes.root)
+        return self.scopes.of(self.index[id(node)])
 
     def run(self) -> dict[str, dict[str, list]]:
         self.module_scope()
-        for node_id, node in enumerate(self.w.nodes):
+        nodes = self.w.nodes
+        # Only nodes of these classes write rows, and the order they write them in is pre-order: a chain is
+        # registered by whichever site reaches it first. Name uses write a table of their own: a separate pass.
+        for node_id in self.w.ids_of(*_DEFINITION_KINDS, *_SITES):
+            node = nodes[node_id]
             kind = type(node)
             if kind in _DEFINITION_KINDS:
                 self.definition(node_id, node)
@@ -109,7 +133,7 @@ class _Names:
             elif kind is ast.Assign:
                 for target in node.targets:
                     self.assign(target, node.value, node_id, "assignment")
-                self.declared_exports(node)
+                self.declared_exports(node_id, node)
             elif kind in (ast.AnnAssign, ast.NamedExpr) and node.value is not None:
                 self.assign(node.target, node.value, node_id, "assignment")
             elif kind in (ast.For, ast.AsyncFor):
@@ -122,8 +146,8 @@ class _Names:
                         self.assign(item.optional_vars, item.context_expr, node_id, "with")
             elif kind in (ast.Return, ast.Yield, ast.YieldFrom) and node.value is not None:
                 self.returns(node_id, node)
-            elif kind is ast.Name:
-                self.name_use(node_id, node)
+        if "py_name_uses" in self.rows:
+            self.name_uses()
         return self.tables()
 
     # ---- scopes and definitions ----
@@ -135,8 +159,8 @@ class _Names:
                  *self.w.span_columns(None, 0))
 
     def definition(self, node_id: int, node: ast.AST) -> None:
-        outer = self.scope_of(node)
-        own = self.scopes.by_node[id(node)]
+        outer = self.scopes.of(node_id)
+        own = self.scopes.own[node_id]
         kind = _DEFINITION_KINDS[type(node)]
         class_fqn = first_param = method_kind = None
         if kind != "class" and kind != "lambda" and outer.kind == "class":
@@ -200,7 +224,7 @@ class _Names:
 
     def flow(self, site_id, ns: str, name: str, ref_id: int | None = None, value=None, reason: str = "") -> None:
         src_value, src_kind = value if value is not None else (None, None)
-        self.add("py_flows", site_id, ns, name, ref_id, src_value, src_kind, reason)
+        self.add_flow((site_id, ns, name, ref_id, src_value, src_kind, reason))
 
     def assign(self, target: ast.AST, value: ast.AST, site_id: int, reason: str) -> None:
         if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
@@ -273,7 +297,7 @@ class _Names:
         return None
 
     def returns(self, node_id: int, node: ast.AST) -> None:
-        function = self.scope_of(node)
+        function = self.scopes.of(node_id)
         while function.kind == "comprehension" and function.parent is not None:
             function = function.parent
         if function.kind in ("function", "lambda"):
@@ -286,18 +310,22 @@ class _Names:
     def values(self, expr: ast.AST) -> list[tuple[int | None, tuple[str, str] | None]]:
         """What an expression may evaluate to: chains to resolve (by ref id) and constants. The items of list,
         tuple, set and dict displays stand for the container: `fs[0]()` may call any of them."""
+        if type(expr) not in _DISPLAYS:  # most values: one chain or none
+            ref_id = self.ref(expr)
+            return [] if ref_id is None else [(ref_id, None)]
         found, stack = [], [expr]
         while stack:
             node = stack.pop()
-            if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            kind = type(node)  # ast classes have no subclasses: `is` tests stand for isinstance
+            if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
                 stack.extend(node.elts)
-            elif isinstance(node, ast.Dict):
+            elif kind is ast.Dict:
                 stack.extend(node.values)
-            elif isinstance(node, ast.IfExp):
+            elif kind is ast.IfExp:
                 stack.extend((node.body, node.orelse))
-            elif isinstance(node, ast.BoolOp):
+            elif kind is ast.BoolOp:
                 stack.extend(node.values)
-            elif isinstance(node, (ast.Starred, ast.NamedExpr)):
+            elif kind is ast.Starred or kind is ast.NamedExpr:
                 stack.append(node.value)
             else:
                 ref_id = self.ref(node)
@@ -313,32 +341,40 @@ class _Names:
         node_id = self.index.get(id(expr))
         if node_id is None:
             return None
-        if node_id in self.refs:
-            return self.refs[node_id]
+        found = self.refs.get(node_id, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        if type(expr) not in _CHAIN_KINDS:  # a constant, an operation, ...: no chain, as the loop below finds
+            self.refs[node_id] = None
+            return None
+        # The chain's nodes (down to a name, a lambda or super()) are in the scope of the expression: scopes
+        # change only at definitions, lambdas and comprehensions, which end a chain.
+        scope = self.scopes.of(node_id)
         steps, node = [], expr
         head, key = None, None
         while head is None:
-            if isinstance(node, ast.Attribute):
+            kind = type(node)
+            if kind is ast.Attribute:
                 steps.append(node.attr)
                 node = node.value
-            elif isinstance(node, ast.Call):
-                if isinstance(node.func, ast.Name) and node.func.id == "super":
-                    owner = self.super_class(self.scope_of(node))
+            elif kind is ast.Call:
+                if type(node.func) is ast.Name and node.func.id == "super":
+                    owner = self.super_class(scope)
                     head = ("super", owner, "super", None) if owner else False
                     continue
                 steps.append(CALL_STEP)
                 node = node.func
-            elif isinstance(node, ast.Subscript):
+            elif kind is ast.Subscript:
                 # An item read under a constant key straight off a name: the chain starts at that item.
-                key = constant_key(node.slice) if isinstance(node.value, ast.Name) else None
+                key = constant_key(node.slice) if type(node.value) is ast.Name else None
                 node = node.value
-            elif isinstance(node, ast.Await):
+            elif kind is ast.Await:
                 node = node.value
-            elif isinstance(node, ast.Name):
-                head_kind, ns = self.scopes.lookup(self.scope_of(node), node.id)
+            elif kind is ast.Name:
+                head_kind, ns = self.scopes.lookup(scope, node.id)
                 head = (head_kind, ns, node.id, item_name(node.id, key) if key is not None else None)
-            elif isinstance(node, ast.Lambda):
-                lambda_scope = self.scopes.by_node[id(node)]
+            elif kind is ast.Lambda:
+                lambda_scope = self.scopes.own[self.index[id(node)]]
                 head = ("lambda", lambda_scope.fqn, lambda_scope.local, None)
             else:
                 head = False
@@ -346,16 +382,17 @@ class _Names:
             self.refs[node_id] = None
             return None
         steps.reverse()
-        self.add_chain(node_id, self.scope_of(expr).fqn, head, steps)
+        self.add_chain(node_id, scope.fqn, head, steps)
         self.refs[node_id] = node_id
         return node_id
 
     def add_chain(self, ref_id: int, scope_fqn: str, head: tuple, steps: list[str]) -> None:
         self.chains[ref_id] = (scope_fqn, head, steps)
-        tail = None if CALL_STEP in steps else "".join("." + s for s in steps)
-        self.add("py_refs", ref_id, scope_fqn, *head, tail, len(steps))
+        tail = None if CALL_STEP in steps else ("." + ".".join(steps) if steps else "")
+        self.add_ref((ref_id, scope_fqn, *head, tail, len(steps)))
+        add_step = self.add_step
         for position, step in enumerate(steps, start=1):
-            self.add("py_ref_steps", ref_id, position, step)
+            add_step((ref_id, position, step))
 
     def applied_ref(self, decorator_id: int, ref_id: int) -> int:
         """A second chain: the decorator's chain followed by one more call (what `d(f)` returns)."""
@@ -378,23 +415,23 @@ class _Names:
         ref_id = self.ref(node.func)
         if ref_id is None:
             return
-        caller = self.scope_of(node).code_owner().fqn
-        self.add("py_calls", node_id, caller, ref_id, False, span_of=node_id)
+        caller = self.scopes.of(node_id).code_owner().fqn
+        self.add_call((node_id, caller, ref_id, False) + self.span(node_id))
         for position, arg in enumerate(node.args):
-            if isinstance(arg, ast.Starred):
+            if type(arg) is ast.Starred:
                 break  # positions after *args are unknown
             for ref, constant in self.values(arg):
                 value, kind = constant if constant else (None, None)
-                self.add("py_call_args", node_id, position, None, ref, value, kind)
+                self.add_call_arg((node_id, position, None, ref, value, kind))
         for keyword in node.keywords:
             if keyword.arg is None:
                 continue
             for ref, constant in self.values(keyword.value):
                 value, kind = constant if constant else (None, None)
-                self.add("py_call_args", node_id, None, keyword.arg, ref, value, kind)
+                self.add_call_arg((node_id, None, keyword.arg, ref, value, kind))
 
     def imports(self, node_id: int, node: ast.Import | ast.ImportFrom) -> None:
-        scope = self.scope_of(node)
+        scope = self.scopes.of(node_id)
         for alias in node.names:
             alias_id = self.index.get(id(alias), node_id)
             if isinstance(node, ast.Import):
@@ -413,9 +450,9 @@ class _Names:
             self.add("py_imports", node_id, scope.fqn, self.scopes.binding_scope(scope, bound).fqn, bound, target,
                      module, module, alias.name, False, span_of=alias_id)
 
-    def declared_exports(self, node: ast.Assign) -> None:
+    def declared_exports(self, node_id: int, node: ast.Assign) -> None:
         """`__all__ = [...]` of string literals at module level: the names `from m import *` takes."""
-        if self.scope_of(node) is not self.scopes.root:
+        if self.scopes.of(node_id) is not self.scopes.root:
             return
         if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
             return
@@ -425,16 +462,20 @@ class _Names:
             if isinstance(item, ast.Constant) and isinstance(item.value, str):
                 self.add("py_all_names", self.source.module, item.value)
 
-    def name_use(self, node_id: int, node: ast.Name) -> None:
-        if "py_name_uses" not in self.rows:
-            return
-        scope = self.scope_of(node)
-        context = type(node.ctx).__name__
-        if context == "Load":
-            head_kind, ns = self.scopes.lookup(scope, node.id)
-        else:
-            head_kind, ns = "var", self.scopes.binding_scope(scope, node.id).fqn
-        self.add("py_name_uses", node_id, head_kind, ns, node.id, context, span_of=node_id)
+    def name_uses(self) -> None:
+        w, scopes = self.w, self.scopes
+        nodes, at, root, lookup, binding_scope = w.nodes, scopes.at, scopes.root, scopes.lookup, scopes.binding_scope
+        bstart, bend, line, col = w.bstart, w.bend, w.line, w.col
+        add = self.rows["py_name_uses"].append
+        for node_id in w.ids_of(ast.Name):
+            node = nodes[node_id]
+            name, scope = node.id, at[node_id] or root
+            context = type(node.ctx).__name__
+            if context == "Load":
+                head_kind, ns = lookup(scope, name)
+            else:
+                head_kind, ns = "var", binding_scope(scope, name).fqn
+            add((node_id, head_kind, ns, name, context, bstart[node_id], bend[node_id], line[node_id], col[node_id]))
 
 
 def constant_key(node: ast.AST) -> str | int | None:
