@@ -260,8 +260,7 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
             progress.advance()
         progress.finish()
     with report.stage("maintain"):
-        rewritten = {o.name for o in whole}
-        policies = {o.name: output_maintenance(o, options.maintenance, o.name in rewritten) for o in outputs}
+        policies = {o.name: output_maintenance(o, options.maintenance) for o in outputs}
         policies.update({n: EVIDENCE_MAINTENANCE for b in context.program.executors for n in b.datasets})
         for name, policy in policies.items():
             done = maintain(context.resolver.location(name), policy)

@@ -1,16 +1,17 @@
 """Table maintenance after a write: compaction, and vacuum with a retention floor.
 
 An output follows its write policy (`compact`, `vacuum retain N hours`); evidence tables, and outputs whose
-policy says nothing, get the defaults: compact once more than `compact_at` files pile up, keep a week of
-history. No policy can vacuum more recent files than the floor, so readers of a recent version never lose
+policy says nothing, get the defaults: compact once more than `compact_at` files pile up after the last whole
+write or compaction, keep a week of history. No policy can vacuum more recent files than the floor, so readers of a recent version never lose
 the files they are reading.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 from deltalake import DeltaTable
 
 from runtime.delta_store import OUTPUT_FILE_BYTES
@@ -23,8 +24,7 @@ DEFAULT_DELTA_RETENTION_HOURS = 168  # Delta Lake's own default; below it the ch
 
 @dataclass(frozen=True)
 class MaintenancePolicy:
-    compact_at: int = 32
-    compact: bool = True  # False: vacuum only
+    compact_at: int = 32  # files added since the table was last written whole or compacted
     retention_hours: int = DEFAULT_DELTA_RETENTION_HOURS
     # Compaction that sorts by these columns into files of at most target_bytes, instead of merging all.
     cluster_by: tuple[str, ...] = ()
@@ -44,11 +44,33 @@ def policy_for(write_policy: WritePolicy | None, default: MaintenancePolicy) -> 
     return MaintenancePolicy(compact_at=0 if write_policy.compact else default.compact_at, retention_hours=hours)
 
 
+# Commits searched for the last rewrite: a table rewritten longer ago than this counts all its files.
+_HISTORY_LOOKBACK = 256
+
+
+def _is_rewrite(commit: dict) -> bool:
+    parameters = commit.get("operationParameters") or {}
+    whole_write = commit.get("operation") == "WRITE" and parameters.get("mode") == "Overwrite" and not parameters.get(
+        "predicate")
+    return whole_write or commit.get("operation") == "OPTIMIZE"
+
+
+def piecemeal_files(table: DeltaTable) -> int:
+    """Files added since the table was last written whole or compacted: those are what compaction is for. A
+    table just written whole is in its layout already (rewriting cpg_edges' 475 files would cost a quarter of
+    the stdlib build); one never written whole counts all its files."""
+    since = next((commit["timestamp"] for commit in table.history(_HISTORY_LOOKBACK) if _is_rewrite(commit)), None)
+    if since is None:
+        return len(table.file_uris())
+    added = pa.table(table.get_add_actions(flatten=True)).column("modification_time").to_pylist()
+    return sum(1 for created in added if created > since)
+
+
 def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy()) -> dict[str, int]:
     """Returns what was done: files compacted away and files vacuumed."""
     table = DeltaTable(str(location))
     done = {"compacted": 0, "vacuumed": 0}
-    if policy.compact and len(table.file_uris()) > policy.compact_at:
+    if piecemeal_files(table) > policy.compact_at:
         if policy.cluster_by:
             metrics = table.optimize.z_order(list(policy.cluster_by), target_size=policy.target_bytes)
         else:
@@ -62,14 +84,10 @@ def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy()) ->
     return done
 
 
-def output_maintenance(output: ViewSpec, default: MaintenancePolicy, written_whole: bool = False) -> MaintenancePolicy:
+def output_maintenance(output: ViewSpec, default: MaintenancePolicy) -> MaintenancePolicy:
     """An output's maintenance. Outputs kept in small files clustered by source file (to be maintained file by
-    file) are compacted as evidence is: re-clustered into small files, once many have piled up. One written
-    whole in this build is in that layout already: compacting it would rewrite every file for nothing (on the
-    stdlib, 475 files of cpg_edges, a quarter of the time the write took), unless its policy asks for it."""
+    file) are compacted as evidence is: re-clustered into small files, once many have piled up."""
     policy = policy_for(output.write_policy, default)
-    if written_whole and not (output.write_policy and output.write_policy.compact):
-        return replace(policy, compact=False)
     if output.cluster_column is None or (output.write_policy and output.write_policy.compact):
         return policy
     return MaintenancePolicy(compact_at=max(policy.compact_at, 256), retention_hours=policy.retention_hours,

@@ -66,15 +66,15 @@ def test_outputs_written_whole_are_not_compacted_again(tmp_path):
         assert output.name not in report.maintenance
 
 
-def test_an_output_whose_policy_says_compact_is_compacted_even_after_a_whole_write():
-    from dataclasses import replace
-
-    from generated.program import PROGRAM
-    from runtime.maintenance import output_maintenance
-    from runtime.program import WritePolicy
-
-    edges = next(o for o in PROGRAM.outputs if o.name == "cpg_edges")
-    assert not output_maintenance(edges, MaintenancePolicy(), written_whole=True).compact
-    assert output_maintenance(edges, MaintenancePolicy(), written_whole=False).compact
-    asked = replace(edges, write_policy=WritePolicy(compact=True))
-    assert output_maintenance(asked, MaintenancePolicy(), written_whole=True).compact
+def test_only_files_added_since_the_last_whole_write_count_for_compaction(tmp_path):
+    location = tmp_path / "output"
+    rows = pa.table({"file_id": [f"f{i % 9}" for i in range(9000)],
+                     "payload": [os.urandom(32).hex() for _ in range(9000)]})
+    write_deltalake(str(location), rows, mode="overwrite", target_file_size=64 * 1024)
+    whole = len(DeltaTable(str(location)).file_uris())
+    assert whole > 2  # a whole write in several files: its layout, not a pile-up
+    assert maintain(location, MaintenancePolicy(compact_at=2))["compacted"] == 0
+    for _ in range(3):
+        write_deltalake(str(location), rows.slice(0, 10), mode="append")
+    assert maintain(location, MaintenancePolicy(compact_at=2))["compacted"] == whole + 3
+    assert DeltaTable(str(location)).count() == 9030
