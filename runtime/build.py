@@ -49,6 +49,7 @@ from runtime.registration import (
     register_evidence,
     register_stored_evidence,
     register_views,
+    release_held_rows,
     verify_plans,
 )
 from runtime.report import RunReport
@@ -128,8 +129,9 @@ def _extract(context: ExecutionContext, root: Path, options: BuildOptions, repor
         progress.finish()
 
 
-def _register(context: ExecutionContext, report: RunReport) -> None:
-    """Every view over all the evidence, for outputs recomputed whole."""
+def _register(context: ExecutionContext, report: RunReport, outputs: list[ViewSpec]) -> None:
+    """Every view over all the evidence, for outputs recomputed whole; rows held for views these outputs no
+    longer read are freed."""
     program = context.program
     extracted = {name for binding in program.executors for name in binding.datasets}
     with report.stage("register"):
@@ -140,6 +142,7 @@ def _register(context: ExecutionContext, report: RunReport) -> None:
         report.staged_shared_views = sum(report.evidence_rows.values()) > STAGE_SHARED_VIEWS_ABOVE_ROWS
         installation = register_views(context, stage_shared=report.staged_shared_views, verify=False)
         report.udfs, report.udf_extension = installation.implementations, installation.extension
+        release_held_rows(context, outputs)
 
 
 def _count_evidence(context: ExecutionContext) -> dict[str, int]:
@@ -245,7 +248,7 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
         whole, by_since = _plan_outputs(context, report, inputs)
     _write_incremental(context, report, inputs, by_since, whole)
     if whole:
-        _register(context, report)
+        _register(context, report, whole)
     else:
         report.evidence_rows = _count_evidence(context)
     with report.stage("write"):

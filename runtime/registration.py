@@ -13,7 +13,7 @@ from runtime.errors import SemcError
 from runtime.memory_cache import hold_in_memory
 from runtime.plans import plan_fingerprint, program_placeholders, udf_identity
 from runtime.udf_install import UdfInstallation, check_required_udfs, install_udfs
-from runtime.program import CachePolicy, CompiledProgram
+from runtime.program import CachePolicy, CompiledProgram, ViewSpec
 
 
 class PlanDriftError(SemcError):
@@ -95,6 +95,33 @@ def register_views(context: ExecutionContext, stage_shared: bool = False, verify
             context.session.register_view(view.name, df)
     check_no_orphans(context)
     return installed
+
+
+def release_held_rows(context: ExecutionContext, outputs: Iterable[ViewSpec]) -> tuple[str, ...]:
+    """Unregister the relations held in memory that writing these outputs no longer reads; returns them.
+
+    An output's plan reads held views directly, and through views computed on demand; a held view that only
+    other held views read was used up when they were computed. Its rows are freed here, before the outputs
+    run (on the stdlib, most of name resolution's intermediate rounds)."""
+    program = context.program
+    views = {v.name: v for v in program.views}
+    held = {v.name for v in program.views if v.cache is CachePolicy.MEMORY}
+    held |= {d.name for d in program.datasets if d.in_memory}
+    read, stack, seen = set(), [o.name for o in outputs], set()
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in views:
+            continue
+        seen.add(name)
+        for source in views[name].inputs:
+            if source in held:
+                read.add(source)
+            else:
+                stack.append(source)
+    released = tuple(sorted(held - read))
+    for name in released:
+        context.session.deregister_table(name)
+    return released
 
 
 def check_no_orphans(context: ExecutionContext) -> None:
