@@ -19,10 +19,10 @@ import pyarrow as pa
 from datafusion import SessionContext
 from deltalake import DeltaTable
 
+from runtime.change_scope import change_scope
 from runtime.context import ExecutionContext
 from runtime.delta_store import write_output
 from runtime.discovery import DiscoveryOptions, discover_files
-from runtime.change_scope import change_scope
 from runtime.evidence import empty_table, extract_tree
 from runtime.evidence_store import EvidenceStore, fingerprint_of
 from runtime.extract_pool import chunks, run_jobs
@@ -33,8 +33,8 @@ from runtime.incremental import (
     apply_changes,
     changed_files,
     current_inputs,
-    extracted_datasets,
     evidence_of_files,
+    extracted_datasets,
     files_session,
     record_inputs,
     recorded_inputs,
