@@ -2,8 +2,8 @@
 
 An output follows its write policy (`compact`, `vacuum retain N hours`); evidence tables, and outputs whose
 policy says nothing, get the defaults: compact once more than `compact_at` files pile up after the last whole
-write or compaction, keep a week of history. No policy can vacuum more recent files than the floor, so readers of a recent version never lose
-the files they are reading.
+write or compaction, keep a week of history. No policy can vacuum more recent files than the floor, so readers
+of a recent version never lose the files they are reading.
 """
 
 from __future__ import annotations
