@@ -49,7 +49,6 @@ from runtime.registration import (
     register_evidence,
     register_stored_evidence,
     register_views,
-    release_held_rows,
     verify_plans,
 )
 from runtime.report import RunReport
@@ -140,9 +139,9 @@ def _register(context: ExecutionContext, report: RunReport, outputs: list[ViewSp
         report.evidence_rows = register_stored_evidence(context, extracted)
         # On large trees, views several others read are staged in Delta rather than held in memory.
         report.staged_shared_views = sum(report.evidence_rows.values()) > STAGE_SHARED_VIEWS_ABOVE_ROWS
-        installation = register_views(context, stage_shared=report.staged_shared_views, verify=False)
+        installation = register_views(context, stage_shared=report.staged_shared_views, verify=False,
+                                      for_outputs=outputs)
         report.udfs, report.udf_extension = installation.implementations, installation.extension
-        release_held_rows(context, outputs)
 
 
 def _count_evidence(context: ExecutionContext) -> dict[str, int]:

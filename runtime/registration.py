@@ -68,60 +68,80 @@ def verify_plans(program: CompiledProgram) -> None:
 STAGE_SHARED_VIEWS_ABOVE_ROWS = 20_000_000
 
 
-def register_views(context: ExecutionContext, stage_shared: bool = False, verify: bool = True) -> UdfInstallation:
+def register_views(context: ExecutionContext, stage_shared: bool = False, verify: bool = True,
+                   for_outputs: Iterable[ViewSpec] | None = None) -> UdfInstallation:
     """Register every view in schedule order, after proving its plan is the one generated code recorded.
 
     Views with the MEMORY cache policy are computed once; with `stage_shared` they are written to their Delta
     staging location instead of memory, which bounds memory on large trees. UDFs are installed first
     (a UDF with no implementation stops the run here, before any view is registered); returns which
     implementation each one got. `verify=False` only where the caller verified the plans already.
+    `for_outputs`: only these outputs will be read; what they do not need is unregistered as soon as the views
+    that need it are registered, which frees the rows held for it (see release_schedule).
     """
     program = context.program
     installed = install_udfs(context)
     check_required_udfs(context)
     if verify:
         verify_plans(program)
+    release_after: dict[str | None, list[str]] = {}
+    for name, after in (release_schedule(program, for_outputs) if for_outputs is not None else {}).items():
+        release_after.setdefault(after, []).append(name)
+    for name in release_after.pop(None, []):
+        context.session.deregister_table(name)
     for view in program.views:
-        df = view.builder(context.session)
-        if view.cache is CachePolicy.MEMORY and stage_shared:
-            location = context.resolver.location(view.name)
-            write_deltalake(str(location), stream_for_delta(df), mode="overwrite", schema_mode="overwrite")
-            # As a pyarrow dataset: a Delta provider scan cannot run inside a stream pulled from Python.
-            context.session.register_dataset(view.name, DeltaTable(str(location)).to_pyarrow_dataset())
-            continue
-        if view.cache is CachePolicy.MEMORY:
-            hold_in_memory(context.session, view.name, df)
-        else:
-            context.session.register_view(view.name, df)
+        _register_view(context, view, stage_shared)
+        for name in release_after.get(view.name, ()):
+            context.session.deregister_table(name)
     check_no_orphans(context)
     return installed
 
 
-def release_held_rows(context: ExecutionContext, outputs: Iterable[ViewSpec]) -> tuple[str, ...]:
-    """Unregister the relations held in memory that writing these outputs no longer reads; returns them.
+def _register_view(context: ExecutionContext, view: ViewSpec, stage_shared: bool) -> None:
+    df = view.builder(context.session)
+    if view.cache is CachePolicy.MEMORY and stage_shared:
+        location = context.resolver.location(view.name)
+        write_deltalake(str(location), stream_for_delta(df), mode="overwrite", schema_mode="overwrite")
+        # As a pyarrow dataset: a Delta provider scan cannot run inside a stream pulled from Python.
+        context.session.register_dataset(view.name, DeltaTable(str(location)).to_pyarrow_dataset())
+    elif view.cache is CachePolicy.MEMORY:
+        hold_in_memory(context.session, view.name, df)
+    else:
+        context.session.register_view(view.name, df)
 
-    An output's plan reads held views directly, and through views computed on demand; a held view that only
-    other held views read was used up when they were computed. Its rows are freed here, before the outputs
-    run (on the stdlib, most of name resolution's intermediate rounds)."""
-    program = context.program
+
+def release_schedule(program: CompiledProgram, outputs: Iterable[ViewSpec]) -> dict[str, str | None]:
+    """What writing these outputs will not read, each with the view after whose registration it can go (None:
+    before any view, for in-memory evidence no view reads).
+
+    An output's plan reads held views directly, and through views computed on demand; those stay. A held view
+    that only other held views read is used up once they are computed (on the stdlib, most of name resolution's
+    intermediate rounds). A view computed on demand that no output reaches goes too, after its own last reader:
+    its plan keeps the held rows it reads alive."""
     views = {v.name: v for v in program.views}
     held = {v.name for v in program.views if v.cache is CachePolicy.MEMORY}
     held |= {d.name for d in program.datasets if d.in_memory}
-    read, stack, seen = set(), [o.name for o in outputs], set()
+    kept, stack, reached = set(), [o.name for o in outputs], set()
     while stack:
         name = stack.pop()
-        if name in seen or name not in views:
+        if name in reached or name not in views:
             continue
-        seen.add(name)
+        reached.add(name)
         for source in views[name].inputs:
             if source in held:
-                read.add(source)
+                kept.add(source)
             else:
                 stack.append(source)
-    released = tuple(sorted(held - read))
-    for name in released:
-        context.session.deregister_table(name)
-    return released
+    position = {v.name: i for i, v in enumerate(program.views)}
+    last_reader: dict[str, str] = {}
+    for view in reversed(program.views):  # every reader of a view is decided before the view itself
+        # A view computed on demand reads its inputs whenever its own last reader is computed.
+        until = last_reader.get(view.name, view.name) if view.name not in held else view.name
+        for source in view.inputs:
+            if source not in last_reader or position[until] > position[last_reader[source]]:
+                last_reader[source] = until
+    releasable = (held - kept) | ({name for name in views if name not in held} - reached)
+    return {name: last_reader.get(name, name if name in views else None) for name in sorted(releasable)}
 
 
 def check_no_orphans(context: ExecutionContext) -> None:
