@@ -193,11 +193,14 @@ def _write_incremental(context: ExecutionContext, report: RunReport, inputs: Inp
                 name for name in since.evidence
                 if FILE_ID_COLUMN not in context.program.dataset(name).schema.names
                 and since.evidence[name] != inputs.evidence.get(name))
-            new, old = files_session(context, after, register), files_session(context, before, register)
+            sessions: list[ExecutionContext] = []  # over the evidence before and after; built when first needed
             computed: dict[str, tuple[pa.Table, pa.Table]] = {}
 
             def view_rows(name: str) -> tuple[pa.Table, pa.Table]:
+                if not sessions:
+                    sessions.extend(files_session(context, rows, register) for rows in (before, after))
                 if name not in computed:
+                    old, new = sessions
                     computed[name] = (old.session.table(name).to_arrow_table(),
                                       new.session.table(name).to_arrow_table())
                 return computed[name]
