@@ -76,20 +76,23 @@ def register_views(context: ExecutionContext, stage_shared: bool = False, verify
     staging location instead of memory, which bounds memory on large trees. UDFs are installed first
     (a UDF with no implementation stops the run here, before any view is registered); returns which
     implementation each one got. `verify=False` only where the caller verified the plans already.
-    `for_outputs`: only these outputs will be read; what they do not need is unregistered as soon as the views
-    that need it are registered, which frees the rows held for it (see release_schedule).
+    `for_outputs`: only these outputs will be read. Only what they reach is registered, each held view as
+    late as its readers allow, and what they no longer need is unregistered as soon as its last reader is
+    registered (see registration_order and release_schedule): both keep fewer rows held at once.
     """
     program = context.program
     installed = install_udfs(context)
     check_required_udfs(context)
     if verify:
         verify_plans(program)
+    outputs = None if for_outputs is None else list(for_outputs)
+    order = list(program.views) if outputs is None else registration_order(program, outputs)
     release_after: dict[str | None, list[str]] = {}
-    for name, after in (release_schedule(program, for_outputs) if for_outputs is not None else {}).items():
+    for name, after in (release_schedule(program, outputs) if outputs is not None else {}).items():
         release_after.setdefault(after, []).append(name)
     for name in release_after.pop(None, []):
         context.session.deregister_table(name)
-    for view in program.views:
+    for view in order:
         _register_view(context, view, stage_shared)
         for name in release_after.get(view.name, ()):
             context.session.deregister_table(name)
@@ -110,17 +113,54 @@ def _register_view(context: ExecutionContext, view: ViewSpec, stage_shared: bool
         context.session.register_view(view.name, df)
 
 
+def registration_order(program: CompiledProgram, outputs: Iterable[ViewSpec]) -> list[ViewSpec]:
+    """The views these outputs reach, each registered just before its first reader needs it.
+
+    A held view's rows stay in memory from its registration until its last reader is registered, so the
+    schedule's order (which computes shallow views, such as the syntax rows only outputs read, before the
+    long name-resolution chain) holds them through that chain's peak. Here each reader registers its deepest
+    inputs first, so shallow held views are computed after the deep ones' intermediates have been released.
+    """
+    views = {v.name: v for v in program.views}
+    position = {v.name: i for i, v in enumerate(program.views)}
+    depth: dict[str, int] = {}
+    for view in program.views:  # schedule order: inputs first
+        depth[view.name] = 1 + max((depth.get(i, 0) for i in view.inputs), default=0)
+
+    def deepest_first(names: Iterable[str]) -> list[str]:
+        return sorted((n for n in names if n in views), key=lambda n: (-depth[n], position[n]))
+
+    order: list[ViewSpec] = []
+    placed: set[str] = set()
+    for root in deepest_first(o.name for o in outputs):
+        stack: list[tuple[str, bool]] = [(root, False)]
+        while stack:
+            name, inputs_placed = stack.pop()
+            if name in placed:
+                continue
+            if inputs_placed:
+                placed.add(name)
+                order.append(views[name])
+                continue
+            stack.append((name, True))
+            # Pushed in reverse, so the deepest input is placed first.
+            stack.extend((i, False) for i in reversed(deepest_first(views[name].inputs)) if i not in placed)
+    return order
+
+
 def release_schedule(program: CompiledProgram, outputs: Iterable[ViewSpec]) -> dict[str, str | None]:
-    """What writing these outputs will not read, each with the view after whose registration it can go (None:
-    before any view, for in-memory evidence no view reads).
+    """What writing these outputs will not read, each with the view after whose registration (in
+    registration_order) it can go; None: before any view, for in-memory evidence no view reads.
 
     An output's plan reads held views directly, and through views computed on demand; those stay. A held view
     that only other held views read is used up once they are computed (on the stdlib, most of name resolution's
-    intermediate rounds). A view computed on demand that no output reaches goes too, after its own last reader:
+    intermediate rounds). A view computed on demand that no output reads goes too, after its own last reader:
     its plan keeps the held rows it reads alive."""
-    views = {v.name: v for v in program.views}
-    held = {v.name for v in program.views if v.cache is CachePolicy.MEMORY}
-    held |= {d.name for d in program.datasets if d.in_memory}
+    outputs = list(outputs)
+    order = registration_order(program, outputs)
+    views = {v.name: v for v in order}
+    held = {v.name for v in order if v.cache is CachePolicy.MEMORY}
+    held_evidence = {d.name for d in program.datasets if d.in_memory}
     kept, stack, reached = set(), [o.name for o in outputs], set()
     while stack:
         name = stack.pop()
@@ -128,20 +168,20 @@ def release_schedule(program: CompiledProgram, outputs: Iterable[ViewSpec]) -> d
             continue
         reached.add(name)
         for source in views[name].inputs:
-            if source in held:
+            if source in held or source in held_evidence:
                 kept.add(source)
             else:
                 stack.append(source)
-    position = {v.name: i for i, v in enumerate(program.views)}
+    position = {v.name: i for i, v in enumerate(order)}
     last_reader: dict[str, str] = {}
-    for view in reversed(program.views):  # every reader of a view is decided before the view itself
+    for view in reversed(order):  # every reader of a view is decided before the view itself
         # A view computed on demand reads its inputs whenever its own last reader is computed.
         until = last_reader.get(view.name, view.name) if view.name not in held else view.name
         for source in view.inputs:
             if source not in last_reader or position[until] > position[last_reader[source]]:
                 last_reader[source] = until
-    releasable = (held - kept) | ({name for name in views if name not in held} - reached)
-    return {name: last_reader.get(name, name if name in views else None) for name in sorted(releasable)}
+    releasable = (held | held_evidence) - kept | (set(views) - held - reached)
+    return {name: last_reader.get(name) for name in sorted(releasable)}
 
 
 def check_no_orphans(context: ExecutionContext) -> None:

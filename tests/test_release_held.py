@@ -1,6 +1,6 @@
-"""When the build registers views for the outputs it will write whole, what those outputs do not read is
-unregistered as soon as its last reader is registered, freeing the rows held for it; the outputs come out
-the same."""
+"""When the build registers views for the outputs it will write whole, only what they reach is registered,
+each held view just before its readers, and what those outputs do not read is unregistered as soon as its
+last reader is registered, freeing the rows held for it; the outputs come out the same."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from generated.program import PROGRAM
 from runtime.context import ExecutionContext
 from runtime.evidence import empty_table, extract_tree
 from runtime.program import CachePolicy
-from runtime.registration import register_evidence, register_views, release_schedule
+from runtime.registration import register_evidence, register_views, registration_order, release_schedule
 from tests.conftest import SAMPLE
 
 
@@ -38,9 +38,10 @@ def test_what_the_outputs_do_not_read_is_released_and_outputs_are_unchanged():
     direct = {i for o in PROGRAM.outputs for i in o.inputs if i in held}
     assert not (direct | {o.name for o in PROGRAM.outputs}) & set(schedule)
     # Nothing goes before every view that reads it is registered.
-    position = {v.name: i for i, v in enumerate(PROGRAM.views)}
+    order = registration_order(PROGRAM, PROGRAM.outputs)
+    position = {v.name: i for i, v in enumerate(order)}
     for name, after in schedule.items():
-        readers = [v.name for v in PROGRAM.views if name in v.inputs]
+        readers = [v.name for v in order if name in v.inputs]
         assert all(position[r] <= position[after] for r in readers), name
     kept, released = _context(), _context(PROGRAM.outputs)
     assert not set(released.session.catalog().schema().names()) & set(schedule)
@@ -50,7 +51,21 @@ def test_what_the_outputs_do_not_read_is_released_and_outputs_are_unchanged():
 
 def test_only_the_outputs_written_keep_what_they_read():
     graph = next(o for o in PROGRAM.outputs if o.name == "call_graph")
-    everything = release_schedule(PROGRAM, PROGRAM.outputs)
-    just_the_graph = release_schedule(PROGRAM, [graph])
-    assert set(everything) < set(just_the_graph)
-    assert "cpg_nodes" in just_the_graph and "call_graph" not in just_the_graph
+    for_graph = {v.name for v in registration_order(PROGRAM, [graph])}
+    assert for_graph < {v.name for v in registration_order(PROGRAM, PROGRAM.outputs)}
+    assert "cpg_nodes" not in for_graph and "syntax_details" not in for_graph
+    # Of what the graph's views hold, only what the graph reads directly is still held when it is written.
+    schedule = release_schedule(PROGRAM, [graph])
+    held = {v.name for v in PROGRAM.views if v.cache is CachePolicy.MEMORY and v.name in for_graph}
+    assert held - set(schedule) == {i for i in graph.inputs if i in held}
+
+
+def test_each_view_is_registered_after_its_inputs_and_shallow_held_views_after_deep_chains():
+    order = registration_order(PROGRAM, PROGRAM.outputs)
+    position = {v.name: i for i, v in enumerate(order)}
+    views = {v.name for v in PROGRAM.views}
+    for view in order:
+        assert all(position[i] < position[view.name] for i in view.inputs if i in views), view.name
+    assert len(position) == len(order)
+    # The syntax rows only outputs read are computed after the last resolution round, not held through it.
+    assert position["syntax_details"] > position["call_targets_2"]
