@@ -14,6 +14,7 @@ from dsl import codes
 from dsl.diagnostics import Diagnostic, SpecError
 from codegen.arrow_types import arrow_field
 from codegen.lineage import Source, view_lineage
+from codegen.layout import Lead, column_leads, dataset_leads, layout_columns
 from codegen.locality import NOT_LOCAL, Locality, dataset_locality, view_locality
 from codegen.plan_walk import is_row_wise, row_wise_inputs, scalar_function_names
 from codegen.schema_agreement import disagreements
@@ -45,6 +46,7 @@ class ViewAnalysis:
     locality: Locality = NOT_LOCAL  # whether each row depends on one source file's evidence only
     row_wise: bool = False  # the plan only filters and projects the rows it scans (see plan_walk.ROW_WISE_NODES)
     row_wise_inputs: tuple[str, ...] = ()  # inputs whose rows reach the view's rows one by one
+    layout: tuple[str, ...] = ()  # columns that begin with the file id in every row (see codegen.layout)
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,12 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
     ctx = placeholder_context((), [u.spec for u in udfs])
     columns_of: dict[str, list[str]] = {}
     localities: dict[str, Locality] = {}
+    leads: dict[str, dict[str, Lead]] = {}
     for name, schema in sorted(dataset_schemas.items()):
         register_placeholder(ctx, name, schema)
         columns_of[name] = schema.names
         localities[name] = dataset_locality(schema.names, FILE_ID_COLUMN)
+        leads[name] = dataset_leads(schema.names, FILE_ID_COLUMN)
     analysed: list[ViewAnalysis] = []
     diagnostics: list[Diagnostic] = []
     failed: set[str] = set()
@@ -113,6 +117,7 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
             lineage = view_lineage(df, {**columns_of, name: schema.names})
             lineage = {c: tuple(s for s in sources if s[0] != name) for c, sources in lineage.items()}
             locality = view_locality(df, localities, columns_of)
+            view_leads = column_leads(df, leads, columns_of)
             row_wise = is_row_wise(df.logical_plan()) and not required_udfs
             separable = tuple(t for t in row_wise_inputs(df.logical_plan()) if t != name)
         except Exception as error:  # DataFusion reports planning errors as plain exceptions
@@ -151,6 +156,7 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
         register_placeholder(ctx, name, schema)
         columns_of[name] = schema.names
         localities[name] = locality
+        leads[name] = view_leads
         analysed.append(
             ViewAnalysis(
                 view,
@@ -163,6 +169,7 @@ def analyse(program: Program, builders: Mapping[str, Callable[[SessionContext], 
                 locality,
                 row_wise,
                 separable,
+                layout_columns(view_leads),
             )
         )
     if diagnostics:

@@ -6,9 +6,8 @@ views), every join equates the file column of both sides, and every aggregate, d
 partitions by it. Such a view's rows for a set of files can be computed from just those files' evidence, which
 is what lets the runtime maintain an output by replacing only the rows of the files that changed.
 
-Alongside, each output column is classified: the *file column* (the evidence file id itself, unchanged) and
-columns *derived* from it (computed from it, e.g. an id built from the file id and a span); the latter give a
-layout that keeps one file's rows together even where the view drops the file id itself.
+Alongside, the *file column* is found: the evidence file id itself, unchanged, which tells which file each row
+belongs to. (Which columns keep one file's rows together when sorted is codegen.layout's concern.)
 
 Anything this module does not recognise (limits, recursion, subqueries, values, unknown nodes) is not
 file-local: the runtime then recomputes the view whole, which is always correct.
@@ -33,7 +32,6 @@ class Locality:
 
     file_local: bool
     file_column: str | None = None  # the first column that is the evidence file id, unchanged
-    derived: tuple[str, ...] = ()  # columns computed from the file id (the file column included)
 
 
 NOT_LOCAL = Locality(False)
@@ -44,7 +42,6 @@ class _Col:
     qualifier: str | None
     name: str
     is_file: bool
-    derived: bool
 
 
 class _NotLocal(Exception):
@@ -55,7 +52,7 @@ def dataset_locality(columns: list[str], file_column: str) -> Locality:
     """Evidence is extracted file by file; it is keyed by file when it carries the file column."""
     if file_column not in columns:
         return NOT_LOCAL
-    return Locality(True, file_column, (file_column,))
+    return Locality(True, file_column)
 
 
 def _plan_columns(cols: list[_Col]) -> list[PlanColumn]:
@@ -87,7 +84,7 @@ def _is_file_reference(expr: Expr, cols: list[_Col]) -> bool:
     return bool(matches) and all(c.is_file for c in matches)
 
 
-def _named(expr: Expr, refs_file: bool, refs_derived: bool, cols: list[_Col]) -> _Col:
+def _named(expr: Expr, refs_file: bool) -> _Col:
     variant = expr.variant_name()
     if variant == "Alias":
         name, qualifier = expr.to_variant().alias(), None
@@ -96,14 +93,14 @@ def _named(expr: Expr, refs_file: bool, refs_derived: bool, cols: list[_Col]) ->
         name, qualifier = column.name(), column.relation()
     else:
         name, qualifier = expr.schema_name(), None
-    return _Col(qualifier, name, refs_file, refs_derived)
+    return _Col(qualifier, name, refs_file)
 
 
 def _project(exprs: list[Expr], cols: list[_Col]) -> list[_Col]:
     out = []
     for expr in exprs:
-        refs = _references(expr, cols)
-        out.append(_named(expr, _is_file_reference(expr, cols), any(c.derived for c in refs), cols))
+        _references(expr, cols)  # refuses subqueries
+        out.append(_named(expr, _is_file_reference(expr, cols)))
     return out
 
 
@@ -131,9 +128,9 @@ def _walk(plan: LogicalPlan, facts: Mapping[str, Locality], schemas: Mapping[str
         fact = facts.get(table)
         if fact is None or not fact.file_local or table not in schemas or list(variant.filters()):
             raise _NotLocal
-        return [_Col(table, c, c == fact.file_column, c in fact.derived) for c in schemas[table]]
+        return [_Col(table, c, c == fact.file_column) for c in schemas[table]]
     if kind == "SubqueryAlias":
-        return [_Col(variant.alias(), c.name, c.is_file, c.derived) for c in inputs[0]]
+        return [_Col(variant.alias(), c.name, c.is_file) for c in inputs[0]]
     if kind == "Projection":
         return _project(list(variant.projections()), inputs[0])
     if kind == "Filter":
@@ -161,9 +158,9 @@ def _walk(plan: LogicalPlan, facts: Mapping[str, Locality], schemas: Mapping[str
         if join_type == "Inner":
             return left + right
         if join_type == "Left":
-            return left + [_Col(c.qualifier, c.name, False, c.derived) for c in right]
+            return left + [_Col(c.qualifier, c.name, False) for c in right]
         if join_type == "Right":
-            return [_Col(c.qualifier, c.name, False, c.derived) for c in left] + right
+            return [_Col(c.qualifier, c.name, False) for c in left] + right
         if join_type in ("LeftSemi", "LeftAnti"):
             return left
         if join_type in ("RightSemi", "RightAnti"):
@@ -188,8 +185,8 @@ def _walk(plan: LogicalPlan, facts: Mapping[str, Locality], schemas: Mapping[str
                 raise _NotLocal from None
             if not any(_is_file_reference(p, cols) for p in partitions):
                 raise _NotLocal
-            refs = _references(window, cols)
-            extra.append(_Col(None, window.schema_name(), False, any(c.derived for c in refs)))
+            _references(window, cols)
+            extra.append(_Col(None, window.schema_name(), False))
         return cols + extra
     if kind == "Union":
         if not inputs:
@@ -198,7 +195,7 @@ def _walk(plan: LogicalPlan, facts: Mapping[str, Locality], schemas: Mapping[str
         for position, first in enumerate(inputs[0]):
             branch = [b[position] for b in inputs if position < len(b)]
             merged.append(
-                _Col(first.qualifier, first.name, all(c.is_file for c in branch), any(c.derived for c in branch))
+                _Col(first.qualifier, first.name, all(c.is_file for c in branch))
             )
         return merged
     raise _NotLocal
@@ -214,5 +211,4 @@ def view_locality(df: DataFrame, facts: Mapping[str, Locality], schemas: Mapping
     if len(cols) != len(names):
         return NOT_LOCAL
     file_column = next((name for name, c in zip(names, cols) if c.is_file), None)
-    derived = tuple(name for name, c in zip(names, cols) if c.derived or c.is_file)
-    return Locality(True, file_column, derived)
+    return Locality(True, file_column)

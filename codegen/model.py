@@ -244,6 +244,12 @@ def _bindings(
     return tuple(sorted(bindings))
 
 
+def _cluster_column(item) -> str | None:
+    """The column a written table is sorted by, so that one source file's rows share a few data files: the file
+    id itself where the view keeps it, else the first column whose values begin with it."""
+    return item.locality.file_column or next(iter(item.layout), None)
+
+
 def _write_policy(view) -> tuple[tuple[str, object], ...] | None:
     """An output's write policy as WritePolicy keyword arguments; outputs without one get the defaults."""
     if view.kind is not RelationKind.OUTPUT:
@@ -283,7 +289,7 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
             _write_policy(item.view),
             item.locality.file_local,
             item.locality.file_column,
-            item.locality.file_column or next(iter(item.locality.derived), None),
+            _cluster_column(item),
             item.row_wise_inputs,
         )
         for item in analysis.views
@@ -315,7 +321,8 @@ def program_model(analysis: ProgramAnalysis, specs_label: str, specs_dir: str) -
         "datasets": [(e.name, e.source) for e in dataset_schemas],
         "views": [
             (v.name, v.fingerprint, v.cache, v.is_output, repr(v.write_policy))
-            + ((v.file_column, v.cluster_column) if v.file_local else ())
+            + ((v.file_column,) if v.file_local else ())
+            + ((v.cluster_column,) if v.cluster_column else ())
             + ((v.row_wise_inputs,) if v.row_wise_inputs else ())
             for v in views
         ],

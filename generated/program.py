@@ -376,7 +376,6 @@ view_declared_exports = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("py_all_names",),
 )
 
@@ -458,7 +457,6 @@ view_decorated_definitions = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("decorated_values",),
 )
 
@@ -478,7 +476,6 @@ view_flow_bindings = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("py_flows",),
 )
 
@@ -522,7 +519,6 @@ view_known_values = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("py_flows",),
 )
 
@@ -542,7 +538,6 @@ view_import_bindings = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("py_imports",),
 )
 
@@ -620,7 +615,6 @@ view_builtin_names = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("py_name_uses",),
 )
 
@@ -786,7 +780,6 @@ view_head_values = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
 )
 
 
@@ -813,6 +806,7 @@ view_item_heads = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -839,6 +833,7 @@ view_plain_heads = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -1041,6 +1036,7 @@ view_ref_variables = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
     row_wise_inputs=("item_heads", "plain_heads"),
 )
 
@@ -2095,7 +2091,6 @@ view_tree_classes = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("py_scopes",),
 )
 
@@ -2123,7 +2118,6 @@ view_construct_steps = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("tree_classes",),
 )
 
@@ -2147,7 +2141,6 @@ view_own_class_order = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("tree_classes",),
 )
 
@@ -2171,7 +2164,6 @@ view_tree_modules = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("py_scopes",),
 )
 
@@ -2222,6 +2214,7 @@ view_external_module_imports = ViewSpec(
         {"src": (("definition_ids", "cpg_id"),), "dst": (("external_imports", "value"),)}
     ),
     required_udfs=(),
+    cluster_column="src",
 )
 
 
@@ -2311,6 +2304,7 @@ view_module_imports = ViewSpec(
         {"src": (("definition_ids", "cpg_id"),), "dst": (("definition_targets", "cpg_id"),)}
     ),
     required_udfs=(),
+    cluster_column="src",
 )
 
 
@@ -2335,6 +2329,7 @@ view_import_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="src",
 )
 
 
@@ -2359,7 +2354,6 @@ view_module_values = ViewSpec(
     required_udfs=(),
     file_local=True,
     file_column=None,
-    cluster_column=None,
     row_wise_inputs=("tree_modules",),
 )
 
@@ -3110,6 +3104,7 @@ view_var_starts_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -3139,6 +3134,7 @@ view_starts_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
     row_wise_inputs=("fixed_starts", "var_starts_1"),
 )
 
@@ -3359,6 +3355,7 @@ view_external_chains_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -3420,6 +3417,7 @@ view_call_targets_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -3545,6 +3543,7 @@ view_constructor_targets_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -3568,6 +3567,7 @@ view_function_targets_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
     row_wise_inputs=("call_targets_1",),
 )
 
@@ -3655,6 +3655,7 @@ view_inheritance_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="src",
 )
 
 
@@ -3681,6 +3682,7 @@ view_invoked_1 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
     row_wise_inputs=("constructor_targets_1", "function_targets_1"),
 )
 
@@ -3711,6 +3713,7 @@ view_keyword_arguments = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -3740,6 +3743,7 @@ view_positional_arguments = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -3778,6 +3782,7 @@ view_all_bound_arguments = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
     row_wise_inputs=("keyword_arguments", "positional_arguments"),
 )
 
@@ -3834,6 +3839,7 @@ view_bound_arguments = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -3935,6 +3941,7 @@ view_resolved_decorations = ViewSpec(
         {"file_id": (("py_flows", "file_id"),), "site_id": (("py_flows", "site_id"),)}
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -4318,6 +4325,7 @@ view_name_references = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="src",
 )
 
 
@@ -4345,6 +4353,7 @@ view_reference_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="src",
 )
 
 
@@ -4684,6 +4693,7 @@ view_var_starts_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -4713,6 +4723,7 @@ view_starts_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
     row_wise_inputs=("fixed_starts", "var_starts_2"),
 )
 
@@ -4933,6 +4944,7 @@ view_external_chains_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -4994,6 +5006,7 @@ view_call_targets_2 = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -5022,6 +5035,7 @@ view_constructor_calls = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -5047,6 +5061,7 @@ view_direct_calls = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
     row_wise_inputs=("call_targets_2",),
 )
 
@@ -5076,6 +5091,7 @@ view_instance_calls = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
 )
 
 
@@ -5134,6 +5150,7 @@ view_resolved_calls = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="file_id",
     row_wise_inputs=("constructor_calls", "direct_calls", "instance_calls"),
 )
 
@@ -5485,6 +5502,7 @@ view_cpg_nodes = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    cluster_column="node_id",
     row_wise_inputs=(
         "block_nodes",
         "definition_nodes",
@@ -5534,6 +5552,7 @@ view_target_ids = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="cpg_id",
     row_wise_inputs=("definition_targets", "external_targets"),
 )
 
@@ -5568,6 +5587,7 @@ view_call_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="src",
 )
 
 
@@ -5596,6 +5616,7 @@ view_function_call_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="src",
 )
 
 
@@ -5662,6 +5683,7 @@ view_resolved_edges = ViewSpec(
         }
     ),
     required_udfs=(),
+    cluster_column="src",
     row_wise_inputs=(
         "call_edges",
         "function_call_edges",
@@ -5705,6 +5727,7 @@ view_cpg_edges = ViewSpec(
     ),
     required_udfs=(),
     write_policy=WritePolicy(),
+    cluster_column="edge_id",
     row_wise_inputs=("resolved_edges", "syntax_edges"),
 )
 

@@ -38,7 +38,6 @@ from runtime.incremental import (
     files_session,
     record_inputs,
     recorded_inputs,
-    sorted_for_layout,
     within_share,
 )
 from runtime.maintenance import EVIDENCE_MAINTENANCE, MaintenancePolicy, maintain, output_maintenance
@@ -49,6 +48,7 @@ from runtime.registration import (
     register_evidence,
     register_stored_evidence,
     register_views,
+    released_after_writes,
     verify_plans,
 )
 from runtime.report import RunReport
@@ -254,10 +254,13 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
     else:
         report.evidence_rows = _count_evidence(context)
     with report.stage("write"):
+        released = released_after_writes(context.program, whole)
         for output in whole:
-            df = sorted_for_layout(context.session.table(output.name), output)
-            write_output(context.resolver.location(output.name), df, output.write_policy, inputs.commit_properties())
+            write_output(context.resolver.location(output.name), context.session.table(output.name),
+                         output.write_policy, inputs.commit_properties(), cluster_by=output.cluster_column)
             report.output_modes[output.name] = "whole"
+            for name in released[output.name]:
+                context.session.deregister_table(name)
         for output in outputs:
             table = DeltaTable(str(context.resolver.location(output.name)))
             report.output_rows[output.name] = table.count()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable
 
 import pyarrow as pa
-from datafusion import SessionContext, col
+from datafusion import SessionContext
 from deltalake import CommitProperties, DeltaTable, QueryBuilder, write_deltalake
 
 from runtime.context import ExecutionContext
@@ -241,13 +241,6 @@ def _present(location: Path, view: ViewSpec, keys: list[tuple], names: list[str]
     table = table.cast(view.schema)
     wanted = set(keys)
     return Counter(key for key in (_row_key(row) for row in table.to_pylist()) if key in wanted)
-
-
-def sorted_for_layout(df, view: ViewSpec):
-    """Rows of one source file together, so that replacing them rewrites few small files."""
-    if view.cluster_column is None:
-        return df
-    return df.sort(col(view.cluster_column).sort(ascending=True, nulls_first=True))
 
 
 def within_share(changed: set[str], files: int) -> bool:

@@ -8,7 +8,7 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 
 from runtime.context import ExecutionContext
-from runtime.delta_store import stream_for_delta
+from runtime.plan_stream import stream_for_delta
 from runtime.errors import SemcError
 from runtime.memory_cache import hold_in_memory
 from runtime.plans import plan_fingerprint, program_placeholders, udf_identity
@@ -161,17 +161,9 @@ def release_schedule(program: CompiledProgram, outputs: Iterable[ViewSpec]) -> d
     views = {v.name: v for v in order}
     held = {v.name for v in order if v.cache is CachePolicy.MEMORY}
     held_evidence = {d.name for d in program.datasets if d.in_memory}
-    kept, stack, reached = set(), [o.name for o in outputs], set()
-    while stack:
-        name = stack.pop()
-        if name in reached or name not in views:
-            continue
-        reached.add(name)
-        for source in views[name].inputs:
-            if source in held or source in held_evidence:
-                kept.add(source)
-            else:
-                stack.append(source)
+    kept, reached = set(), set()
+    for output in outputs:
+        kept |= _held_reads(program, output.name, reached)
     position = {v.name: i for i, v in enumerate(order)}
     last_reader: dict[str, str] = {}
     for view in reversed(order):  # every reader of a view is decided before the view itself
@@ -182,6 +174,38 @@ def release_schedule(program: CompiledProgram, outputs: Iterable[ViewSpec]) -> d
                 last_reader[source] = until
     releasable = (held | held_evidence) - kept | (set(views) - held - reached)
     return {name: last_reader.get(name) for name in sorted(releasable)}
+
+
+def _held_reads(program: CompiledProgram, name: str, reached: set[str] | None = None) -> set[str]:
+    """The held views and in-memory evidence a view's plan scans, itself or through views computed on demand;
+    `reached` collects the views on the way."""
+    views = {v.name: v for v in program.views}
+    held = {v.name for v in program.views if v.cache is CachePolicy.MEMORY}
+    held |= {d.name for d in program.datasets if d.in_memory}
+    reads, stack, seen = set(), [name], reached if reached is not None else set()
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in views:
+            continue
+        seen.add(current)
+        for source in views[current].inputs:
+            (reads.add if source in held else stack.append)(source)
+    return reads
+
+
+def released_after_writes(program: CompiledProgram, outputs: Iterable[ViewSpec]) -> dict[str, list[str]]:
+    """For outputs written one after another: what each output is the last to read, to unregister once it is
+    written (on the stdlib, the syntax rows only cpg_nodes reads go before cpg_edges is written). That includes
+    the views computed on demand on the way, whose plans would keep the held rows alive."""
+    outputs = list(outputs)
+    later: set[str] = set()
+    released: dict[str, list[str]] = {}
+    for output in reversed(outputs):
+        reached: set[str] = set()
+        reads = _held_reads(program, output.name, reached) | reached
+        released[output.name] = sorted(reads - later)
+        later |= reads
+    return released
 
 
 def check_no_orphans(context: ExecutionContext) -> None:

@@ -13,6 +13,16 @@ from codegen.generate import generate, write_package
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "shapes"
+# A small evidence table keyed by file, for specs written inside tests.
+AST_NODES_DATASET = """dataset ast_nodes from extractor python_ast {
+  file_id: string
+  node_id: int64
+  kind: string
+  name: string?
+  line: int64
+  key (file_id, node_id)
+}
+"""
 
 
 def write_specs(folder: Path, specs: dict[str, str]) -> Path:

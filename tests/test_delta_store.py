@@ -9,7 +9,8 @@ import pytest
 from datafusion import SessionContext, col, udf
 from deltalake import DeltaTable, write_deltalake
 
-from runtime.delta_store import stream_for_delta, write_output
+from runtime.delta_store import write_output
+from runtime.plan_stream import stream_for_delta
 
 
 def _session(tmp_path, rows: int) -> SessionContext:

@@ -12,19 +12,11 @@ from deltalake import DeltaTable
 
 from runtime.build import build
 from runtime.program import load_program
-from tests.conftest import ROOT
+from tests.conftest import AST_NODES_DATASET, ROOT
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tree_basic"
 
-SPEC = """dataset ast_nodes from extractor python_ast {
-  file_id: string
-  node_id: int64
-  kind: string
-  name: string?
-  line: int64
-  key (file_id, node_id)
-}
-
+SPEC = AST_NODES_DATASET + """
 ## file-local, the file id renamed
 output named = ast_nodes
   | filter name is not null

@@ -13,7 +13,13 @@ from generated.program import PROGRAM
 from runtime.context import ExecutionContext
 from runtime.evidence import empty_table, extract_tree
 from runtime.program import CachePolicy
-from runtime.registration import register_evidence, register_views, registration_order, release_schedule
+from runtime.registration import (
+    register_evidence,
+    register_views,
+    registration_order,
+    release_schedule,
+    released_after_writes,
+)
 from tests.conftest import SAMPLE
 
 
@@ -69,3 +75,25 @@ def test_each_view_is_registered_after_its_inputs_and_shallow_held_views_after_d
     assert len(position) == len(order)
     # The syntax rows only outputs read are computed after the last resolution round, not held through it.
     assert position["syntax_details"] > position["call_targets_2"]
+
+
+def test_what_only_an_output_already_written_reads_is_released_before_the_next_is_written():
+    outputs = list(PROGRAM.outputs)
+    released = released_after_writes(PROGRAM, outputs)
+    assert "syntax_details" in released["cpg_nodes"] and "cpg_nodes" in released["cpg_nodes"]
+    names = [name for output in outputs for name in released[output.name]]
+    assert len(names) == len(set(names))
+    order = registration_order(PROGRAM, outputs)
+    views = {v.name: v for v in order}
+    for position, output in enumerate(outputs):
+        for later in outputs[position + 1:]:
+            # Everything a later output's plan scans, through views computed on demand, is still registered.
+            stack, seen = [later.name], set()
+            while stack:
+                name = stack.pop()
+                assert name not in released[output.name], (name, output.name, later.name)
+                if name in seen or name not in views:
+                    continue
+                seen.add(name)
+                if views[name].cache is not CachePolicy.MEMORY:
+                    stack.extend(views[name].inputs)

@@ -1,0 +1,45 @@
+"""Order a stream of rows by one column within large chunks, in bounded memory.
+
+Outputs are written in small files, and replaced file by file when a few source files change: that is cheap
+only if one source file's rows share a few data files, whose statistics then exclude all the others. A full
+sort would buffer the whole output (sorting the stdlib's cpg_edges took 1.6 GB, or 9 s more through disk).
+Sorting each chunk of CHUNK_BYTES instead costs one chunk of memory and a fraction of the time, and is nearly
+as good: within a chunk each data file covers a narrow range of the column, so one source file's rows land in
+about one data file per chunk.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+CHUNK_BYTES = 32 * 1024 * 1024
+_BATCH_ROWS = 8192  # slices handed to the writer (views of the sorted chunk, not copies); see below
+
+
+def sorted_in_chunks(rows: pa.RecordBatchReader, column: str, chunk_bytes: int = CHUNK_BYTES) -> pa.RecordBatchReader:
+    """rows, each run of about chunk_bytes sorted by column (nulls first)."""
+
+    def chunks() -> Iterator[pa.RecordBatch]:
+        pending: list[pa.RecordBatch] = []
+        size = 0
+        for batch in rows:
+            pending.append(batch)
+            size += batch.nbytes
+            if size >= chunk_bytes:
+                yield from _sorted(pending, rows.schema, column)
+                pending, size = [], 0
+        yield from _sorted(pending, rows.schema, column)
+
+    return pa.RecordBatchReader.from_batches(rows.schema, chunks())
+
+
+def _sorted(batches: list[pa.RecordBatch], schema: pa.Schema, column: str) -> list[pa.RecordBatch]:
+    if not batches:
+        return []
+    chunk = pa.concat_batches(batches) if len(batches) > 1 else batches[0]
+    batches.clear()  # the chunk holds the only copy of these rows now
+    ordered = chunk.take(pc.sort_indices(chunk, sort_keys=[(column, "ascending", "at_start")]))
+    return [ordered.slice(start, _BATCH_ROWS) for start in range(0, ordered.num_rows, _BATCH_ROWS)]
