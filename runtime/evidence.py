@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +18,33 @@ class EvidenceSchemaError(SemcError):
     """An extractor produced data that does not meet its dataset's declared schema."""
 
 
-def to_table(dataset: DatasetSpec, extractor: str, columns: dict[str, list]) -> pa.Table:
-    arrays = []
+def checked_rows(dataset: DatasetSpec, extractor: str, columns: Mapping[str, list]) -> int:
+    """The number of rows in `columns`, once every declared column is known present and all are that long.
+
+    Rows gathered across files are only safe to concatenate after this check: one short column would otherwise
+    shift every later file's rows against the other columns instead of failing.
+    """
+    rows = None
     for schema_field in dataset.schema:
         if schema_field.name not in columns:
             raise EvidenceSchemaError(
                 f"extractor '{extractor}' produced no column '{schema_field.name}' for dataset '{dataset.name}'"
             )
+        length = len(columns[schema_field.name])
+        if rows is None:
+            rows, first = length, schema_field.name
+        elif length != rows:
+            raise EvidenceSchemaError(
+                f"column '{schema_field.name}' of dataset '{dataset.name}' (from extractor '{extractor}') has "
+                f"{length} values, but column '{first}' has {rows}"
+            )
+    return rows or 0
+
+
+def to_table(dataset: DatasetSpec, extractor: str, columns: Mapping[str, list]) -> pa.Table:
+    checked_rows(dataset, extractor, columns)
+    arrays = []
+    for schema_field in dataset.schema:
         values = columns[schema_field.name]
         try:
             array = pa.array(values, type=schema_field.type)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from deltalake import DeltaTable, write_deltalake
 
-from runtime.discovery import DiscoveredFile
+from runtime import extract_worker
+from runtime.discovery import DiscoveredFile, discover_files
+from runtime.evidence import to_table
 from runtime.extract_pool import chunks
 from runtime.maintenance import MaintenancePolicy, maintain
+from runtime.program import load_program
+from runtime.source import read_file
 
 
 def _file(file_id: str, size: int) -> DiscoveredFile:
@@ -26,6 +32,36 @@ def test_chunks_are_runs_of_consecutive_file_ids_largest_first():
     sizes = [sum(f.size for f in group) for group in groups]
     assert sizes == sorted(sizes, reverse=True)
     assert sorted(f.file_id for g in groups for f in g) == ids
+
+
+def test_rows_batched_across_files_match_per_file_tables(tmp_path, monkeypatch):
+    from tests.conftest import SAMPLE
+
+    # Tiny batches and parts: batches end mid-job, and parts hold several batches of several files.
+    monkeypatch.setattr(extract_worker, "BATCH_ROWS", 3)
+    monkeypatch.setattr(extract_worker, "FLUSH_BYTES", 600)
+    program, _ = load_program("generated")
+    binding = next(b for b in program.executors if b.name == "python_ast")
+    files = tuple(sorted(discover_files(SAMPLE), key=lambda f: f.file_id))
+    datasets = {name: program.dataset(name) for name in binding.datasets}
+    job = extract_worker.ExtractJob(files, (binding,), datasets, {n: str(tmp_path / n) for n in datasets}, 1 << 20)
+    parts = extract_worker.run_job(job).parts
+    produced = [binding.extract(read_file(f), frozenset(binding.datasets)) for f in files]
+    spans = set()
+    for name, spec in datasets.items():
+        expected = [to_table(spec, binding.name, p[name]) for p in produced if name in p]
+        written = [pq.read_table(tmp_path / name / p.path) for p in parts if p.dataset == name]
+        assert sum(t.num_rows for t in written) == sum(t.num_rows for t in expected), name
+        if not written:
+            continue
+        assert pa.concat_tables(written).equals(pa.concat_tables(expected)), name
+        for part, table in zip((p for p in parts if p.dataset == name), written):
+            stats = json.loads(part.stats)
+            ids = table["file_id"].to_pylist()
+            assert stats["numRecords"] == part.rows == table.num_rows
+            assert (stats["minValues"]["file_id"], stats["maxValues"]["file_id"]) == (min(ids), max(ids))
+            spans.add(len(set(ids)))
+    assert len(parts) > 2 * len({p.dataset for p in parts}) and max(spans) > 1
 
 
 def _ranges(table: DeltaTable) -> list[tuple[str, str]]:

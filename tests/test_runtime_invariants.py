@@ -10,9 +10,13 @@ import pytest
 from runtime.build import build
 from runtime.cli import main
 from runtime.context import ExecutionContext
+from runtime.discovery import discover_files
 from runtime.evidence import EvidenceSchemaError
-from runtime.program import StaleProgramError, load_program
+from runtime.extract_worker import ExtractJob, run_job
+from runtime.extractors import file_scan
+from runtime.program import ExtractorBinding, StaleProgramError, load_program
 from runtime.registration import OrphanRegistrationError, PlanDriftError, register_evidence, register_views
+from runtime.source import DEFAULT_MAX_FILE_BYTES
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "samples" / "shapes"
@@ -83,6 +87,43 @@ def test_a_non_null_column_that_gets_nulls_is_named(compile_package, tmp_path):
     module, _, _ = compile_package({"main.sem": spec})
     with pytest.raises(EvidenceSchemaError, match="'parent_id' of dataset 'ast_nodes' is declared non-null"):
         build(SAMPLE, tmp_path / "out", module)
+
+
+def _line_index_job(tmp_path, extract) -> ExtractJob:
+    """A job over the sample's files with one extractor producing `line_index` (many rows per file)."""
+    program, _ = load_program("generated")
+    files = tuple(sorted(discover_files(SAMPLE), key=lambda f: f.file_id))
+    binding = ExtractorBinding("file_scan", ("line_index",), extract)
+    return ExtractJob(files, (binding,), {"line_index": program.dataset("line_index")},
+                      {"line_index": str(tmp_path / "line_index")}, DEFAULT_MAX_FILE_BYTES)
+
+
+def _spoiled(spoils: dict):
+    """The real file_scan extractor, its line_index columns changed by `spoils[file_id]` for some files."""
+    def extract(source, datasets):
+        produced = file_scan.extract(source, datasets)
+        if source.file_id in spoils:
+            spoils[source.file_id](produced["line_index"])
+        return produced
+    return extract
+
+
+def test_extractor_columns_of_different_lengths_are_an_error_not_misaligned_rows(tmp_path):
+    # Rows are gathered across files before conversion: one file short of a value and the next with one too
+    # many would add up to equal lengths, every row between them shifted, unless each file is checked.
+    second, third = sorted(f.file_id for f in discover_files(SAMPLE))[1:3]
+    spoils = {second: lambda columns: columns["newline"].pop(), third: lambda columns: columns["newline"].append("")}
+    with pytest.raises(EvidenceSchemaError, match=r"column 'newline' of dataset 'line_index' \(from extractor "
+                                                  r"'file_scan'\) has \d+ values, but column 'file_id' has \d+"):
+        run_job(_line_index_job(tmp_path, _spoiled(spoils)))
+
+
+def test_a_value_of_the_wrong_type_is_an_error_naming_its_file(tmp_path):
+    second = sorted(f.file_id for f in discover_files(SAMPLE))[1]
+    spoils = {second: lambda columns: columns["bstart"].__setitem__(0, "x")}
+    with pytest.raises(EvidenceSchemaError, match=rf"column 'bstart' of dataset 'line_index' \(from extractor "
+                                                  rf"'file_scan'\) does not hold int64: .* \(file '{second}'\)"):
+        run_job(_line_index_job(tmp_path, _spoiled(spoils)))
 
 
 def test_a_run_loads_the_program_exactly_once(tmp_path, monkeypatch):
