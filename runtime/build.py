@@ -34,7 +34,7 @@ from runtime.incremental import (
     changed_files,
     current_inputs,
     evidence_of_files,
-    extracted_datasets,
+    open_evidence,
     files_session,
     record_inputs,
     recorded_inputs,
@@ -128,7 +128,8 @@ def _extract(context: ExecutionContext, root: Path, options: BuildOptions, repor
         progress.finish()
 
 
-def _register(context: ExecutionContext, report: RunReport, outputs: list[ViewSpec]) -> None:
+def _register(context: ExecutionContext, report: RunReport, outputs: list[ViewSpec],
+              evidence: dict[str, DeltaTable]) -> None:
     """Every view over all the evidence, for outputs recomputed whole; rows held for views these outputs no
     longer read are freed."""
     program = context.program
@@ -136,7 +137,7 @@ def _register(context: ExecutionContext, report: RunReport, outputs: list[ViewSp
     with report.stage("register"):
         # Datasets that no output needs are not extracted; they stay queryable, empty.
         register_evidence(context, {d.name: empty_table(d) for d in program.datasets if d.name not in extracted})
-        report.evidence_rows = register_stored_evidence(context, extracted)
+        report.evidence_rows = register_stored_evidence(context, extracted, evidence)
         # On large trees, views several others read are staged in Delta rather than held in memory.
         report.staged_shared_views = sum(report.evidence_rows.values()) > STAGE_SHARED_VIEWS_ABOVE_ROWS
         installation = register_views(context, stage_shared=report.staged_shared_views, verify=False,
@@ -144,8 +145,6 @@ def _register(context: ExecutionContext, report: RunReport, outputs: list[ViewSp
         report.udfs, report.udf_extension = installation.implementations, installation.extension
 
 
-def _count_evidence(context: ExecutionContext) -> dict[str, int]:
-    return {name: DeltaTable(str(context.resolver.location(name))).count() for name in extracted_datasets(context)}
 
 
 def _plan_outputs(context: ExecutionContext, report: RunReport, inputs: Inputs
@@ -170,71 +169,73 @@ def _same_columns(location: Path, output: ViewSpec) -> bool:
     return [f.name for f in DeltaTable(str(location)).schema().fields] == output.schema.names
 
 
-def _write_incremental(context: ExecutionContext, report: RunReport, inputs: Inputs,
+def _write_incremental(context: ExecutionContext, report: RunReport, inputs: Inputs, evidence: dict[str, DeltaTable],
                        by_since: dict[str, tuple[Inputs, list[ViewSpec]]], whole: list[ViewSpec]) -> None:
     """Outputs the change does not reach keep their rows; those whose change the changed files' evidence gives
     are maintained row by row; the others join `whole`."""
     def register(session: ExecutionContext) -> None:
         register_views(session, verify=False)
 
-    for since, outputs in by_since.values():
-        changed = changed_files(context, since, inputs)
-        if changed is None or not within_share(changed, report.files):
-            whole.extend(outputs)
-            continue
-        with report.stage("register"):
-            after = evidence_of_files(context, changed, None)
-            try:
-                before = evidence_of_files(context, changed, since.evidence)
-            except Exception:  # the recorded evidence versions are no longer readable (vacuumed): recompute whole
+    # Before and after side by side, and outputs two at a time: DataFusion and delta-rs work outside the GIL.
+    with ThreadPoolExecutor(max_workers=2) as pairs:
+        for since, outputs in by_since.values():
+            changed = changed_files(context, since, inputs)
+            if changed is None or not within_share(changed, report.files):
                 whole.extend(outputs)
                 continue
-            unkeyed = frozenset(
-                name for name in since.evidence
-                if FILE_ID_COLUMN not in context.program.dataset(name).schema.names
-                and since.evidence[name] != inputs.evidence.get(name))
-            sessions: list[ExecutionContext] = []  # over the evidence before and after; built when first needed
-            computed: dict[str, tuple[pa.Table, pa.Table]] = {}
+            with report.stage("register"):
+                reading = pairs.submit(evidence_of_files, context, changed, since.evidence, evidence)
+                after = evidence_of_files(context, changed, None, evidence)
+                try:
+                    before = reading.result()
+                except Exception:  # the recorded evidence versions are no longer readable (vacuumed): recompute whole
+                    whole.extend(outputs)
+                    continue
+                unkeyed = frozenset(
+                    name for name in since.evidence
+                    if FILE_ID_COLUMN not in context.program.dataset(name).schema.names
+                    and since.evidence[name] != inputs.evidence.get(name))
+                sessions: list[ExecutionContext] = []  # over the evidence before and after; built when first needed
+                computed: dict[str, tuple[pa.Table, pa.Table]] = {}
 
-            def view_rows(name: str) -> tuple[pa.Table, pa.Table]:
-                if not sessions:
-                    sessions.extend(files_session(context, rows, register) for rows in (before, after))
-                if name not in computed:
-                    old, new = sessions
-                    computed[name] = (old.session.table(name).to_arrow_table(),
-                                      new.session.table(name).to_arrow_table())
-                return computed[name]
+                def view_rows(name: str) -> tuple[pa.Table, pa.Table]:
+                    if not sessions:
+                        sessions.extend(pairs.map(lambda rows: files_session(context, rows, register), (before, after)))
+                    if name not in computed:
+                        old, new = pairs.map(lambda files: files.session.table(name).to_arrow_table(), sessions)
+                        computed[name] = (old, new)
+                    return computed[name]
 
-            reached, maintainable = change_scope(context.program, before, after, view_rows, unkeyed)
-        pending = []
-        for output in outputs:
-            if output.name not in reached:
-                record_inputs(context.resolver.location(output.name), output, inputs)
-                report.output_modes[output.name] = f"unchanged ({len(changed)} files changed, none of its inputs)"
-            elif output.name in maintainable:
-                pending.append(output)
-            else:
-                whole.append(output)
-        if not pending:
-            continue
-        with report.stage("write"):
-            work = [(output, *view_rows(output.name)) for output in pending]
-
-        def apply(item):
-            output, rows_before, rows_after = item
-            try:
-                return output, apply_changes(context.resolver.location(output.name), output, rows_before,
-                                             rows_after, inputs)
-            except NotIncremental:
-                return output, None
-
-        # Each output is its own Delta table; their commits are independent and release the GIL while writing.
-        with report.stage("write"), ThreadPoolExecutor(max_workers=2) as pool:
-            for output, rows in pool.map(apply, work):
-                if rows is None:
-                    whole.append(output)
+                reached, maintainable = change_scope(context.program, before, after, view_rows, unkeyed)
+            pending = []
+            for output in outputs:
+                if output.name not in reached:
+                    record_inputs(context.resolver.location(output.name), output, inputs)
+                    report.output_modes[output.name] = f"unchanged ({len(changed)} files changed, none of its inputs)"
+                elif output.name in maintainable:
+                    pending.append(output)
                 else:
-                    report.output_modes[output.name] = f"incremental ({len(changed)} files, {rows} rows changed)"
+                    whole.append(output)
+            if not pending:
+                continue
+            with report.stage("write"):
+                work = [(output, *view_rows(output.name)) for output in pending]
+
+            def apply(item):
+                output, rows_before, rows_after = item
+                try:
+                    return output, apply_changes(context.resolver.location(output.name), output, rows_before,
+                                                 rows_after, inputs)
+                except NotIncremental:
+                    return output, None
+
+            # Each output is its own Delta table; their commits are independent and release the GIL while writing.
+            with report.stage("write"):
+                for output, rows in pairs.map(apply, work):
+                    if rows is None:
+                        whole.append(output)
+                    else:
+                        report.output_modes[output.name] = f"incremental ({len(changed)} files, {rows} rows changed)"
 
 
 def run(context: ExecutionContext, source_root: Path, options: BuildOptions = BuildOptions()) -> RunReport:
@@ -246,13 +247,14 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
     outputs = context.program.outputs
     progress.start("write", len(outputs))
     with report.stage("write"):
-        inputs = current_inputs(context)
+        evidence = open_evidence(context)
+        inputs = current_inputs(context, evidence)
         whole, by_since = _plan_outputs(context, report, inputs)
-    _write_incremental(context, report, inputs, by_since, whole)
+    _write_incremental(context, report, inputs, evidence, by_since, whole)
     if whole:
-        _register(context, report, whole)
+        _register(context, report, whole, evidence)
     else:
-        report.evidence_rows = _count_evidence(context)
+        report.evidence_rows = {name: table.count() for name, table in evidence.items()}
     with report.stage("write"):
         released = released_after_writes(context.program, whole)
         for output in whole:
@@ -271,7 +273,7 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
         policies = {o.name: output_maintenance(o, options.maintenance) for o in outputs}
         policies.update({n: EVIDENCE_MAINTENANCE for b in context.program.executors for n in b.datasets})
         for name, policy in policies.items():
-            done = maintain(context.resolver.location(name), policy)
+            done = maintain(context.resolver.location(name), policy, evidence.get(name))
             if any(done.values()):
                 report.maintenance[name] = done
     report.write_json(context.resolver.root / REPORT_NAME)

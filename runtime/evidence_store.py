@@ -10,6 +10,7 @@ leaves each table at a committed version, and the next build redoes exactly the 
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,23 +95,30 @@ class EvidenceStore:
 
     # ---- evidence ----
     def commit(self, plan: Plan, parts: list[Part]) -> None:
-        """One evidence table at a time: delete the rows of removed files, then add the new part files."""
+        """Each evidence table on its own: delete the rows of removed files, then add the new part files. The
+        tables are independent (the state says `pending` until all are done), so two are committed at a time:
+        delta-rs works outside the GIL, and a one-file rebuild spends much of its time here."""
         by_dataset: dict[str, list[Part]] = {name: [] for name in self.tables}
         for part in parts:
             by_dataset[part.dataset].append(part)
-        for name, location in sorted(self.tables.items()):
-            adds = [AddAction(p.path, p.size, {}, _now_ms(), True, p.stats) for p in by_dataset[name]]
-            schema = Schema.from_arrow(self.schemas[name])
-            if plan.full:
-                location.mkdir(parents=True, exist_ok=True)
-                create_table_with_add_actions(str(location), schema, adds, mode="overwrite")
-                continue
-            table = DeltaTable(str(location))
-            if plan.removed:
-                for batch in _batches(plan.removed, 2000):
-                    table.delete(f"file_id in ({_sql_strings(batch)})")
-            if adds:
-                table.create_write_transaction(adds, mode="append", schema=schema)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            # list(): the first failure is raised here, after every started commit has finished.
+            list(pool.map(lambda name: self._commit_table(name, plan, by_dataset[name]), sorted(self.tables)))
+
+    def _commit_table(self, name: str, plan: Plan, parts: list[Part]) -> None:
+        location = self.tables[name]
+        adds = [AddAction(p.path, p.size, {}, _now_ms(), True, p.stats) for p in parts]
+        schema = Schema.from_arrow(self.schemas[name])
+        if plan.full:
+            location.mkdir(parents=True, exist_ok=True)
+            create_table_with_add_actions(str(location), schema, adds, mode="overwrite")
+            return
+        table = DeltaTable(str(location))
+        if plan.removed:
+            for batch in _batches(plan.removed, 2000):
+                table.delete(f"file_id in ({_sql_strings(batch)})")
+        if adds:
+            table.create_write_transaction(adds, mode="append", schema=schema)
 
     def finish(self, plan: Plan, states: list[FileState]) -> None:
         if not plan.full and not plan.removed:

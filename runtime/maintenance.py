@@ -66,9 +66,11 @@ def piecemeal_files(table: DeltaTable) -> int:
     return sum(1 for created in added if created > since)
 
 
-def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy()) -> dict[str, int]:
-    """Returns what was done: files compacted away and files vacuumed."""
-    table = DeltaTable(str(location))
+def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy(),
+             table: DeltaTable | None = None) -> dict[str, int]:
+    """Returns what was done: files compacted away and files vacuumed. `table`: the table at location, if the
+    caller has it open at its latest version already."""
+    table = table if table is not None else DeltaTable(str(location))
     done = {"compacted": 0, "vacuumed": 0}
     # Counting all files is cheap and bounds the piecemeal ones: the history is read only when it could matter.
     if len(table.file_uris()) > policy.compact_at and piecemeal_files(table) > policy.compact_at:

@@ -31,11 +31,12 @@ def register_evidence(context: ExecutionContext, tables: dict[str, pa.Table]) ->
         context.session.register_record_batches(name, [batches])
 
 
-def register_stored_evidence(context: ExecutionContext, names: Iterable[str]) -> dict[str, int]:
-    """Evidence kept in Delta at its bound location; returns the rows of each table."""
+def register_stored_evidence(context: ExecutionContext, names: Iterable[str],
+                             opened: dict[str, DeltaTable] | None = None) -> dict[str, int]:
+    """Evidence kept in Delta at its bound location (or `opened` already); returns the rows of each table."""
     rows = {}
     for name in sorted(names):
-        table = DeltaTable(str(context.resolver.location(name)))
+        table = (opened or {}).get(name) or DeltaTable(str(context.resolver.location(name)))
         rows[name] = table.count()
         context.session.register_table(name, table)
         if context.program.dataset(name).in_memory:

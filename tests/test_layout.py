@@ -13,6 +13,7 @@ from deltalake import DeltaTable
 
 from runtime.chunk_sort import sorted_in_chunks
 from runtime.delta_store import write_output
+from runtime.incremental import Inputs, apply_changes
 from runtime.program import load_program
 from tests.conftest import AST_NODES_DATASET
 
@@ -92,3 +93,23 @@ def test_an_output_written_whole_keeps_each_files_rows_in_a_few_data_files(tmp_p
     for file in ("pkg/mod000.py", "pkg/mod117.py", "pkg/mod199.py"):
         holding = [a for a in adds if a["min.id"] <= file + ":\uffff" and a["max.id"] >= file + ":"]
         assert len(holding) <= 3, (file, len(holding), len(adds))  # unordered, every file would hold some
+
+
+def test_a_change_replaces_the_rows_holding_its_layout_values_and_keeps_the_others(compile_package, tmp_path):
+    module, _, _ = compile_package({"main.sem": SPEC})
+    program, _ = load_program(module)
+    counted = program.view("counted")  # layout column `key`, not a file column
+    table = pa.table({"key": ["a.py:1", "a.py:1", "a.py:2", "b.py:1"], "n": [1, 2, 1, 5]}, schema=counted.schema)
+    ctx = SessionContext()
+    ctx.register_record_batches("rows", [table.to_batches()])
+    out = tmp_path / "counted"
+    write_output(out, ctx.table("rows"), cluster_by="key")
+    old = pa.table({"key": ["a.py:1", "a.py:2"], "n": [1, 1]}, schema=counted.schema)
+    new = pa.table({"key": ["a.py:1", "a.py:3"], "n": [3, 1]}, schema=counted.schema)
+    inputs = Inputs(program.program_fingerprint, "state", 1, {})
+    assert apply_changes(out, counted, old, new, inputs) == 4
+    held = Counter(map(tuple, (r.values() for r in DeltaTable(str(out)).to_pyarrow_table().to_pylist())))
+    assert held == Counter({("a.py:1", 2): 1, ("a.py:1", 3): 1, ("a.py:3", 1): 1, ("b.py:1", 5): 1})
+    version = DeltaTable(str(out)).version()
+    feed = DeltaTable(str(out)).load_cdf(starting_version=version, ending_version=version).read_all()
+    assert "b.py:1" not in pa.table(feed).column("key").to_pylist()  # rows of other layout values untouched
