@@ -24,6 +24,12 @@ def _consumers(program: CompiledProgram, name: str) -> list[str]:
     return sorted(downstream for upstream, downstream in program.edges if upstream == name)
 
 
+def _locality(view: ViewSpec) -> str:
+    if not view.file_local:
+        return "no"
+    return f"yes, file column {view.file_column}" if view.file_column else "yes (no file column)"
+
+
 def explain(program: CompiledProgram, name: str) -> str:
     view = _view(program, name)
     df = view.builder(program_placeholders(program))
@@ -31,6 +37,9 @@ def explain(program: CompiledProgram, name: str) -> str:
         f"{'output' if view.is_output else 'view'} {view.name}",
         f"  fingerprint:  {view.fingerprint}",
         f"  cache policy: {view.cache.value}",
+        f"  file-local:   {_locality(view)}",
+        f"  layout:       {view.cluster_column or '(none)'}"
+        + (" (begins with the file id: written in this order)" if view.cluster_column else ""),
         f"  UDFs called:  {', '.join(view.required_udfs) or '(none)'}",
         f"  consumers:    {', '.join(_consumers(program, name)) or '(none)'}",
         "  inputs and the columns each must supply:",

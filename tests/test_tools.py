@@ -24,6 +24,10 @@ def test_explain_shows_what_the_compiler_derived(capsys):
     assert "consumers:    cpg_nodes, diagnostic_edges, file_containment" in out
     assert "    source_files: file_id, line_count, size_bytes" in out  # only what the view reads
     assert "TableScan: source_files" in out and "optimized plan:" in out
+    assert "file-local:   yes, file column file_id" in out
+    assert main(["explain", "cpg_edges"]) == 0
+    out = capsys.readouterr().out
+    assert "file-local:   no" in out and "layout:       edge_id (begins with the file id" in out
 
 
 def test_explain_of_an_unknown_name_is_a_user_error(capsys):
