@@ -3,9 +3,9 @@
 Outputs are written in small files, and replaced file by file when a few source files change: that is cheap
 only if one source file's rows share a few data files, whose statistics then exclude all the others. A full
 sort would buffer the whole output (sorting the stdlib's cpg_edges took 1.6 GB, or 9 s more through disk).
-Sorting each chunk of CHUNK_BYTES instead costs one chunk of memory and a fraction of the time, and is nearly
-as good: within a chunk each data file covers a narrow range of the column, so one source file's rows land in
-about one data file per chunk.
+Sorting each chunk of CHUNK_BYTES instead costs a few chunks of memory and a fraction of the time, and is
+nearly as good: within a chunk each data file covers a narrow range of the column, so one source file's rows
+land in one to three data files per chunk (on the stdlib, 20 to 50 of cpg_edges' 460 files, not all of them).
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 CHUNK_BYTES = 32 * 1024 * 1024
-_BATCH_ROWS = 8192  # slices handed to the writer (views of the sorted chunk, not copies); see below
+# The writer spreads incoming batches over its open files, so each file may mix a few of them: small slices
+# (views of the sorted chunk, not copies) keep each file's range of the column narrow.
+_BATCH_ROWS = 8192
 
 
 def sorted_in_chunks(rows: pa.RecordBatchReader, column: str, chunk_bytes: int = CHUNK_BYTES) -> pa.RecordBatchReader:
