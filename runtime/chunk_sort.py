@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 CHUNK_BYTES = 32 * 1024 * 1024
-# The writer spreads incoming batches over its open files, so each file may mix a few of them: small slices
-# (views of the sorted chunk, not copies) keep each file's range of the column narrow.
+# The writer spreads incoming batches over the files it writes at once (two, measured on two CPUs), so each
+# file mixes a few of them: small slices (views of the sorted chunk, not copies) keep its range narrow.
 _BATCH_ROWS = 8192
 
 
