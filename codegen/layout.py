@@ -14,9 +14,11 @@ recognise gives no layout column, which only costs speed.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from datafusion import DataFrame, Expr, LogicalPlan
+
+from codegen.plan_walk import matching_columns, output_name
 
 
 class Lead(Enum):
@@ -31,8 +33,12 @@ class Lead(Enum):
 _PREFIX_ARGUMENT = {"concat": 0, "concat_ws": 1, "arrow_cast": 0}
 _PASS_THROUGH = frozenset({"Filter", "Sort", "Repartition", "Limit", "Distinct"})
 
-# One output column of a plan node: (qualifier, name, what its values begin with).
-_Col = tuple[str | None, str, Lead]
+class _Col(NamedTuple):
+    """One output column of a plan node, and what its values begin with."""
+
+    qualifier: str | None
+    name: str
+    lead: Lead
 
 
 class _Unknown(Exception):
@@ -48,8 +54,7 @@ def _together(leads: Iterable[Lead]) -> Lead:
 
 
 def _column_lead(qualifier: str | None, name: str, cols: list[_Col]) -> Lead:
-    matches = [c[2] for c in cols if c[1] == name and (qualifier is None or c[0] == qualifier)]
-    return _together(matches)
+    return _together(c.lead for c in matching_columns(cols, qualifier, name))
 
 
 def _literal(expr: Expr):
@@ -84,16 +89,6 @@ def _lead(expr: Expr, cols: list[_Col]) -> Lead:
     return Lead.OTHER
 
 
-def _named(expr: Expr, lead: Lead) -> _Col:
-    variant = expr.variant_name()
-    if variant == "Alias":
-        return (None, expr.to_variant().alias(), lead)
-    if variant == "Column":
-        column = expr.to_variant()
-        return (column.relation(), column.name(), lead)
-    return (None, expr.schema_name(), lead)
-
-
 def _walk(plan: LogicalPlan, facts: Mapping[str, Mapping[str, Lead]], schemas: Mapping[str, list[str]]
           ) -> list[_Col]:
     variant = plan.to_variant()
@@ -104,11 +99,11 @@ def _walk(plan: LogicalPlan, facts: Mapping[str, Mapping[str, Lead]], schemas: M
         if table not in schemas:
             raise _Unknown
         known = facts.get(table, {})
-        return [(table, c, known.get(c, Lead.OTHER)) for c in schemas[table]]
+        return [_Col(table, c, known.get(c, Lead.OTHER)) for c in schemas[table]]
     if kind == "SubqueryAlias":
-        return [(variant.alias(), name, lead) for _, name, lead in inputs[0]]
+        return [_Col(variant.alias(), c.name, c.lead) for c in inputs[0]]
     if kind == "Projection":
-        return [_named(e, _lead(e, inputs[0])) for e in variant.projections()]
+        return [_Col(*output_name(e), _lead(e, inputs[0])) for e in variant.projections()]
     if kind in _PASS_THROUGH:
         return inputs[0]
     if kind == "Join":
@@ -121,16 +116,16 @@ def _walk(plan: LogicalPlan, facts: Mapping[str, Mapping[str, Lead]], schemas: M
         return left + right  # an outer join's missing side is null: one run of its own
     if kind == "Aggregate":
         groups = list(variant.group_by_exprs())
-        return [_named(g, _lead(g, inputs[0])) for g in groups] + [
-            _named(a, Lead.OTHER) for a in variant.aggregate_exprs()
+        return [_Col(*output_name(g), _lead(g, inputs[0])) for g in groups] + [
+            _Col(*output_name(a), Lead.OTHER) for a in variant.aggregate_exprs()
         ]
     if kind == "WindowExpr":
-        return inputs[0] + [(None, w.schema_name(), Lead.OTHER) for w in variant.get_window_expr()]
+        return inputs[0] + [_Col(None, w.schema_name(), Lead.OTHER) for w in variant.get_window_expr()]
     if kind == "Union":
         if not inputs or any(len(branch) != len(inputs[0]) for branch in inputs):
             raise _Unknown
         return [
-            (first[0], first[1], _together(branch[position][2] for branch in inputs))
+            _Col(first.qualifier, first.name, _together(branch[position].lead for branch in inputs))
             for position, first in enumerate(inputs[0])
         ]
     raise _Unknown
@@ -146,7 +141,7 @@ def column_leads(df: DataFrame, facts: Mapping[str, Mapping[str, Lead]], schemas
         cols = []
     if len(cols) != len(names):
         return {name: Lead.OTHER for name in names}
-    return {name: lead for name, (_, _, lead) in zip(names, cols)}
+    return {name: c.lead for name, c in zip(names, cols)}
 
 
 def dataset_leads(columns: list[str], file_column: str) -> dict[str, Lead]:

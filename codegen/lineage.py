@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 
 from datafusion import DataFrame, Expr, LogicalPlan
 
-from codegen.plan_walk import LEAF_VARIANTS, child_expressions, flatten
+from codegen.plan_walk import LEAF_VARIANTS, child_expressions, flatten, matching_columns, output_name
 
 Source = tuple[str, str]
 
@@ -65,7 +65,7 @@ def expression_columns(expr: Expr, inputs: list[PlanColumn]) -> set[tuple[str | 
 def _resolve(references: Iterable[tuple[str | None, str]], inputs: list[PlanColumn]) -> frozenset[Source]:
     sources: set[Source] = set()
     for qualifier, name in references:
-        matches = [c for c in inputs if c.name == name and (qualifier is None or c.qualifier == qualifier)]
+        matches = matching_columns(inputs, qualifier, name)
         if not matches:  # qualifiers can differ across unions and aliases; fall back to the name
             matches = [c for c in inputs if c.name == name]
         for match in matches:
@@ -74,14 +74,7 @@ def _resolve(references: Iterable[tuple[str | None, str]], inputs: list[PlanColu
 
 
 def _output_column(expr: Expr, inputs: list[PlanColumn]) -> PlanColumn:
-    sources = _resolve(expression_columns(expr, inputs), inputs)
-    variant = expr.variant_name()
-    if variant == "Alias":
-        return PlanColumn(None, expr.to_variant().alias(), sources)
-    if variant == "Column":
-        column = expr.to_variant()
-        return PlanColumn(column.relation(), column.name(), sources)
-    return PlanColumn(None, expr.schema_name(), sources)
+    return PlanColumn(*output_name(expr), _resolve(expression_columns(expr, inputs), inputs))
 
 
 def _window_columns(variant, inputs: list[PlanColumn]) -> list[PlanColumn]:

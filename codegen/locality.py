@@ -21,7 +21,7 @@ from typing import Mapping
 from datafusion import DataFrame, Expr, LogicalPlan
 
 from codegen.lineage import PlanColumn, expression_columns
-from codegen.plan_walk import flatten, walk_expression
+from codegen.plan_walk import flatten, matching_columns, output_name, walk_expression
 
 _SUBQUERY_VARIANTS = frozenset({"ScalarSubquery", "Exists", "InSubquery", "OuterReferenceColumn"})
 
@@ -66,8 +66,7 @@ def _references(expr: Expr, cols: list[_Col]) -> list[_Col]:
     found = expression_columns(expr, _plan_columns(cols))
     matched = []
     for qualifier, name in found:
-        candidates = [c for c in cols if c.name == name and (qualifier is None or c.qualifier == qualifier)]
-        matched.extend(candidates or [c for c in cols if c.name == name])
+        matched.extend(matching_columns(cols, qualifier, name) or [c for c in cols if c.name == name])
     return matched
 
 
@@ -80,27 +79,15 @@ def _is_file_reference(expr: Expr, cols: list[_Col]) -> bool:
         return False
     column = node.to_variant()
     qualifier, name = column.relation(), column.name()
-    matches = [c for c in cols if c.name == name and (qualifier is None or c.qualifier == qualifier)]
+    matches = matching_columns(cols, qualifier, name)
     return bool(matches) and all(c.is_file for c in matches)
-
-
-def _named(expr: Expr, refs_file: bool) -> _Col:
-    variant = expr.variant_name()
-    if variant == "Alias":
-        name, qualifier = expr.to_variant().alias(), None
-    elif variant == "Column":
-        column = expr.to_variant()
-        name, qualifier = column.name(), column.relation()
-    else:
-        name, qualifier = expr.schema_name(), None
-    return _Col(qualifier, name, refs_file)
 
 
 def _project(exprs: list[Expr], cols: list[_Col]) -> list[_Col]:
     out = []
     for expr in exprs:
         _references(expr, cols)  # refuses subqueries
-        out.append(_named(expr, _is_file_reference(expr, cols)))
+        out.append(_Col(*output_name(expr), _is_file_reference(expr, cols)))
     return out
 
 

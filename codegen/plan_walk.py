@@ -6,9 +6,11 @@ have no Python variant, and `rex_call_operands()` returns a leaf itself, so both
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator, TypeVar
 
 from datafusion import Expr, LogicalPlan
+
+T = TypeVar("T")
 
 # Accessors of expression variants that return child expressions (or lists, or (when, then) pairs).
 _CHILD_ACCESSORS = ("expr", "left", "right", "list", "args", "low", "high", "pattern", "else_expr", "when_then_expr")
@@ -47,6 +49,22 @@ def child_expressions(expr: Expr) -> list[Expr] | None:
     except Exception:
         return None
     return [o for o in operands if not (o.variant_name() == expr.variant_name() and o.schema_name() == expr.schema_name())]
+
+
+def output_name(expr: Expr) -> tuple[str | None, str]:
+    """(qualifier, name) of the column a projected or grouped expression becomes."""
+    variant = expr.variant_name()
+    if variant == "Alias":
+        return None, expr.to_variant().alias()
+    if variant == "Column":
+        column = expr.to_variant()
+        return column.relation(), column.name()
+    return None, expr.schema_name()
+
+
+def matching_columns(columns: Iterable[T], qualifier: str | None, name: str) -> list[T]:
+    """The input columns (anything with .qualifier and .name) that a reference `qualifier.name` can mean."""
+    return [c for c in columns if c.name == name and (qualifier is None or c.qualifier == qualifier)]
 
 
 def walk_expression(expr: Expr) -> Iterator[Expr]:

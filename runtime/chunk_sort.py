@@ -31,14 +31,14 @@ def sorted_in_chunks(rows: pa.RecordBatchReader, column: str, chunk_bytes: int =
             pending.append(batch)
             size += batch.nbytes
             if size >= chunk_bytes:
-                yield from _sorted(pending, rows.schema, column)
+                yield from _sorted(pending, column)
                 pending, size = [], 0
-        yield from _sorted(pending, rows.schema, column)
+        yield from _sorted(pending, column)
 
     return pa.RecordBatchReader.from_batches(rows.schema, chunks())
 
 
-def _sorted(batches: list[pa.RecordBatch], schema: pa.Schema, column: str) -> list[pa.RecordBatch]:
+def _sorted(batches: list[pa.RecordBatch], column: str) -> list[pa.RecordBatch]:
     if not batches:
         return []
     chunk = pa.concat_batches(batches) if len(batches) > 1 else batches[0]
