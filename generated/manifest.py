@@ -12,7 +12,7 @@ SPECS_DIR = "../specs"
 SPEC_HASHES = MappingProxyType(
     {
         "cpg.sem": "a82a9f976535b948a824f101f01a7c8428b5f140710a25de44435e260ceffe2d",
-        "evidence.sem": "3a4ac6f3c2c2b16644db42534a4b3379bfb22f95cb6b2053f5e55ca3e67e4f7a",
+        "evidence.sem": "2eb09ce7fa99384dc94381587d72cd353a78d87b9a359960871a68061d898b13",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
         "resolve.sem": "b3a237ba4a89fc25f7acacf6fb1e030179fa7f07a2d905b3580702a9812f6e82",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
@@ -20,11 +20,11 @@ SPEC_HASHES = MappingProxyType(
 )
 
 
-SPEC_FINGERPRINT = "d46b701560e500c5bd3a7cd7abaa82861c901bef442a96d7ba94cc2a41722d64"
+SPEC_FINGERPRINT = "0479fcf4688d0f269125080260462fd19bc59cf878540ba8cd8615e2482b85ae"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "70638adf6a24e3a967599aa2b341cabae703e6388d9cd51704da4451e80a9c2f"
+PROGRAM_FINGERPRINT = "0217f4cad0cc9b039df8fc862864d57c6a3d4a08f4357fbce4860121192a6cf3"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.

@@ -78,6 +78,46 @@ def test_pre_order_ids_parents_fields_and_scopes():
     ]
 
 
+def test_position_in_list_fields_counts_skipped_none_and_repeated_singletons():
+    # {**d, 'k': v}: keys is [None, Constant], the None skipped by the walk but still index 0.
+    # a < b < c: ops is [Lt, Lt], one shared singleton object twice.
+    data = b"x = 1\n{**d, 'k': v}\na < b < c\ndef f(p, q): pass\n"
+    rows = nodes(data)
+    got = [(r["field"], r["kind"], r["position"]) for r in rows if r["parent_id"] is not None]
+    body = [(kind, position) for field, kind, position in got if field == "body"]
+    assert body == [("Assign", 0), ("Expr", 1), ("Expr", 2), ("FunctionDef", 3), ("Pass", 0)]
+    assert [(k, p) for f, k, p in got if f == "keys"] == [("Constant", 1)]
+    assert [(k, p) for f, k, p in got if f == "values"] == [("Name", 0), ("Name", 1)]
+    assert [(k, p) for f, k, p in got if f == "ops"] == [("Lt", 0), ("Lt", 1)]
+    assert [(k, p) for f, k, p in got if f == "comparators"] == [("Name", 0), ("Name", 1)]
+    assert [(k, p) for f, k, p in got if f == "args" and k == "arg"] == [("arg", 0), ("arg", 1)]
+    # A node held in a single field has no position.
+    assert [p for f, k, p in got if f in ("left", "func", "args") and k != "arg"] == [None, None]
+    assert rows[0]["position"] is None
+
+
+def test_value_of_constants_imports_globals_and_conversions():
+    long_text = "x" * 200
+    data = (
+        f"a = (None, 1.5, b'\\x00', ...)\ns = '{long_text}'\nfrom ..pkg.m import y\nfrom . import z\n"
+        "def f():\n    global g, h\nf'{a!r}{a}'\nmatch a:\n    case None: pass\n"
+    ).encode()
+    rows = nodes(data)
+    values = [(r["kind"], r["value"]) for r in rows if r["value"] is not None]
+    long_repr = "'" + "x" * 116 + "..."
+    assert values == [
+        ("Constant", "None"), ("Constant", "1.5"), ("Constant", "b'\\x00'"), ("Constant", "Ellipsis"),
+        ("Constant", long_repr),
+        ("ImportFrom", "..pkg.m"), ("ImportFrom", "."),
+        ("Global", "g,h"),
+        ("FormattedValue", "r"),
+        ("MatchSingleton", "None"),
+    ]
+    assert len(long_repr) == 120
+    # Names stay in `name`; nodes without a value keep null.
+    assert {r["value"] for r in rows if r["kind"] in ("Name", "FunctionDef", "Assign")} == {None}
+
+
 def test_nested_scopes_and_qualnames():
     data = (
         b"class A:\n"

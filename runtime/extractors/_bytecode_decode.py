@@ -11,6 +11,8 @@ from __future__ import annotations
 import opcode
 from itertools import compress
 
+from runtime.extractors._node_facts import short_repr
+
 HAVE_ARGUMENT = opcode.HAVE_ARGUMENT
 EXTENDED_ARG = opcode.opmap["EXTENDED_ARG"]
 CACHES = opcode._inline_cache_entries  # inline CACHE units after each opcode
@@ -124,8 +126,7 @@ def argval(code, op: int, arg: int) -> str | None:
         value = code.co_consts[arg]
         if hasattr(value, "co_code"):
             return f"<code {value.co_name}>"
-        text = repr(value)
-        return text if len(text) <= 120 else text[:117] + "..."
+        return short_repr(value)
     if op in _NAME:
         return code.co_names[arg >> 1 if op == _LOAD_GLOBAL else arg]
     if op in _LOCAL:

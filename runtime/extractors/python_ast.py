@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from runtime.extractors import _ast_details
+from runtime.extractors import _ast_details, _node_facts
 from runtime.extractors._syntax import parse, positions, walk
 from runtime.source import SourceFile
 
-NODE_COLUMNS = ("file_id", "node_id", "parent_id", "field", "kind", "name", "qualname", "scope_id",
-                "bstart", "bend", "line", "col", "end_line", "end_col")
+NODE_COLUMNS = ("file_id", "node_id", "parent_id", "field", "position", "kind", "name", "value", "qualname",
+                "scope_id", "bstart", "bend", "line", "col", "end_line", "end_col")
 ERROR_COLUMNS = ("file_id", "code", "message", "line", "col")
 
 
@@ -41,8 +41,10 @@ def _node_columns(source: SourceFile, w) -> dict[str, list]:
         "node_id": list(range(count)),
         "parent_id": w.parent,
         "field": w.field,
+        "position": _node_facts.positions(w.nodes, w.parent, w.field),
         "kind": [type(node).__name__ for node in w.nodes],
         "name": w.name,
+        "value": _node_facts.values(w.nodes, w.by_type),
         "qualname": w.qualname,
         "scope_id": w.scope,
         "bstart": w.bstart,
