@@ -10,38 +10,40 @@ land in one to three data files per chunk (on the stdlib, 20 to 50 of cpg_edges'
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 CHUNK_BYTES = 32 * 1024 * 1024
-# The writer spreads incoming batches over the files it writes at once (two, measured on two CPUs), so each
-# file mixes a few of them: small slices (views of the sorted chunk, not copies) keep its range narrow.
+# delta-rs spreads incoming batches over the files it writes at once (two, measured on two CPUs), so each of
+# its files mixes a few of them: small slices (views of the sorted chunk, not copies) keep its range narrow.
 _BATCH_ROWS = 8192
 
 
+def sorted_chunks(rows: Iterable[pa.RecordBatch], column: str, chunk_bytes: int = CHUNK_BYTES
+                  ) -> Iterator[pa.RecordBatch]:
+    """rows gathered into runs of about chunk_bytes, each one batch sorted by column (nulls first)."""
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    for batch in rows:
+        pending.append(batch)
+        size += batch.nbytes
+        if size >= chunk_bytes:
+            yield _sorted(pending, column)
+            pending, size = [], 0
+    if pending:
+        yield _sorted(pending, column)
+
+
 def sorted_in_chunks(rows: pa.RecordBatchReader, column: str, chunk_bytes: int = CHUNK_BYTES) -> pa.RecordBatchReader:
-    """rows, each run of about chunk_bytes sorted by column (nulls first)."""
-
-    def chunks() -> Iterator[pa.RecordBatch]:
-        pending: list[pa.RecordBatch] = []
-        size = 0
-        for batch in rows:
-            pending.append(batch)
-            size += batch.nbytes
-            if size >= chunk_bytes:
-                yield from _sorted(pending, column)
-                pending, size = [], 0
-        yield from _sorted(pending, column)
-
-    return pa.RecordBatchReader.from_batches(rows.schema, chunks())
+    """rows, each run of about chunk_bytes sorted by column, in small slices for delta-rs's writer."""
+    slices = (chunk.slice(start, _BATCH_ROWS) for chunk in sorted_chunks(rows, column, chunk_bytes)
+              for start in range(0, chunk.num_rows, _BATCH_ROWS))
+    return pa.RecordBatchReader.from_batches(rows.schema, slices)
 
 
-def _sorted(batches: list[pa.RecordBatch], column: str) -> list[pa.RecordBatch]:
-    if not batches:
-        return []
+def _sorted(batches: list[pa.RecordBatch], column: str) -> pa.RecordBatch:
     chunk = pa.concat_batches(batches) if len(batches) > 1 else batches[0]
     batches.clear()  # the chunk holds the only copy of these rows now
-    ordered = chunk.take(pc.sort_indices(chunk, sort_keys=[(column, "ascending", "at_start")]))
-    return [ordered.slice(start, _BATCH_ROWS) for start in range(0, ordered.num_rows, _BATCH_ROWS)]
+    return chunk.take(pc.sort_indices(chunk, sort_keys=[(column, "ascending", "at_start")]))

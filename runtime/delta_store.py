@@ -10,12 +10,14 @@ from datafusion import DataFrame
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from runtime.chunk_sort import sorted_in_chunks
+from runtime.output_parts import write_whole
 from runtime.plan_stream import stream_for_delta
 from runtime.program import WritePolicy
 
 # Consumers of the CPG follow what changed between builds through the change data feed, on for every output.
 OUTPUT_CONFIGURATION = {"delta.enableChangeDataFeed": "true"}
-# Outputs are written in small files, so that replacing the rows of a few source files rewrites little.
+# Partitioned outputs are written by delta-rs in small files, so that replacing the rows of a few source files
+# rewrites little (the others: runtime.output_parts.PART_BYTES); compaction keeps to the same size.
 OUTPUT_FILE_BYTES = 1024 * 1024
 
 
@@ -31,7 +33,8 @@ def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = Non
 
     With merge keys, rows are matched by key: unchanged rows stay in their files and the change data feed
     records only real inserts, updates and deletes. Without, the table is overwritten in one commit, its rows
-    ordered by `cluster_by` if given (see runtime.chunk_sort).
+    ordered by `cluster_by` if given (see runtime.chunk_sort): in parts we cut and commit ourselves
+    (runtime.output_parts), or by delta-rs's writer for a partitioned table.
     """
     policy = policy or WritePolicy()
     location.parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +54,9 @@ def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = Non
             )
             return DeltaTable(str(location)).count()
     rows = stream_for_delta(df)
+    if not policy.partition_by:
+        write_whole(location, rows, OUTPUT_CONFIGURATION, commit, cluster_by)
+        return DeltaTable(str(location)).count()
     write_deltalake(
         str(location),
         rows if cluster_by is None else sorted_in_chunks(rows, cluster_by),

@@ -52,7 +52,7 @@ def _is_rewrite(commit: dict) -> bool:
     parameters = commit.get("operationParameters") or {}
     whole_write = commit.get("operation") == "WRITE" and parameters.get("mode") == "Overwrite" and not parameters.get(
         "predicate")
-    return whole_write or commit.get("operation") == "OPTIMIZE"
+    return whole_write or commit.get("operation") in ("OPTIMIZE", "CREATE TABLE", "CREATE OR REPLACE TABLE")
 
 
 def piecemeal_files(table: DeltaTable) -> int:
