@@ -63,22 +63,24 @@ def parse_floor(root: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
+def timed(command: list[str], cwd: Path | None = None, log: Path | None = None) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MiB of the command's largest process, exit code).
 
     Measured through a fresh wrapper process: RUSAGE_CHILDREN of this process is a running maximum over every
-    child so far, which would charge the peers with semc's own peak.
+    child so far, which would charge the peers with semc's own peak. With `log`, the command's stderr is written
+    there for the caller to read, and not printed here.
     """
     wrapper = (
         "import resource, subprocess, sys\n"
-        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+        "log = open(sys.argv[1], 'wb') if sys.argv[1] else None\n"
+        "code = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=log).returncode\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n"
     )
     start = time.perf_counter()
-    proc = subprocess.run([PYTHON, "-c", wrapper, *command], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run([PYTHON, "-c", wrapper, str(log or ""), *command], cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     peak_kib, code = (int(x) for x in proc.stdout.split()[-2:])
-    if code != 0:
+    if code != 0 and log is None:
         print(f"    ! {' '.join(command[:3])}... exited {code}: {proc.stderr.strip()[-400:]}")
     return wall, peak_kib / 1024, code
 
@@ -183,6 +185,114 @@ def bench_corpus(name: str, src: Path, runs: int, work: Path) -> dict:
     return result
 
 
+def _scip_documents(index: Path) -> set[str]:
+    """The relative paths of the documents in a SCIP index (field 2 of scip.Index, whose field 1 is the path):
+    a protobuf walk of those two fields, so that the benchmark needs no protobuf package."""
+    data = index.read_bytes()
+
+    def varint(pos: int) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value, pos
+
+    def fields(pos: int, end: int):
+        while pos < end:
+            key, pos = varint(pos)
+            wire = key & 7
+            if wire == 0:
+                _, pos = varint(pos)
+            elif wire == 1:
+                pos += 8
+            elif wire == 5:
+                pos += 4
+            elif wire == 2:
+                size, pos = varint(pos)
+                yield key >> 3, pos, pos + size
+                pos += size
+            else:
+                raise ValueError(f"wire type {wire} at byte {pos} of {index}")
+
+    paths = set()
+    for number, start, end in fields(0, len(data)):
+        if number == 2:
+            paths.update(data[s:e].decode() for n, s, e in fields(start, end) if n == 1)
+    return paths
+
+
+def _failure_reason(log: Path) -> str:
+    """One line from scip-python's stderr: the first error line, the frame that raised it and the file being
+    indexed if it says so; else its last line."""
+    import re
+
+    lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if "error" in line.lower() and "Experienced Fatal Error" not in line and "create an issue" not in line:
+            reason = line.removeprefix("error: ")
+            frame = next((f for f in lines[i + 1:] if f.startswith("at ")), "")
+            if frame:
+                reason += " " + re.sub(r"\(/\S*/dist/", "(", frame)
+            current = next((f for f in lines if f.startswith("currentFilepath:")), "")
+            if current:
+                reason += f" while indexing {current.split(':', 1)[1].strip().strip(',').strip(chr(39))}"
+            return reason
+    return lines[-1] if lines else "no output on stderr"
+
+
+def _scip_python(django: Path, tools: Path, semc_full: float) -> float | None:
+    """One scip-python index of all of django/; prints its line and returns its wall time if it succeeded.
+
+    --project-version is required outside a git checkout: scip-python takes the version from pyproject.toml or
+    `git rev-parse HEAD`, and with neither (an unpacked wheel has neither) it is undefined and 0.6.6 dies on the
+    first module, in ScipSymbol.normalizeNameOrVersion (TypeError: Cannot read properties of undefined (reading
+    'indexOf')), after about 80 s of analysis and having written a 69-byte index.
+    """
+    import json
+
+    pinned = "0.6.6"
+    npm_dir = tools / "npm"
+    binary = npm_dir / "node_modules" / ".bin" / "scip-python"
+    manifest = npm_dir / "node_modules" / "@sourcegraph" / "scip-python" / "package.json"
+    installed = json.loads(manifest.read_text())["version"] if manifest.exists() else None
+    if installed != pinned and shutil.which("npm"):
+        npm_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--prefix", str(npm_dir), "--save-exact",
+                        f"@sourcegraph/scip-python@{pinned}", "--silent"], check=False)
+        installed = json.loads(manifest.read_text())["version"] if manifest.exists() else None
+    label = f"scip-python {pinned}"
+    if installed != pinned or not binary.exists():
+        print(f"  (f) {label}: not installed (npm {'missing' if not shutil.which('npm') else 'install failed'});"
+              f" not measured")
+        return None
+    index, log = tools / "index.scip", tools / "scip-python.stderr"
+    index.unlink(missing_ok=True)
+    version = django.name.removeprefix("django-")
+    wall, peak, code = timed([str(binary), "index", "--project-name", "django", "--project-version", version,
+                              "--output", str(index)], cwd=django, log=log)
+    size = index.stat().st_size if index.exists() else 0
+    if code != 0:
+        print(f"  (f) {label:20} {wall:7.2f} s   peak {peak:6.0f} MiB   FAILED (exit {code}), index {size} bytes:"
+              f" {_failure_reason(log)}")
+        return None
+    expected = {str(p.relative_to(django)) for p in py_files(django / "django")}
+    try:
+        indexed = _scip_documents(index)
+    except (ValueError, IndexError) as error:
+        print(f"  (f) {label:20} {wall:7.2f} s   peak {peak:6.0f} MiB   exit 0 but index {size} bytes is not a"
+              f" readable SCIP index: {error}")
+        return None
+    print(f"  (f) {label:20} {wall:7.2f} s   peak {peak:6.0f} MiB   semc full build is "
+          f"{wall / semc_full:4.1f}x faster (exit 0; index {size} bytes, {len(expected & indexed)} of "
+          f"{len(expected)} files of django/ as documents)")
+    for missing in sorted(expected - indexed):
+        print(f"      not in the index: {missing} (scip-python wrote no document for it)")
+    return wall
+
+
 def peers(django: Path, cache: Path, semc_full: float) -> None:
     print("\n== peers on Django")
     tools = cache / "peers"
@@ -195,21 +305,7 @@ def peers(django: Path, cache: Path, semc_full: float) -> None:
     status = "" if code == 0 else f" (exit {code})"
     print(f"  (f) pyan3 2.9.0          {wall:7.2f} s   peak {peak:6.0f} MiB   semc full build is "
           f"{wall / semc_full:4.1f}x faster{status}")
-    npm_dir = tools / "npm"
-    binary = npm_dir / "node_modules" / ".bin" / "scip-python"
-    if not binary.exists() and shutil.which("npm"):
-        npm_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", str(npm_dir), "@sourcegraph/scip-python@0.6.6", "--silent"],
-                       check=False)
-    if binary.exists():
-        index = tools / "index.scip"
-        wall, peak, code = timed([str(binary), "index", ".", "--project-name", "django", "--output", str(index)],
-                                 cwd=django)
-        status = "" if code == 0 else f" (exit {code})"
-        print(f"  (f) scip-python 0.6.6    {wall:7.2f} s   peak {peak:6.0f} MiB   semc full build is "
-              f"{wall / semc_full:4.1f}x faster{status}")
-    else:
-        print("  (f) scip-python: npm not available; not measured")
+    _scip_python(django, tools, semc_full)
 
 
 def main() -> None:
