@@ -49,10 +49,10 @@ from runtime.registration import (
     register_stored_evidence,
     register_views,
     released_after_writes,
-    verify_plans,
 )
 from runtime.report import RunReport
 from runtime.source import DEFAULT_MAX_FILE_BYTES
+from runtime.verified_plans import verify_plans_once
 
 __all__ = ["BuildOptions", "RunReport", "build", "run", "session_for"]
 
@@ -239,7 +239,8 @@ def _write_incremental(context: ExecutionContext, report: RunReport, inputs: Inp
 
 
 def run(context: ExecutionContext, source_root: Path, options: BuildOptions = BuildOptions()) -> RunReport:
-    verify_plans(context.program)  # refuse a drifted program before anything is extracted or written
+    # Refuse a drifted program before anything is written; remembered beside the evidence state.
+    verify_plans_once(context.program, context.resolver.location(FILE_STATE_BINDING).parent)
     report = RunReport(str(source_root), str(context.resolver.root))
     report.extractors = tuple(binding.name for binding in context.program.executors)
     progress = Progress(enabled=options.progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 
 import pyarrow as pa
 import pytest
@@ -45,6 +46,26 @@ def test_a_builder_edited_by_hand_is_caught_by_its_plan_fingerprint(tmp_path):
     with pytest.raises(PlanDriftError, match="view 'known_values' plans differently"):
         build(SAMPLE, tmp_path / "out", "handedited")
     assert not (tmp_path / "out").exists(), "nothing may be written when a plan has drifted"
+
+
+def test_plans_verified_once_are_verified_again_after_a_hand_edit(tmp_path, monkeypatch):
+    import runtime.verified_plans as verified
+
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    package = tmp_path / "editedlater"
+    shutil.copytree(ROOT / "generated", package, ignore=shutil.ignore_patterns("__pycache__"))
+    runs = []
+    real = verified.verify_plans
+    monkeypatch.setattr(verified, "verify_plans", lambda program: (runs.append(program.package), real(program)))
+    assert main(["build", str(SAMPLE), "--out", str(tmp_path / "out"), "--program", str(package)]) == 0
+    assert main(["build", str(SAMPLE), "--out", str(tmp_path / "out"), "--program", str(package)]) == 0
+    assert runs == ["editedlater"]  # the second build had nothing new to verify
+    views = package / "views.py"
+    views.write_text(views.read_text().replace('col("reason") != lit("decorated")', 'col("reason") != lit("decorate")'))
+    for name in [m for m in sys.modules if m == "editedlater" or m.startswith("editedlater.")]:
+        monkeypatch.delitem(sys.modules, name)  # as a new process would, import the edited file
+    assert main(["build", str(SAMPLE), "--out", str(tmp_path / "out"), "--program", str(package)]) == 2
+    assert len(runs) == 2
 
 
 def test_nothing_outside_the_view_graph_may_be_registered(tmp_path):
