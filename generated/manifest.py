@@ -14,17 +14,17 @@ SPEC_HASHES = MappingProxyType(
         "cpg.sem": "a82a9f976535b948a824f101f01a7c8428b5f140710a25de44435e260ceffe2d",
         "evidence.sem": "2eb09ce7fa99384dc94381587d72cd353a78d87b9a359960871a68061d898b13",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
-        "resolve.sem": "b3a237ba4a89fc25f7acacf6fb1e030179fa7f07a2d905b3580702a9812f6e82",
+        "resolve.sem": "0df7f71ce2c2256d83d499d7832d79cd90111aadd5823acc0ab10e82a9c1a249",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "0479fcf4688d0f269125080260462fd19bc59cf878540ba8cd8615e2482b85ae"
+SPEC_FINGERPRINT = "d570818deeadf251ba1d5fe98c7cc40243688116c6f1b5ae38eb407d2311bc2d"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "0217f4cad0cc9b039df8fc862864d57c6a3d4a08f4357fbce4860121192a6cf3"
+PROGRAM_FINGERPRINT = "06249b40b933500b47820f564bf55aefd042ec83574e5a30d2c374c8ee547953"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -115,9 +115,9 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "module_steps_1": "ee19ca2635f692dea5f8db4e1cfbdb3b52f4a131a2bc809e888f2114c7a1dccb",
         "return_steps_1": "a97e9c79c72b81f7b7e3bfeaaf27aa0d8ce16be51b60afaeb1f0b0a45961a9c3",
         "slots_1": "54aae6eb3e566b250b3b740186ab06f1733fdeb05fff382021de7b640d84fc09",
-        "members_1": "678b8c680a6c33c9ad476dbcf307e39131a38bf66d64c1505e7c026c7d86164b",
-        "class_steps_1": "935824d94cb95a7f499b182349ea1e7442b258034de6f66eb2308a29a41b99dd",
-        "instance_steps_1": "ec16735a0e29976258d4a16f48f6da46638729263fb82fe7b602c184bb466edc",
+        "members_1": "84eada25c5bd1cadc1da99009e6bc70e8d07b504b96726b6a2b4ccb13ba9c6fc",
+        "class_steps_1": "cce1f140aa129540301235728fd67cbffe698b6d625dce4f2cf3c658825f4a0e",
+        "instance_steps_1": "177a63882777c167595edcd023a2fbe0b395f9cffa3cd5fa2f474cf38c36bee1",
         "steps_1": "9a94c8aabd1eab217e74348de72466186138de192d9ca61e922cbea66be18356",
         "var_starts_1": "122b611da3ae6db03380223a154075d6c7f7c50fb7922c0aa0136b1ace3d4978",
         "starts_1": "64493f12cf8eb33a3645c00daad53b1190d58da26a5cf836a35aca8ff6bef24b",
@@ -158,10 +158,10 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "reference_edges": "bccddffe5e2a725685847057bad72baa88c84fe71d3fe9580b42591ef35633e4",
         "return_steps_2": "6bcc5a5a8447416633f5da5e2702603890852a2efdd1d5cc683657e5922ad86d",
         "slots_2": "8c13b5631180927cea0f59c679631a7077028d7a86ea709fda19f15081309d11",
-        "members_2": "68c516a19f9b7223b172ec51bba9e03e953656c7c059bfb6ee0b93bcb4cdb9cf",
+        "members_2": "77b6182e18ef6c9cb1605fadcc341df3a78f13b2127d55db013afc3c4f3d95a3",
         "class_steps_2": "3a3f59f02a4497c67486d8b207faad9eeb3226b82a49ccf0de557d6e2985e371",
         "instance_steps_2": "f4ed9dd621f17bf086c6ac11010fdf5a304be089f35f239ab5e311100e89577c",
-        "super_members": "51caa126fe8c5663d555f19d154a3a08d0efb407cfa512af8a63f7d7a8eb9a50",
+        "super_members": "bc179e51eed7ce14c78377966ad08db40e28be9558b07f5f53e8a7e88e593574",
         "super_steps": "24e8c87242240a0d83374e3a60a39de37f8133f03c16897dddc78fa1a6544f7f",
         "steps_2": "d2ca6540489455198029bfbe445b7f7afbb882271ba6ff2ac9a4acacd0e54b29",
         "var_starts_2": "32f4698e0a468da254cef07ce85e3978f76b8e8f29ce6706cfb53801adc38ce3",

@@ -1564,8 +1564,8 @@ schema_members_1 = pa.schema(
     [
         pa.field("class", pa.string(), nullable=False),
         pa.field("name", pa.string_view(), nullable=True),
-        pa.field("owner", pa.string(), nullable=False),
-        pa.field("rank", pa.int64(), nullable=False),
+        pa.field("owner", pa.string(), nullable=True),
+        pa.field("rank", pa.int64(), nullable=True),
     ]
 )
 

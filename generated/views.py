@@ -7,14 +7,14 @@ from datafusion import functions as f
 
 
 def build_all_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `all_bound_arguments` (resolve.sem:370)."""
+    """View `all_bound_arguments` (resolve.sem:369)."""
     df = ctx.table("positional_arguments")
     df = df.union_by_name(ctx.table("keyword_arguments"))
     return df
 
 
 def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_chain_values` (resolve.sem:392).
+    """View `argument_chain_values` (resolve.sem:391).
 
     Chains passed as arguments, by their round-1 values."""
     df = ctx.table("bound_arguments").alias("a")
@@ -34,7 +34,7 @@ def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_flows(ctx: SessionContext) -> DataFrame:
-    """View `argument_flows` (resolve.sem:398).
+    """View `argument_flows` (resolve.sem:397).
 
     A variable passed as an argument flows into the parameter."""
     df = ctx.table("bound_arguments").alias("a")
@@ -60,7 +60,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_values` (resolve.sem:386).
+    """View `argument_values` (resolve.sem:385).
 
     Known values passed as arguments (a decorated function passed to its decorator)."""
     df = ctx.table("bound_arguments")
@@ -154,7 +154,7 @@ def build_base_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_2(ctx: SessionContext) -> DataFrame:
-    """View `base_values_2` (resolve.sem:417)."""
+    """View `base_values_2` (resolve.sem:416)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -260,7 +260,7 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `bound_arguments` (resolve.sem:379).
+    """View `bound_arguments` (resolve.sem:378).
 
     Arguments flow into parameters that few enough arguments reach: a parameter that hundreds of call sites
     feed (a helper half the tree calls) would hold everything they pass, which says little about any one call
@@ -307,7 +307,7 @@ def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
-    """View `bounded_values_2` (resolve.sem:449).
+    """View `bounded_values_2` (resolve.sem:448).
 
     The values of variables that hold few enough to be worth following. A variable that may hold more (a
     parameter that half the tree passes things to) says little about any one call, and following all of them
@@ -462,7 +462,7 @@ def build_call_targets_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
-    """View `chain_flow_values` (resolve.sem:335).
+    """View `chain_flow_values` (resolve.sem:334).
 
     `x = a.b()`: values of chains with steps."""
     df = ctx.table("py_flows").alias("f")
@@ -706,7 +706,7 @@ def build_constructor_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `constructor_targets_1` (resolve.sem:340).
+    """View `constructor_targets_1` (resolve.sem:339).
 
     Calls of a class run its __init__ (found through the MRO) with the new instance as self."""
     df = ctx.table("call_targets_1").alias("t")
@@ -1259,7 +1259,7 @@ def build_flows_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_flows_2(ctx: SessionContext) -> DataFrame:
-    """View `flows_2` (resolve.sem:431)."""
+    """View `flows_2` (resolve.sem:430)."""
     df = ctx.table("plain_flows")
     df = df.union_by_name(ctx.table("argument_flows"))
     df = df.union_by_name(ctx.table("returned_flows"))
@@ -1288,7 +1288,7 @@ def build_function_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `function_targets_1` (resolve.sem:346)."""
+    """View `function_targets_1` (resolve.sem:345)."""
     df = ctx.table("call_targets_1")
     df = df.filter((col("callee_kind") == lit("function")))
     df = df.select(
@@ -1530,7 +1530,7 @@ def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_invoked_1(ctx: SessionContext) -> DataFrame:
-    """View `invoked_1` (resolve.sem:350)."""
+    """View `invoked_1` (resolve.sem:349)."""
     df = ctx.table("function_targets_1")
     df = df.union_by_name(ctx.table("constructor_targets_1"))
     return df
@@ -1568,7 +1568,7 @@ def build_item_slots(ctx: SessionContext) -> DataFrame:
 
 
 def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
-    """View `keyword_arguments` (resolve.sem:362)."""
+    """View `keyword_arguments` (resolve.sem:361)."""
     df = ctx.table("py_call_args").alias("a")
     df = df.filter(col("a.keyword").is_not_null())
     df = df.join_on(
@@ -1620,20 +1620,18 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
     df = df.join_on(
         ctx.table("slots_1").alias("s"), (col("o.ancestor") == col("s.ns")), how="inner"
     )
-    df = df.with_column(
-        "semc#rank",
-        f.row_number(
-            partition_by=[col("o.class"), col("s.name")],
-            order_by=[col("o.rank").sort(ascending=True, nulls_first=False)],
-        ),
-    )
-    df = df.filter(col("semc#rank") <= lit(1))
-    df = df.drop("semc#rank")
-    df = df.select(
-        col("o.class").alias("class"),
-        col("s.name").alias("name"),
-        col("o.ancestor").alias("owner"),
-        col("o.rank").alias("rank"),
+    df = df.aggregate(
+        [col("o.class").alias("class"), col("s.name").alias("name")],
+        [
+            f.first_value(
+                col("o.ancestor"),
+                order_by=[
+                    col("o.rank").sort(ascending=True, nulls_first=False),
+                    col("o.ancestor").sort(ascending=True, nulls_first=False),
+                ],
+            ).alias("owner"),
+            f.min(col("o.rank")).alias("rank"),
+        ],
     )
     return df
 
@@ -1641,25 +1639,25 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
 def build_members_2(ctx: SessionContext) -> DataFrame:
     """View `members_2` (resolve.sem:460).
 
-    The class whose attribute `name` an instance or the class itself finds first in class_order."""
+    The class whose attribute `name` an instance or the class itself finds first in class_order. Two ancestors
+    of one rank (a base bound to either of two classes) tie: the first by name is taken, the same in every build.
+    """
     df = ctx.table("class_order").alias("o")
     df = df.join_on(
         ctx.table("slots_2").alias("s"), (col("o.ancestor") == col("s.ns")), how="inner"
     )
-    df = df.with_column(
-        "semc#rank",
-        f.row_number(
-            partition_by=[col("o.class"), col("s.name")],
-            order_by=[col("o.rank").sort(ascending=True, nulls_first=False)],
-        ),
-    )
-    df = df.filter(col("semc#rank") <= lit(1))
-    df = df.drop("semc#rank")
-    df = df.select(
-        col("o.class").alias("class"),
-        col("s.name").alias("name"),
-        col("o.ancestor").alias("owner"),
-        col("o.rank").alias("rank"),
+    df = df.aggregate(
+        [col("o.class").alias("class"), col("s.name").alias("name")],
+        [
+            f.first_value(
+                col("o.ancestor"),
+                order_by=[
+                    col("o.rank").sort(ascending=True, nulls_first=False),
+                    col("o.ancestor").sort(ascending=True, nulls_first=False),
+                ],
+            ).alias("owner"),
+            f.min(col("o.rank")).alias("rank"),
+        ],
     )
     return df
 
@@ -1862,7 +1860,7 @@ def build_parameter_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_fanin(ctx: SessionContext) -> DataFrame:
-    """View `parameter_fanin` (resolve.sem:373).
+    """View `parameter_fanin` (resolve.sem:372).
 
     How many arguments reach each parameter, over all the calls round 1 resolved."""
     df = ctx.table("all_bound_arguments")
@@ -1919,7 +1917,7 @@ def build_plain_heads(ctx: SessionContext) -> DataFrame:
 
 
 def build_positional_arguments(ctx: SessionContext) -> DataFrame:
-    """View `positional_arguments` (resolve.sem:353).
+    """View `positional_arguments` (resolve.sem:352).
 
     Each argument with the parameter it binds: by position (after self for bound methods) or by keyword.
     """
@@ -2015,7 +2013,7 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
-    """View `resolved_decorations` (resolve.sem:407).
+    """View `resolved_decorations` (resolve.sem:406).
 
     A decorated name keeps the function itself only when round 1 found nothing the decorator returns
     (a decorator from outside the tree, or one whose result cannot be followed)."""
@@ -2078,7 +2076,7 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_returned_flows(ctx: SessionContext) -> DataFrame:
-    """View `returned_flows` (resolve.sem:421).
+    """View `returned_flows` (resolve.sem:420).
 
     `x = f()` where round 1 found f: x holds what f returns, as round 2 finds it."""
     df = ctx.table("py_flows").alias("f")
@@ -2220,7 +2218,7 @@ def build_slots_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_2(ctx: SessionContext) -> DataFrame:
-    """View `slots_2` (resolve.sem:455).
+    """View `slots_2` (resolve.sem:454).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("bounded_values_2")
@@ -2314,23 +2312,23 @@ def build_super_members(ctx: SessionContext) -> DataFrame:
     df = df.join_on(
         ctx.table("slots_2").alias("s"), (col("o.ancestor") == col("s.ns")), how="inner"
     )
-    df = df.with_column(
-        "semc#rank",
-        f.row_number(
-            partition_by=[col("o.class"), col("s.name")],
-            order_by=[col("o.rank").sort(ascending=True, nulls_first=False)],
-        ),
-    )
-    df = df.filter(col("semc#rank") <= lit(1))
-    df = df.drop("semc#rank")
-    df = df.select(
-        col("o.class").alias("class"), col("s.name").alias("name"), col("o.ancestor").alias("owner")
+    df = df.aggregate(
+        [col("o.class").alias("class"), col("s.name").alias("name")],
+        [
+            f.first_value(
+                col("o.ancestor"),
+                order_by=[
+                    col("o.rank").sort(ascending=True, nulls_first=False),
+                    col("o.ancestor").sort(ascending=True, nulls_first=False),
+                ],
+            ).alias("owner")
+        ],
     )
     return df
 
 
 def build_super_steps(ctx: SessionContext) -> DataFrame:
-    """View `super_steps` (resolve.sem:327)."""
+    """View `super_steps` (resolve.sem:326)."""
     df = ctx.table("super_members").alias("c")
     df = df.join_on(
         ctx.table("bounded_values_2").alias("v"),
@@ -2545,7 +2543,7 @@ def build_tree_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_undecorated_values(ctx: SessionContext) -> DataFrame:
-    """View `undecorated_values` (resolve.sem:413)."""
+    """View `undecorated_values` (resolve.sem:412)."""
     df = ctx.table("decorated_values").alias("d")
     df = df.join_on(
         ctx.table("resolved_decorations").alias("r"),
@@ -2572,7 +2570,7 @@ def build_value_counts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_value_counts_2(ctx: SessionContext) -> DataFrame:
-    """View `value_counts_2` (resolve.sem:443).
+    """View `value_counts_2` (resolve.sem:442).
 
     How many values each variable holds."""
     df = ctx.table("values_2")
@@ -2589,7 +2587,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_2(ctx: SessionContext) -> DataFrame:
-    """View `values_2` (resolve.sem:435)."""
+    """View `values_2` (resolve.sem:434)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_2" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_2" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
