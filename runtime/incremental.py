@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Iterable
 
 import pyarrow as pa
-from datafusion import SessionContext
 from deltalake import CommitProperties, DeltaTable, QueryBuilder, write_deltalake
 
-from runtime.context import ExecutionContext
+from runtime.context import ExecutionContext, view_session
 from runtime.evidence import empty_table
 from runtime.program import FILE_ID_COLUMN, FILE_STATE_BINDING, ViewSpec
 
@@ -158,7 +157,7 @@ def evidence_of_files(context: ExecutionContext, files: Iterable[str], versions:
 def files_session(context: ExecutionContext, tables: dict[str, pa.Table], register_views) -> ExecutionContext:
     """A session over some files' evidence (from evidence_of_files), every view registered. File-local views
     computed here give exactly their rows for those files."""
-    session = ExecutionContext(context.program, context.resolver, SessionContext())
+    session = ExecutionContext(context.program, context.resolver, view_session())
     from runtime.registration import register_evidence
 
     register_evidence(session, tables)

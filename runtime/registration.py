@@ -93,6 +93,11 @@ def register_views(context: ExecutionContext, stage_shared: bool = False, verify
         release_after.setdefault(after, []).append(name)
     for name in release_after.pop(None, []):
         context.session.deregister_table(name)
+    if stage_shared:
+        # Staged views are scanned as pyarrow datasets, which can plan to no partitions at all (every file
+        # pruned by a filter), and a join collecting such a build side fails DataFusion's plan check:
+        # repartitioned joins accept it (see runtime.context.view_session).
+        context.session.sql("SET datafusion.optimizer.repartition_joins = true").collect()
     for view in order:
         _register_view(context, view, stage_shared)
         for name in release_after.get(view.name, ()):
