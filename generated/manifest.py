@@ -14,17 +14,17 @@ SPEC_HASHES = MappingProxyType(
         "cpg.sem": "a82a9f976535b948a824f101f01a7c8428b5f140710a25de44435e260ceffe2d",
         "evidence.sem": "2eb09ce7fa99384dc94381587d72cd353a78d87b9a359960871a68061d898b13",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
-        "resolve.sem": "0df7f71ce2c2256d83d499d7832d79cd90111aadd5823acc0ab10e82a9c1a249",
+        "resolve.sem": "838cf5e8fe4975b10dd6373a3bb107838bd6d93b1f52214e001156a488b25ca2",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "d570818deeadf251ba1d5fe98c7cc40243688116c6f1b5ae38eb407d2311bc2d"
+SPEC_FINGERPRINT = "59911255a32f9719bc85d6a311c900d0b00e323af4a2b84379f7fc1ee583cb67"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "06249b40b933500b47820f564bf55aefd042ec83574e5a30d2c374c8ee547953"
+PROGRAM_FINGERPRINT = "f528d8dd3e60295722f623b553335fb829203df54cdc3ceb8cec3abba5815777"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -133,7 +133,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "constructor_targets_1": "c0f665242f2bcb80a66a636bd8b064d678a4f5a60e2bf84bf1136f3f7abd243e",
         "function_targets_1": "cb83cd5bac46efe06041c9b830e1f980315378026cfbb369ed82660e0e7057ed",
         "hierarchy_entries": "4ece5029682248991c3d1d804d186652a41aeab18ec2fd76d9f5d1f856b82378",
-        "class_mros": "96dcc32e4010d6cdd0cdbe45535134f3c1b26abec9daa9e393157f50c225a3c4",
+        "class_mros": "b84803af3df9f94bced5c47ab4a2b078faac04671ffaca60198ad598edc6480a",
         "class_order": "c3e2c248780ab3357d28c71a82e8170e9e47635e355c1f619849d23c21566324",
         "inheritance_edges": "b69c62fb2cbbc86abc4f4a6b012b101754ff7428cd73a66e6a12227a3ff85e66",
         "invoked_1": "3566cf9746844c5df3e2bfded3115ab72972ab64507b8ec27665a36bc0b70c23",

@@ -7,14 +7,14 @@ from datafusion import functions as f
 
 
 def build_all_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `all_bound_arguments` (resolve.sem:369)."""
+    """View `all_bound_arguments` (resolve.sem:373)."""
     df = ctx.table("positional_arguments")
     df = df.union_by_name(ctx.table("keyword_arguments"))
     return df
 
 
 def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_chain_values` (resolve.sem:391).
+    """View `argument_chain_values` (resolve.sem:395).
 
     Chains passed as arguments, by their round-1 values."""
     df = ctx.table("bound_arguments").alias("a")
@@ -34,7 +34,7 @@ def build_argument_chain_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_flows(ctx: SessionContext) -> DataFrame:
-    """View `argument_flows` (resolve.sem:397).
+    """View `argument_flows` (resolve.sem:401).
 
     A variable passed as an argument flows into the parameter."""
     df = ctx.table("bound_arguments").alias("a")
@@ -60,7 +60,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_argument_values(ctx: SessionContext) -> DataFrame:
-    """View `argument_values` (resolve.sem:385).
+    """View `argument_values` (resolve.sem:389).
 
     Known values passed as arguments (a decorated function passed to its decorator)."""
     df = ctx.table("bound_arguments")
@@ -76,7 +76,7 @@ def build_argument_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_assigned_flows(ctx: SessionContext) -> DataFrame:
-    """View `assigned_flows` (resolve.sem:88).
+    """View `assigned_flows` (resolve.sem:91).
 
     `x = y`: a variable flows into another."""
     df = ctx.table("py_flows").alias("f")
@@ -119,7 +119,7 @@ def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_lists(ctx: SessionContext) -> DataFrame:
-    """View `base_lists` (resolve.sem:302)."""
+    """View `base_lists` (resolve.sem:305)."""
     df = ctx.table("class_bases")
     df = df.aggregate(
         [col("class").alias("class")],
@@ -133,7 +133,7 @@ def build_base_lists(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values(ctx: SessionContext) -> DataFrame:
-    """View `base_values` (resolve.sem:61)."""
+    """View `base_values` (resolve.sem:64)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -143,7 +143,7 @@ def build_base_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_1(ctx: SessionContext) -> DataFrame:
-    """View `base_values_1` (resolve.sem:177)."""
+    """View `base_values_1` (resolve.sem:180)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -154,7 +154,7 @@ def build_base_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_base_values_2(ctx: SessionContext) -> DataFrame:
-    """View `base_values_2` (resolve.sem:416)."""
+    """View `base_values_2` (resolve.sem:420)."""
     df = ctx.table("module_values")
     df = df.union_by_name(ctx.table("known_values"))
     df = df.union_by_name(ctx.table("head_values"))
@@ -260,7 +260,7 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_bound_arguments(ctx: SessionContext) -> DataFrame:
-    """View `bound_arguments` (resolve.sem:378).
+    """View `bound_arguments` (resolve.sem:382).
 
     Arguments flow into parameters that few enough arguments reach: a parameter that hundreds of call sites
     feed (a helper half the tree calls) would hold everything they pass, which says little about any one call
@@ -284,7 +284,7 @@ def build_bound_arguments(ctx: SessionContext) -> DataFrame:
 
 
 def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
-    """View `bounded_values_1` (resolve.sem:202).
+    """View `bounded_values_1` (resolve.sem:205).
 
     The values of variables that hold few enough to be worth following. A variable that may hold more (a
     parameter that half the tree passes things to) says little about any one call, and following all of them
@@ -307,7 +307,7 @@ def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
-    """View `bounded_values_2` (resolve.sem:448).
+    """View `bounded_values_2` (resolve.sem:452).
 
     The values of variables that hold few enough to be worth following. A variable that may hold more (a
     parameter that half the tree passes things to) says little about any one call, and following all of them
@@ -379,7 +379,7 @@ def build_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_graph(ctx: SessionContext) -> DataFrame:
-    """Output `call_graph` (resolve.sem:564).
+    """Output `call_graph` (resolve.sem:568).
 
     The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
     """
@@ -418,7 +418,7 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_1` (resolve.sem:283).
+    """View `call_targets_1` (resolve.sem:286).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -440,7 +440,7 @@ def build_call_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_targets_2(ctx: SessionContext) -> DataFrame:
-    """View `call_targets_2` (resolve.sem:530).
+    """View `call_targets_2` (resolve.sem:534).
 
     Call sites and the functions, classes, external and builtin names they reach."""
     df = ctx.table("py_calls").alias("c")
@@ -462,7 +462,7 @@ def build_call_targets_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
-    """View `chain_flow_values` (resolve.sem:334).
+    """View `chain_flow_values` (resolve.sem:338).
 
     `x = a.b()`: values of chains with steps."""
     df = ctx.table("py_flows").alias("f")
@@ -482,7 +482,7 @@ def build_chain_flow_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_1` (resolve.sem:280).
+    """View `chain_results_1` (resolve.sem:283).
 
     The values of each chain."""
     df = ctx.table("complete_chains_1")
@@ -491,7 +491,7 @@ def build_chain_results_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_results_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_results_2` (resolve.sem:527).
+    """View `chain_results_2` (resolve.sem:531).
 
     The values of each chain."""
     df = ctx.table("complete_chains_2")
@@ -500,7 +500,7 @@ def build_chain_results_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_1(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_1` (resolve.sem:255)."""
+    """View `chain_values_1` (resolve.sem:258)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_1" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_1" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_1" AS "c" JOIN "py_ref_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_1" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_1"'
     )
@@ -508,7 +508,7 @@ def build_chain_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_chain_values_2(ctx: SessionContext) -> DataFrame:
-    """View `chain_values_2` (resolve.sem:502)."""
+    """View `chain_values_2` (resolve.sem:506)."""
     df = ctx.sql(
         'WITH RECURSIVE "chain_values_2" AS (SELECT CAST("file_id" AS VARCHAR) AS "file_id", "ref_id" AS "ref_id", "next" AS "next", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", "bound" AS "bound", CAST("how" AS VARCHAR) AS "how" FROM "starts_2" UNION SELECT CAST("c"."file_id" AS VARCHAR) AS "file_id", "c"."ref_id" AS "ref_id", ("s"."position" + 1) AS "next", CAST("d"."result" AS VARCHAR) AS "value", CAST("d"."result_kind" AS VARCHAR) AS "value_kind", "d"."bound" AS "bound", CAST("d"."how" AS VARCHAR) AS "how" FROM "chain_values_2" AS "c" JOIN "py_ref_steps" AS "s" ON ((("c"."file_id" = "s"."file_id") AND ("c"."ref_id" = "s"."ref_id")) AND ("c"."next" = "s"."position")) JOIN "steps_2" AS "d" ON ((("c"."value" = "d"."value") AND ("c"."value_kind" = "d"."value_kind")) AND ("s"."step" = "d"."step"))) SELECT "file_id", "ref_id", "next", "value", "value_kind", "bound", "how" FROM "chain_values_2"'
     )
@@ -516,7 +516,7 @@ def build_chain_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_ancestors(ctx: SessionContext) -> DataFrame:
-    """View `class_ancestors` (resolve.sem:296)."""
+    """View `class_ancestors` (resolve.sem:299)."""
     df = ctx.sql(
         'WITH RECURSIVE "class_ancestors" AS (SELECT CAST("class" AS VARCHAR) AS "class", CAST("class" AS VARCHAR) AS "ancestor" FROM "tree_classes" UNION SELECT CAST("a"."class" AS VARCHAR) AS "class", CAST("b"."base" AS VARCHAR) AS "ancestor" FROM "class_ancestors" AS "a" JOIN "class_bases" AS "b" ON ("a"."ancestor" = "b"."class")) SELECT "class", "ancestor" FROM "class_ancestors"'
     )
@@ -524,7 +524,7 @@ def build_class_ancestors(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_bases(ctx: SessionContext) -> DataFrame:
-    """View `class_bases` (resolve.sem:290)."""
+    """View `class_bases` (resolve.sem:293)."""
     df = ctx.table("py_bases").alias("b")
     df = df.join_on(
         ctx.table("chain_results_1").alias("r"),
@@ -542,18 +542,13 @@ def build_class_bases(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_mros(ctx: SessionContext) -> DataFrame:
-    """View `class_mros` (resolve.sem:310).
+    """View `class_mros` (resolve.sem:314).
 
-    Each class's MRO by C3, as a comma-separated list that starts with the class."""
+    Each class's MRO by C3, as a comma-separated list that starts with the class. c3_mro sorts the entries
+    itself: asking array_agg for an order cost 0.7 s more on the stdlib (DataFusion orders each group apart).
+    """
     df = ctx.table("hierarchy_entries")
-    df = df.aggregate(
-        [col("class").alias("class")],
-        [
-            f.array_agg(
-                col("entry"), order_by=[col("entry").sort(ascending=True, nulls_first=False)]
-            ).alias("entries")
-        ],
-    )
+    df = df.aggregate([col("class").alias("class")], [f.array_agg(col("entry")).alias("entries")])
     df = df.select(
         col("class").alias("class"), ctx.udf("c3_mro")(col("class"), col("entries")).alias("mro")
     )
@@ -561,7 +556,7 @@ def build_class_mros(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_order(ctx: SessionContext) -> DataFrame:
-    """View `class_order` (resolve.sem:315).
+    """View `class_order` (resolve.sem:319).
 
     (class, ancestor, rank): 1 for the class itself, then the MRO's order."""
     df = ctx.table("class_ancestors").alias("a")
@@ -580,7 +575,7 @@ def build_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_1` (resolve.sem:231).
+    """View `class_steps_1` (resolve.sem:234).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_1").alias("c")
@@ -602,7 +597,7 @@ def build_class_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_class_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `class_steps_2` (resolve.sem:478).
+    """View `class_steps_2` (resolve.sem:482).
 
     An attribute of a class, looked up through the MRO."""
     df = ctx.table("members_2").alias("c")
@@ -624,7 +619,7 @@ def build_class_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_1` (resolve.sem:266).
+    """View `complete_chains_1` (resolve.sem:269).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_1").alias("c")
@@ -646,7 +641,7 @@ def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `complete_chains_2` (resolve.sem:513).
+    """View `complete_chains_2` (resolve.sem:517).
 
     Chains whose every step was taken."""
     df = ctx.table("chain_values_2").alias("c")
@@ -668,7 +663,7 @@ def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_construct_steps(ctx: SessionContext) -> DataFrame:
-    """View `construct_steps` (resolve.sem:156).
+    """View `construct_steps` (resolve.sem:159).
 
     Calling a class gives an instance."""
     df = ctx.table("tree_classes")
@@ -685,7 +680,7 @@ def build_construct_steps(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_calls(ctx: SessionContext) -> DataFrame:
-    """View `constructor_calls` (resolve.sem:543).
+    """View `constructor_calls` (resolve.sem:547).
 
     A call of a class runs its __init__, found through the MRO."""
     df = ctx.table("call_targets_2").alias("t")
@@ -706,7 +701,7 @@ def build_constructor_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `constructor_targets_1` (resolve.sem:339).
+    """View `constructor_targets_1` (resolve.sem:343).
 
     Calls of a class run its __init__ (found through the MRO) with the new instance as self."""
     df = ctx.table("call_targets_1").alias("t")
@@ -781,14 +776,14 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_declared_exports(ctx: SessionContext) -> DataFrame:
-    """View `declared_exports` (resolve.sem:123)."""
+    """View `declared_exports` (resolve.sem:126)."""
     df = ctx.table("py_all_names")
     df = df.select(col("module").alias("ns"), col("name").alias("name"))
     return df
 
 
 def build_decorated_definitions(ctx: SessionContext) -> DataFrame:
-    """View `decorated_definitions` (resolve.sem:174)."""
+    """View `decorated_definitions` (resolve.sem:177)."""
     df = ctx.table("decorated_values")
     df = df.select(
         col("ns").alias("ns"),
@@ -801,7 +796,7 @@ def build_decorated_definitions(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorated_values(ctx: SessionContext) -> DataFrame:
-    """View `decorated_values` (resolve.sem:169).
+    """View `decorated_values` (resolve.sem:172).
 
     A decorated definition, as defined: the name holds it until the decorator's result is known."""
     df = ctx.table("py_flows")
@@ -970,7 +965,7 @@ def build_diagnostics(ctx: SessionContext) -> DataFrame:
 
 
 def build_direct_calls(ctx: SessionContext) -> DataFrame:
-    """View `direct_calls` (resolve.sem:538).
+    """View `direct_calls` (resolve.sem:542).
 
     Calls of functions, and of external and builtin names."""
     df = ctx.table("call_targets_2")
@@ -1016,7 +1011,7 @@ def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_exports(ctx: SessionContext) -> DataFrame:
-    """View `exports` (resolve.sem:127).
+    """View `exports` (resolve.sem:130).
 
     The names each module exports to star imports."""
     df = ctx.table("implicit_exports")
@@ -1034,7 +1029,7 @@ def build_external_callees(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_1(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_1` (resolve.sem:273).
+    """View `external_chains_1` (resolve.sem:276).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_1").alias("c")
@@ -1064,7 +1059,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_chains_2(ctx: SessionContext) -> DataFrame:
-    """View `external_chains_2` (resolve.sem:520).
+    """View `external_chains_2` (resolve.sem:524).
 
     An external or builtin head with attributes after it names an external value: `os.path.join`."""
     df = ctx.table("starts_2").alias("c")
@@ -1094,7 +1089,7 @@ def build_external_chains_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_imports` (resolve.sem:54).
+    """View `external_imports` (resolve.sem:57).
 
     Imports of modules that are not in the tree name external values: `os.path`, `numpy.array`."""
     df = ctx.table("py_imports")
@@ -1219,7 +1214,7 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_fixed_starts(ctx: SessionContext) -> DataFrame:
-    """View `fixed_starts` (resolve.sem:161).
+    """View `fixed_starts` (resolve.sem:164).
 
     Chains that start at a builtin, a lambda or `super()`."""
     df = ctx.table("py_refs")
@@ -1246,20 +1241,20 @@ def build_fixed_starts(ctx: SessionContext) -> DataFrame:
 
 
 def build_flow_bindings(ctx: SessionContext) -> DataFrame:
-    """View `flow_bindings` (resolve.sem:103)."""
+    """View `flow_bindings` (resolve.sem:106)."""
     df = ctx.table("py_flows")
     df = df.select(col("dst_ns").alias("ns"), col("dst_name").alias("name"))
     return df
 
 
 def build_flows_1(ctx: SessionContext) -> DataFrame:
-    """View `flows_1` (resolve.sem:180)."""
+    """View `flows_1` (resolve.sem:183)."""
     df = ctx.table("plain_flows")
     return df
 
 
 def build_flows_2(ctx: SessionContext) -> DataFrame:
-    """View `flows_2` (resolve.sem:430)."""
+    """View `flows_2` (resolve.sem:434)."""
     df = ctx.table("plain_flows")
     df = df.union_by_name(ctx.table("argument_flows"))
     df = df.union_by_name(ctx.table("returned_flows"))
@@ -1288,7 +1283,7 @@ def build_function_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_targets_1(ctx: SessionContext) -> DataFrame:
-    """View `function_targets_1` (resolve.sem:345)."""
+    """View `function_targets_1` (resolve.sem:349)."""
     df = ctx.table("call_targets_1")
     df = df.filter((col("callee_kind") == lit("function")))
     df = df.select(
@@ -1301,7 +1296,7 @@ def build_function_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_head_values(ctx: SessionContext) -> DataFrame:
-    """View `head_values` (resolve.sem:38).
+    """View `head_values` (resolve.sem:41).
 
     `f = len`, `g = lambda: ...`: chains that are a builtin or a lambda and nothing more."""
     df = ctx.table("py_flows").alias("f")
@@ -1333,7 +1328,7 @@ def build_head_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
-    """View `hierarchy_entries` (resolve.sem:305)."""
+    """View `hierarchy_entries` (resolve.sem:308)."""
     df = ctx.table("class_ancestors").alias("a")
     df = df.join_on(
         ctx.table("base_lists").alias("l"), (col("a.ancestor") == col("l.class")), how="left"
@@ -1349,7 +1344,7 @@ def build_hierarchy_entries(ctx: SessionContext) -> DataFrame:
 
 
 def build_implicit_exports(ctx: SessionContext) -> DataFrame:
-    """View `implicit_exports` (resolve.sem:120).
+    """View `implicit_exports` (resolve.sem:123).
 
     Without `__all__`, a star import takes the names that do not start with an underscore."""
     df = ctx.table("public_bindings").alias("b")
@@ -1360,7 +1355,7 @@ def build_implicit_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_bindings(ctx: SessionContext) -> DataFrame:
-    """View `import_bindings` (resolve.sem:106)."""
+    """View `import_bindings` (resolve.sem:109)."""
     df = ctx.table("py_imports")
     df = df.filter(col("dst_name").is_not_null())
     df = df.select(col("dst_ns").alias("ns"), col("dst_name").alias("name"))
@@ -1402,7 +1397,7 @@ def build_import_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_imported_flows(ctx: SessionContext) -> DataFrame:
-    """View `imported_flows` (resolve.sem:96).
+    """View `imported_flows` (resolve.sem:99).
 
     `from m import x` reads the global x of module m (which may itself be imported there: re-exports).
     """
@@ -1425,7 +1420,7 @@ def build_imported_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_imported_modules(ctx: SessionContext) -> DataFrame:
-    """View `imported_modules` (resolve.sem:47).
+    """View `imported_modules` (resolve.sem:50).
 
     `import a.b` binds a, `from p import m` binds m: modules of the tree."""
     df = ctx.table("py_imports").alias("i")
@@ -1465,7 +1460,7 @@ def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_calls(ctx: SessionContext) -> DataFrame:
-    """View `instance_calls` (resolve.sem:551).
+    """View `instance_calls` (resolve.sem:555).
 
     A call of an instance runs its class's __call__."""
     df = ctx.table("call_targets_2").alias("t")
@@ -1486,7 +1481,7 @@ def build_instance_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_1` (resolve.sem:238).
+    """View `instance_steps_1` (resolve.sem:241).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_1").alias("c")
@@ -1508,7 +1503,7 @@ def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `instance_steps_2` (resolve.sem:485).
+    """View `instance_steps_2` (resolve.sem:489).
 
     An attribute of an instance: a method comes bound (its first parameter is the instance)."""
     df = ctx.table("members_2").alias("c")
@@ -1530,14 +1525,14 @@ def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_invoked_1(ctx: SessionContext) -> DataFrame:
-    """View `invoked_1` (resolve.sem:349)."""
+    """View `invoked_1` (resolve.sem:353)."""
     df = ctx.table("function_targets_1")
     df = df.union_by_name(ctx.table("constructor_targets_1"))
     return df
 
 
 def build_item_heads(ctx: SessionContext) -> DataFrame:
-    """View `item_heads` (resolve.sem:73).
+    """View `item_heads` (resolve.sem:76).
 
     Chains that start at an item the tree stores under that key."""
     df = ctx.table("py_refs").alias("r")
@@ -1557,7 +1552,7 @@ def build_item_heads(ctx: SessionContext) -> DataFrame:
 
 
 def build_item_slots(ctx: SessionContext) -> DataFrame:
-    """View `item_slots` (resolve.sem:67).
+    """View `item_slots` (resolve.sem:70).
 
     Items stored under constant keys: `ops['add']` holds what `ops = {\"add\": add}` put there."""
     df = ctx.table("py_flows")
@@ -1568,7 +1563,7 @@ def build_item_slots(ctx: SessionContext) -> DataFrame:
 
 
 def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
-    """View `keyword_arguments` (resolve.sem:361)."""
+    """View `keyword_arguments` (resolve.sem:365)."""
     df = ctx.table("py_call_args").alias("a")
     df = df.filter(col("a.keyword").is_not_null())
     df = df.join_on(
@@ -1596,7 +1591,7 @@ def build_keyword_arguments(ctx: SessionContext) -> DataFrame:
 
 
 def build_known_values(ctx: SessionContext) -> DataFrame:
-    """View `known_values` (resolve.sem:32).
+    """View `known_values` (resolve.sem:35).
 
     Definitions, self and cls, and values known where they flow."""
     df = ctx.table("py_flows")
@@ -1612,7 +1607,7 @@ def build_known_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_1(ctx: SessionContext) -> DataFrame:
-    """View `members_1` (resolve.sem:213).
+    """View `members_1` (resolve.sem:216).
 
     The class whose attribute `name` an instance or the class itself finds first in own_class_order.
     """
@@ -1637,7 +1632,7 @@ def build_members_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_members_2(ctx: SessionContext) -> DataFrame:
-    """View `members_2` (resolve.sem:460).
+    """View `members_2` (resolve.sem:464).
 
     The class whose attribute `name` an instance or the class itself finds first in class_order. Two ancestors
     of one rank (a base bound to either of two classes) tie: the first by name is taken, the same in every build.
@@ -1681,7 +1676,7 @@ def build_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_1` (resolve.sem:219).
+    """View `module_steps_1` (resolve.sem:222).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1702,7 +1697,7 @@ def build_module_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `module_steps_2` (resolve.sem:466).
+    """View `module_steps_2` (resolve.sem:470).
 
     What one step does to a value: (value, value_kind, step) -> result. A module's attribute is its global.
     """
@@ -1723,7 +1718,7 @@ def build_module_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_values(ctx: SessionContext) -> DataFrame:
-    """View `module_values` (resolve.sem:28).
+    """View `module_values` (resolve.sem:31).
 
     A module is the attribute of its package under its last name."""
     df = ctx.table("tree_modules")
@@ -1738,7 +1733,7 @@ def build_module_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_modules_with_all(ctx: SessionContext) -> DataFrame:
-    """View `modules_with_all` (resolve.sem:115)."""
+    """View `modules_with_all` (resolve.sem:118)."""
     df = ctx.table("py_all_names")
     df = df.select(col("module").alias("module"))
     df = df.distinct()
@@ -1827,7 +1822,7 @@ def build_name_symbol_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_own_class_order(ctx: SessionContext) -> DataFrame:
-    """View `own_class_order` (resolve.sem:183).
+    """View `own_class_order` (resolve.sem:186).
 
     In round 1 a class sees only its own attributes."""
     df = ctx.table("tree_classes")
@@ -1838,7 +1833,7 @@ def build_own_class_order(ctx: SessionContext) -> DataFrame:
 
 
 def build_own_globals(ctx: SessionContext) -> DataFrame:
-    """View `own_globals` (resolve.sem:130)."""
+    """View `own_globals` (resolve.sem:133)."""
     df = ctx.table("exports").alias("e")
     df = df.join_on(
         ctx.table("tree_modules").alias("m"), (col("e.ns") == col("m.module")), how="inner"
@@ -1860,7 +1855,7 @@ def build_parameter_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_fanin(ctx: SessionContext) -> DataFrame:
-    """View `parameter_fanin` (resolve.sem:372).
+    """View `parameter_fanin` (resolve.sem:376).
 
     How many arguments reach each parameter, over all the calls round 1 resolved."""
     df = ctx.table("all_bound_arguments")
@@ -1889,7 +1884,7 @@ def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_plain_flows(ctx: SessionContext) -> DataFrame:
-    """View `plain_flows` (resolve.sem:153)."""
+    """View `plain_flows` (resolve.sem:156)."""
     df = ctx.table("assigned_flows")
     df = df.union_by_name(ctx.table("imported_flows"))
     df = df.union_by_name(ctx.table("star_flows"))
@@ -1897,7 +1892,7 @@ def build_plain_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_plain_heads(ctx: SessionContext) -> DataFrame:
-    """View `plain_heads` (resolve.sem:79).
+    """View `plain_heads` (resolve.sem:82).
 
     Chains that start at a variable: the container itself when no item is known under the key."""
     df = ctx.table("py_refs").alias("r")
@@ -1917,7 +1912,7 @@ def build_plain_heads(ctx: SessionContext) -> DataFrame:
 
 
 def build_positional_arguments(ctx: SessionContext) -> DataFrame:
-    """View `positional_arguments` (resolve.sem:352).
+    """View `positional_arguments` (resolve.sem:356).
 
     Each argument with the parameter it binds: by position (after self for bound methods) or by keyword.
     """
@@ -1947,7 +1942,7 @@ def build_positional_arguments(ctx: SessionContext) -> DataFrame:
 
 
 def build_public_bindings(ctx: SessionContext) -> DataFrame:
-    """View `public_bindings` (resolve.sem:111).
+    """View `public_bindings` (resolve.sem:114).
 
     The public names each module binds itself."""
     df = ctx.table("flow_bindings")
@@ -1958,7 +1953,7 @@ def build_public_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_ref_variables(ctx: SessionContext) -> DataFrame:
-    """View `ref_variables` (resolve.sem:85).
+    """View `ref_variables` (resolve.sem:88).
 
     The variable each chain starts from."""
     df = ctx.table("item_heads")
@@ -1989,7 +1984,7 @@ def build_reference_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_calls(ctx: SessionContext) -> DataFrame:
-    """View `resolved_calls` (resolve.sem:559).
+    """View `resolved_calls` (resolve.sem:563).
 
     Every call site with each callee it may reach, how that was found, and how sure it is."""
     df = ctx.table("direct_calls")
@@ -2013,7 +2008,7 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
-    """View `resolved_decorations` (resolve.sem:406).
+    """View `resolved_decorations` (resolve.sem:410).
 
     A decorated name keeps the function itself only when round 1 found nothing the decorator returns
     (a decorator from outside the tree, or one whose result cannot be followed)."""
@@ -2040,7 +2035,7 @@ def build_resolved_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_1` (resolve.sem:225).
+    """View `return_steps_1` (resolve.sem:228).
 
     Calling a function gives what it returns."""
     df = ctx.table("bounded_values_1")
@@ -2058,7 +2053,7 @@ def build_return_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_return_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `return_steps_2` (resolve.sem:472).
+    """View `return_steps_2` (resolve.sem:476).
 
     Calling a function gives what it returns."""
     df = ctx.table("bounded_values_2")
@@ -2076,7 +2071,7 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_returned_flows(ctx: SessionContext) -> DataFrame:
-    """View `returned_flows` (resolve.sem:420).
+    """View `returned_flows` (resolve.sem:424).
 
     `x = f()` where round 1 found f: x holds what f returns, as round 2 finds it."""
     df = ctx.table("py_flows").alias("f")
@@ -2208,7 +2203,7 @@ def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_1(ctx: SessionContext) -> DataFrame:
-    """View `slots_1` (resolve.sem:208).
+    """View `slots_1` (resolve.sem:211).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("bounded_values_1")
@@ -2218,7 +2213,7 @@ def build_slots_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_slots_2(ctx: SessionContext) -> DataFrame:
-    """View `slots_2` (resolve.sem:454).
+    """View `slots_2` (resolve.sem:458).
 
     Every variable that holds something: a class attribute is found where it is bound."""
     df = ctx.table("bounded_values_2")
@@ -2228,7 +2223,7 @@ def build_slots_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_exports(ctx: SessionContext) -> DataFrame:
-    """View `star_exports` (resolve.sem:141).
+    """View `star_exports` (resolve.sem:144).
 
     What a star import brings in, through chains of star imports: (module, name, module that binds it).
     """
@@ -2239,7 +2234,7 @@ def build_star_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_flows(ctx: SessionContext) -> DataFrame:
-    """View `star_flows` (resolve.sem:147)."""
+    """View `star_flows` (resolve.sem:150)."""
     df = ctx.table("star_imports").alias("s")
     df = df.join_on(
         ctx.table("star_exports").alias("e"), (col("s.exporter") == col("e.module")), how="inner"
@@ -2256,7 +2251,7 @@ def build_star_flows(ctx: SessionContext) -> DataFrame:
 
 
 def build_star_imports(ctx: SessionContext) -> DataFrame:
-    """View `star_imports` (resolve.sem:135).
+    """View `star_imports` (resolve.sem:138).
 
     `from m import *` imports, between modules of the tree."""
     df = ctx.table("py_imports").alias("i")
@@ -2269,21 +2264,21 @@ def build_star_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `starts_1` (resolve.sem:253)."""
+    """View `starts_1` (resolve.sem:256)."""
     df = ctx.table("var_starts_1")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `starts_2` (resolve.sem:500)."""
+    """View `starts_2` (resolve.sem:504)."""
     df = ctx.table("var_starts_2")
     df = df.union_by_name(ctx.table("fixed_starts"))
     return df
 
 
 def build_steps_1(ctx: SessionContext) -> DataFrame:
-    """View `steps_1` (resolve.sem:244)."""
+    """View `steps_1` (resolve.sem:247)."""
     df = ctx.table("module_steps_1")
     df = df.union_by_name(ctx.table("return_steps_1"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2293,7 +2288,7 @@ def build_steps_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_steps_2(ctx: SessionContext) -> DataFrame:
-    """View `steps_2` (resolve.sem:491)."""
+    """View `steps_2` (resolve.sem:495)."""
     df = ctx.table("module_steps_2")
     df = df.union_by_name(ctx.table("return_steps_2"))
     df = df.union_by_name(ctx.table("construct_steps"))
@@ -2304,7 +2299,7 @@ def build_steps_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_members(ctx: SessionContext) -> DataFrame:
-    """View `super_members` (resolve.sem:321).
+    """View `super_members` (resolve.sem:325).
 
     `super().m` in a method of C finds m in the classes after C in C's MRO."""
     df = ctx.table("class_order").alias("o")
@@ -2328,7 +2323,7 @@ def build_super_members(ctx: SessionContext) -> DataFrame:
 
 
 def build_super_steps(ctx: SessionContext) -> DataFrame:
-    """View `super_steps` (resolve.sem:326)."""
+    """View `super_steps` (resolve.sem:330)."""
     df = ctx.table("super_members").alias("c")
     df = df.join_on(
         ctx.table("bounded_values_2").alias("v"),
@@ -2519,7 +2514,7 @@ def build_target_ids(ctx: SessionContext) -> DataFrame:
 
 
 def build_tree_classes(ctx: SessionContext) -> DataFrame:
-    """View `tree_classes` (resolve.sem:21).
+    """View `tree_classes` (resolve.sem:24).
 
     Classes of the tree."""
     df = ctx.table("py_scopes")
@@ -2529,7 +2524,7 @@ def build_tree_classes(ctx: SessionContext) -> DataFrame:
 
 
 def build_tree_modules(ctx: SessionContext) -> DataFrame:
-    """View `tree_modules` (resolve.sem:16).
+    """View `tree_modules` (resolve.sem:19).
 
     Modules of the tree by their dotted names."""
     df = ctx.table("py_scopes")
@@ -2543,7 +2538,7 @@ def build_tree_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_undecorated_values(ctx: SessionContext) -> DataFrame:
-    """View `undecorated_values` (resolve.sem:412)."""
+    """View `undecorated_values` (resolve.sem:416)."""
     df = ctx.table("decorated_values").alias("d")
     df = df.join_on(
         ctx.table("resolved_decorations").alias("r"),
@@ -2561,7 +2556,7 @@ def build_undecorated_values(ctx: SessionContext) -> DataFrame:
 
 
 def build_value_counts_1(ctx: SessionContext) -> DataFrame:
-    """View `value_counts_1` (resolve.sem:196).
+    """View `value_counts_1` (resolve.sem:199).
 
     How many values each variable holds."""
     df = ctx.table("values_1")
@@ -2570,7 +2565,7 @@ def build_value_counts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_value_counts_2(ctx: SessionContext) -> DataFrame:
-    """View `value_counts_2` (resolve.sem:442).
+    """View `value_counts_2` (resolve.sem:446).
 
     How many values each variable holds."""
     df = ctx.table("values_2")
@@ -2579,7 +2574,7 @@ def build_value_counts_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_1(ctx: SessionContext) -> DataFrame:
-    """View `values_1` (resolve.sem:188)."""
+    """View `values_1` (resolve.sem:191)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_1" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_1" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_1" AS "v" JOIN "flows_1" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_1"'
     )
@@ -2587,7 +2582,7 @@ def build_values_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_values_2(ctx: SessionContext) -> DataFrame:
-    """View `values_2` (resolve.sem:434)."""
+    """View `values_2` (resolve.sem:438)."""
     df = ctx.sql(
         'WITH RECURSIVE "values_2" AS (SELECT CAST("ns" AS VARCHAR) AS "ns", CAST("name" AS VARCHAR) AS "name", CAST("value" AS VARCHAR) AS "value", CAST("value_kind" AS VARCHAR) AS "value_kind", CAST("how" AS VARCHAR) AS "how" FROM "base_values_2" UNION SELECT CAST("f"."dst_ns" AS VARCHAR) AS "ns", CAST("f"."dst_name" AS VARCHAR) AS "name", CAST("v"."value" AS VARCHAR) AS "value", CAST("v"."value_kind" AS VARCHAR) AS "value_kind", CAST("f"."how" AS VARCHAR) AS "how" FROM "values_2" AS "v" JOIN "flows_2" AS "f" ON (("v"."ns" = "f"."src_ns") AND ("v"."name" = "f"."src_name"))) SELECT "ns", "name", "value", "value_kind", "how" FROM "values_2"'
     )
@@ -2595,7 +2590,7 @@ def build_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_1(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_1` (resolve.sem:248).
+    """View `var_starts_1` (resolve.sem:251).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("ref_variables").alias("r")
@@ -2617,7 +2612,7 @@ def build_var_starts_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_var_starts_2(ctx: SessionContext) -> DataFrame:
-    """View `var_starts_2` (resolve.sem:495).
+    """View `var_starts_2` (resolve.sem:499).
 
     Where each chain starts: the values of its head variable."""
     df = ctx.table("ref_variables").alias("r")
