@@ -5,13 +5,11 @@ silently wrong.)"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
-import pytest
-
-import importlib
-
 import pyarrow as pa
+import pytest
 
 from runtime.discovery import discover_files
 from runtime.evidence import to_table
