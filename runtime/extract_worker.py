@@ -9,21 +9,18 @@ caller commits the parts it gets back, so a killed worker leaves only unreferenc
 from __future__ import annotations
 
 import gc
-import json
-import os
 import pickle
 import struct
 import sys
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from runtime.discovery import DiscoveredFile
 from runtime.errors import SemcError
 from runtime.evidence import EvidenceSchemaError, checked_rows, to_table
+from runtime.parquet_part import write_part
 from runtime.program import DatasetSpec, ExtractorBinding
 from runtime.source import read_file
 
@@ -71,18 +68,9 @@ class ChunkResult:
 
 def _write_part(folder: str, dataset: str, tables: list[pa.Table]) -> Part:
     table = pa.concat_tables(tables)
-    os.makedirs(folder, exist_ok=True)
-    name = f"part-{uuid.uuid4().hex}.parquet"
-    pq.write_table(table, os.path.join(folder, name))
-    ids = table.column("file_id") if "file_id" in table.column_names else None
-    stats: dict = {"numRecords": table.num_rows}
-    if ids is not None and table.num_rows:
-        import pyarrow.compute as pc
-
-        bounds = pc.min_max(ids)
-        stats.update(minValues={"file_id": bounds["min"].as_py()}, maxValues={"file_id": bounds["max"].as_py()},
-                     nullCount={"file_id": 0})
-    return Part(dataset, name, os.path.getsize(os.path.join(folder, name)), table.num_rows, json.dumps(stats))
+    # The file id's range is what replacing a file's rows skips by.
+    name, size, stats = write_part(folder, table, [c for c in ("file_id",) if c in table.column_names])
+    return Part(dataset, name, size, table.num_rows, stats)
 
 
 class _DatasetRows:

@@ -10,22 +10,18 @@ leaves only unreferenced files (vacuum removes them), never a half-written table
 
 from __future__ import annotations
 
-import json
-import math
-import os
 import time
-import uuid
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Schema
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from runtime.chunk_sort import sorted_chunks
+from runtime.parquet_part import write_part
 
 # Arrow bytes per part: about the size delta-rs made them at target_file_size=1 MiB (2,538k cpg_nodes rows in
 # 197 files on the stdlib), small enough that replacing a source file's rows rewrites little.
@@ -82,35 +78,7 @@ def _parts(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Table]:
 
 
 def _write_part(location: Path, table: pa.Table) -> AddAction:
-    name = f"part-{uuid.uuid4().hex}.parquet"
-    path = location / name
-    written: list[pq.FileMetaData] = []
     # No dictionaries: most output columns are unique ids, where trying one only costs time (measured: the
     # same size without).
-    pq.write_table(table, path, use_dictionary=False, metadata_collector=written)
-    stats = statistics(table.schema, written[0])
-    return AddAction(name, os.path.getsize(path), {}, int(time.time() * 1000), True, json.dumps(stats))
-
-
-_RANGED = (pa.types.is_string, pa.types.is_integer, pa.types.is_floating)
-
-
-def statistics(schema: pa.Schema, metadata: pq.FileMetaData) -> dict:
-    """Delta file statistics from the ones the Parquet writer computed while encoding: row and null counts of
-    every column, and the range of string and number columns (what file skipping reads). A range is left out
-    where the writer gave none, or where JSON cannot carry it (an infinite float)."""
-    nulls, low, high = {}, {}, {}
-    for index, field in enumerate(schema):
-        chunks = [metadata.row_group(g).column(index) for g in range(metadata.num_row_groups)]
-        groups = [chunk.statistics for chunk in chunks]
-        nulls[field.name] = sum(g.null_count for g in groups)
-        # A chunk with values but no range (the writer drops ranges past its size limit) leaves the range unknown.
-        unknown = any(not g.has_min_max and g.null_count < c.num_values for g, c in zip(groups, chunks))
-        ranged = [g for g in groups if g.has_min_max]
-        if not any(test(field.type) for test in _RANGED) or not ranged or unknown:
-            continue
-        least, most = min(g.min for g in ranged), max(g.max for g in ranged)
-        if isinstance(least, float) and not (math.isfinite(least) and math.isfinite(most)):
-            continue
-        low[field.name], high[field.name] = least, most
-    return {"numRecords": metadata.num_rows, "minValues": low, "maxValues": high, "nullCount": nulls}
+    name, size, stats = write_part(location, table, dictionary=False)
+    return AddAction(name, size, {}, int(time.time() * 1000), True, stats)

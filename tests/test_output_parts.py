@@ -11,7 +11,8 @@ import pytest
 from deltalake import DeltaTable
 
 from runtime import output_parts
-from runtime.output_parts import statistics, write_whole
+from runtime.output_parts import write_whole
+from runtime.parquet_part import statistics
 
 CONFIGURATION = {"delta.enableChangeDataFeed": "true"}
 
