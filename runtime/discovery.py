@@ -67,24 +67,41 @@ def glob_matcher(patterns: tuple[str, ...]):
     return re.compile("|".join(f"(?:{_glob_regex(p)})" for p in patterns)).fullmatch
 
 
-def _excluded_folder(parent: Path, name: str, at_root: bool) -> bool:
+def _excluded_folder(parent: str, name: str, at_root: bool) -> bool:
     return (
         name in EXCLUDED_ANYWHERE
         or name.endswith(".egg-info")
         or (at_root and name in EXCLUDED_AT_ROOT)
-        or (parent / name / "pyvenv.cfg").is_file()
+        or os.path.isfile(os.path.join(parent, name, "pyvenv.cfg"))
     )
 
 
 def _walk(root: Path) -> list[str]:
-    """Every .py file under root. Symlinked folders are not followed, so a link cycle cannot loop the walk."""
-    found = []
-    for directory, subdirs, files in os.walk(root, followlinks=False):
-        here = Path(directory)
-        subdirs[:] = [d for d in subdirs if not _excluded_folder(here, d, here == root)]
-        relative = here.relative_to(root).as_posix()
-        prefix = "" if relative == "." else relative + "/"
-        found.extend(prefix + name for name in files if name.endswith(".py"))
+    """Every .py file under root. Symlinked folders are not followed, so a link cycle cannot loop the walk.
+
+    Plain strings rather than Path objects: trees such as Django's hold thousands of folders of non-Python files
+    (translations, templates), and building Paths for them cost more than the walk itself.
+    """
+    found: list[str] = []
+    top = os.fspath(root)
+    pending = [(top, "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue  # unreadable or vanished folder: nothing of it can be analysed
+        for entry in entries:
+            name = entry.name
+            try:
+                is_folder = entry.is_dir()
+            except OSError:  # a link loop: listed like a file, so that reading it reports why it failed
+                is_folder = False
+            if is_folder:  # a link to a folder is neither descended into nor read
+                if not entry.is_symlink() and not _excluded_folder(directory, name, directory == top):
+                    pending.append((entry.path, prefix + name + "/"))
+            elif name.endswith(".py"):
+                found.append(prefix + name)
     return found
 
 
@@ -114,7 +131,7 @@ def _git_listing(root: Path) -> list[str] | None:
         for depth in range(len(parts) - 1):
             folder = "/".join(parts[: depth + 1])
             if folder not in verdicts:
-                verdicts[folder] = not _excluded_folder(root / "/".join(parts[:depth]), parts[depth], depth == 0)
+                verdicts[folder] = not _excluded_folder(os.path.join(root, *parts[:depth]), parts[depth], depth == 0)
             if not verdicts[folder]:
                 ok = False
                 break

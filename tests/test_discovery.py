@@ -43,3 +43,12 @@ def test_module_names_follow_python_packages():
     assert module_name("pkg/__init__.py") == "pkg"
     assert module_name("__init__.py") == "__init__"
     assert module_name("main.py") == "main"
+
+
+def test_linked_files_are_listed_but_linked_folders_are_not_entered(tmp_path):
+    _touch(tmp_path, "pkg/a.py", "shared/b.py")
+    os.symlink(tmp_path / "pkg" / "a.py", tmp_path / "pkg" / "alias.py")
+    os.symlink(tmp_path / "shared", tmp_path / "pkg" / "linked.py")  # a folder, whatever its name says
+    os.symlink(tmp_path / "pkg" / "self.py", tmp_path / "pkg" / "self.py")  # a link to itself: read reports it
+    found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
+    assert found == ["pkg/a.py", "pkg/alias.py", "pkg/self.py", "shared/b.py"]
