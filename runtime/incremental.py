@@ -154,10 +154,17 @@ def evidence_of_files(context: ExecutionContext, files: Iterable[str], versions:
     return tables
 
 
+# Evidence rows below which a session over some files' rows runs every operator in one partition.
+FEW_ROWS_FOR_ONE_PARTITION = 50_000
+
+
 def files_session(context: ExecutionContext, tables: dict[str, pa.Table], register_views) -> ExecutionContext:
     """A session over some files' evidence (from evidence_of_files), every view registered. File-local views
     computed here give exactly their rows for those files."""
-    session = ExecutionContext(context.program, context.resolver, view_session())
+    # Over a few files' rows, one partition per operator: spreading a few hundred rows over the CPUs costs more
+    # than it saves (Django, one file: 0.77 s -> 0.67 s per session, medians of 6).
+    few = sum(table.num_rows for table in tables.values()) <= FEW_ROWS_FOR_ONE_PARTITION
+    session = ExecutionContext(context.program, context.resolver, view_session(partitions=1 if few else None))
     from runtime.registration import register_evidence
 
     register_evidence(session, tables)
