@@ -23,6 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
+def tool_env() -> dict[str, str]:
+    """The environment semc and the peers run in: as on a user's machine, Python caches compiled modules
+    (a sandbox's PYTHONDONTWRITEBYTECODE would charge every run ~0.25 s of compiling semc's own code)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def copy_stdlib(target: Path) -> Path:
     """A private copy, so that touching a file never touches the interpreter's own stdlib."""
     if not target.exists():
@@ -77,7 +83,8 @@ def timed(command: list[str], cwd: Path | None = None, log: Path | None = None) 
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n"
     )
     start = time.perf_counter()
-    proc = subprocess.run([PYTHON, "-c", wrapper, str(log or ""), *command], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run([PYTHON, "-c", wrapper, str(log or ""), *command], cwd=cwd, capture_output=True, text=True,
+                          env=tool_env())
     wall = time.perf_counter() - start
     peak_kib, code = (int(x) for x in proc.stdout.split()[-2:])
     if code != 0 and log is None:
@@ -119,7 +126,7 @@ def semc_build(src: Path, out: Path) -> tuple[float, float]:
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen([PYTHON, "-W", "ignore", "-c", script, str(src), str(out)],
-                                stdout=subprocess.DEVNULL, stderr=errors, cwd=ROOT)
+                                stdout=subprocess.DEVNULL, stderr=errors, cwd=ROOT, env=tool_env())
         peak = 0.0
         while proc.poll() is None:
             peak = max(peak, _tree_rss_mib(proc.pid))
