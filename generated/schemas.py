@@ -592,6 +592,19 @@ schema_assigned_flows = pa.schema(
 )
 
 
+schema_attribute_contexts = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=False),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
 schema_attribute_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -694,7 +707,21 @@ schema_block_rows = pa.schema(
         pa.field("bstart", pa.int64(), nullable=True),
         pa.field("bend", pa.int64(), nullable=True),
         pa.field("line", pa.int64(), nullable=True),
+        pa.field("instruction_count", pa.int64(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_block_sizes = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=False),
+        pa.field("bool_value", pa.bool_(), nullable=True),
     ]
 )
 
@@ -745,6 +772,19 @@ schema_builtin_references = pa.schema(
 )
 
 
+schema_call_double_stars = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
 schema_call_edges = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
@@ -766,6 +806,19 @@ schema_call_graph = pa.schema(
 )
 
 
+schema_call_keyword_counts = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=False),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
 schema_call_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -777,6 +830,53 @@ schema_call_nodes = pa.schema(
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=True),
         pa.field("qualname", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_call_positional_counts = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=False),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
+schema_call_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("callee", pa.string(), nullable=True),
+        pa.field("callee_kind", pa.string(), nullable=False),
+        pa.field("callee_id", pa.int64(), nullable=False),
+        pa.field("positional_count", pa.int64(), nullable=False),
+        pa.field("keyword_count", pa.int64(), nullable=False),
+        pa.field("has_star", pa.bool_(), nullable=False),
+        pa.field("has_double_star", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_call_stars = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
     ]
 )
 
@@ -1025,6 +1125,19 @@ schema_cpg_nodes = pa.schema(
 )
 
 
+schema_cpg_props = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
 schema_declared_exports = pa.schema(
     [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=False)]
 )
@@ -1054,6 +1167,19 @@ schema_decorated_values = pa.schema(
 )
 
 
+schema_decorator_calls = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
 schema_decorator_edges = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
@@ -1074,6 +1200,36 @@ schema_decorator_nodes = pa.schema(
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=True),
         pa.field("qualname", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_decorator_positions = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=False),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
+schema_decorator_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("definition_id", pa.int64(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("expression", pa.string(), nullable=True),
+        pa.field("is_call", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
 
@@ -1106,6 +1262,19 @@ schema_definition_ids = pa.schema(
         pa.field("end_col", pa.int64(), nullable=False),
         pa.field("node_kind", pa.string_view(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_definition_method_kinds = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=True),
     ]
 )
 
@@ -1220,6 +1389,19 @@ schema_docstring_nodes = pa.schema(
 )
 
 
+schema_docstring_texts = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=False),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
 schema_exports = pa.schema(
     [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=True)]
 )
@@ -1308,6 +1490,19 @@ schema_file_containment = pa.schema(
 )
 
 
+schema_file_lines = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=False),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
 schema_file_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -1321,6 +1516,46 @@ schema_file_nodes = pa.schema(
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_file_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("module", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64(), nullable=False),
+        pa.field("sha256", pa.string(), nullable=False),
+        pa.field("line_count", pa.int64(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_file_sha256 = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=False),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
+schema_file_size = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=False),
+        pa.field("bool_value", pa.bool_(), nullable=True),
     ]
 )
 
@@ -1410,6 +1645,19 @@ schema_implicit_exports = pa.schema(
 )
 
 
+schema_import_aliases = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
 schema_import_bindings = pa.schema(
     [pa.field("ns", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=True)]
 )
@@ -1426,6 +1674,32 @@ schema_import_edges = pa.schema(
 )
 
 
+schema_import_froms = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_import_levels = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=False),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
 schema_import_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -1437,6 +1711,40 @@ schema_import_nodes = pa.schema(
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=True),
         pa.field("qualname", pa.string(), nullable=True),
+    ]
+)
+
+
+schema_import_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("alias_id", pa.int64(), nullable=False),
+        pa.field("scope_id", pa.int64(), nullable=True),
+        pa.field("is_from", pa.bool_(), nullable=False),
+        pa.field("module", pa.string(), nullable=True),
+        pa.field("name", pa.string(), nullable=True),
+        pa.field("alias", pa.string(), nullable=True),
+        pa.field("level", pa.int64(), nullable=False),
+        pa.field("is_star", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_import_stars = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
     ]
 )
 
@@ -1628,6 +1936,19 @@ schema_module_values = pa.schema(
 schema_modules_with_all = pa.schema([pa.field("module", pa.string(), nullable=False)])
 
 
+schema_name_contexts = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=False),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
 schema_name_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -1698,6 +2019,32 @@ schema_own_globals = pa.schema(
 )
 
 
+schema_parameter_annotations = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_parameter_defaults = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
 schema_parameter_edges = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
@@ -1716,6 +2063,19 @@ schema_parameter_fanin = pa.schema(
 )
 
 
+schema_parameter_kinds = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=False),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
 schema_parameter_nodes = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -1727,6 +2087,38 @@ schema_parameter_nodes = pa.schema(
         pa.field("col", pa.int64(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string(), nullable=False),
+    ]
+)
+
+
+schema_parameter_positions = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=False),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
+schema_parameter_rows = pa.schema(
+    [
+        pa.field("file_id", pa.string(), nullable=False),
+        pa.field("function_id", pa.int64(), nullable=False),
+        pa.field("node_id", pa.int64(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("has_default", pa.bool_(), nullable=False),
+        pa.field("has_annotation", pa.bool_(), nullable=False),
+        pa.field("bstart", pa.int64(), nullable=False),
+        pa.field("bend", pa.int64(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("col", pa.int64(), nullable=False),
+        pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
 
@@ -1859,6 +2251,32 @@ schema_returned_flows = pa.schema(
 )
 
 
+schema_scope_kinds = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=False),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=True),
+    ]
+)
+
+
+schema_scope_nesting = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
 schema_scope_nesting_edges = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
@@ -1881,6 +2299,19 @@ schema_scope_nodes = pa.schema(
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+    ]
+)
+
+
+schema_scope_optimized = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
     ]
 )
 
@@ -2045,6 +2476,45 @@ schema_super_steps = pa.schema(
 )
 
 
+schema_symbol_annotated = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_symbol_assigned = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_symbol_declared_global = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
 schema_symbol_definition_edges = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
@@ -2059,6 +2529,71 @@ schema_symbol_edges = pa.schema(
         pa.field("src", pa.string_view(), nullable=True),
         pa.field("dst", pa.string_view(), nullable=True),
         pa.field("kind", pa.string_view(), nullable=False),
+    ]
+)
+
+
+schema_symbol_free = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_symbol_global = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_symbol_imported = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_symbol_local = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_symbol_namespace = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
     ]
 )
 
@@ -2080,6 +2615,45 @@ schema_symbol_nodes = pa.schema(
 )
 
 
+schema_symbol_nonlocal = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_symbol_parameter = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
+schema_symbol_referenced = pa.schema(
+    [
+        pa.field("node_id", pa.string_view(), nullable=True),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("key", pa.string_view(), nullable=False),
+        pa.field("value_type", pa.string_view(), nullable=False),
+        pa.field("string_value", pa.string(), nullable=True),
+        pa.field("int_value", pa.int64(), nullable=True),
+        pa.field("bool_value", pa.bool_(), nullable=False),
+    ]
+)
+
+
 schema_symbol_rows = pa.schema(
     [
         pa.field("file_id", pa.string(), nullable=False),
@@ -2091,6 +2665,17 @@ schema_symbol_rows = pa.schema(
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=False),
+        pa.field("is_local", pa.bool_(), nullable=False),
+        pa.field("is_global", pa.bool_(), nullable=False),
+        pa.field("is_declared_global", pa.bool_(), nullable=False),
+        pa.field("is_nonlocal", pa.bool_(), nullable=False),
+        pa.field("is_free", pa.bool_(), nullable=False),
+        pa.field("is_parameter", pa.bool_(), nullable=False),
+        pa.field("is_imported", pa.bool_(), nullable=False),
+        pa.field("is_assigned", pa.bool_(), nullable=False),
+        pa.field("is_referenced", pa.bool_(), nullable=False),
+        pa.field("is_annotated", pa.bool_(), nullable=False),
+        pa.field("is_namespace", pa.bool_(), nullable=False),
         pa.field("cpg_id", pa.string_view(), nullable=True),
     ]
 )
@@ -2293,6 +2878,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "argument_flows": schema_argument_flows,
         "argument_values": schema_argument_values,
         "assigned_flows": schema_assigned_flows,
+        "attribute_contexts": schema_attribute_contexts,
         "attribute_nodes": schema_attribute_nodes,
         "base_lists": schema_base_lists,
         "base_values": schema_base_values,
@@ -2302,14 +2888,20 @@ VIEW_SCHEMAS = MappingProxyType(
         "block_nodes": schema_block_nodes,
         "block_owner_edges": schema_block_owner_edges,
         "block_rows": schema_block_rows,
+        "block_sizes": schema_block_sizes,
         "bound_arguments": schema_bound_arguments,
         "bounded_values_1": schema_bounded_values_1,
         "bounded_values_2": schema_bounded_values_2,
         "builtin_names": schema_builtin_names,
         "builtin_references": schema_builtin_references,
+        "call_double_stars": schema_call_double_stars,
         "call_edges": schema_call_edges,
         "call_graph": schema_call_graph,
+        "call_keyword_counts": schema_call_keyword_counts,
         "call_nodes": schema_call_nodes,
+        "call_positional_counts": schema_call_positional_counts,
+        "call_rows": schema_call_rows,
+        "call_stars": schema_call_stars,
         "call_targets_1": schema_call_targets_1,
         "call_targets_2": schema_call_targets_2,
         "chain_flow_values": schema_chain_flow_values,
@@ -2331,13 +2923,18 @@ VIEW_SCHEMAS = MappingProxyType(
         "contained_detail_edges": schema_contained_detail_edges,
         "cpg_edges": schema_cpg_edges,
         "cpg_nodes": schema_cpg_nodes,
+        "cpg_props": schema_cpg_props,
         "declared_exports": schema_declared_exports,
         "decorated_definitions": schema_decorated_definitions,
         "decorated_values": schema_decorated_values,
+        "decorator_calls": schema_decorator_calls,
         "decorator_edges": schema_decorator_edges,
         "decorator_nodes": schema_decorator_nodes,
+        "decorator_positions": schema_decorator_positions,
+        "decorator_rows": schema_decorator_rows,
         "definition_containment": schema_definition_containment,
         "definition_ids": schema_definition_ids,
+        "definition_method_kinds": schema_definition_method_kinds,
         "definition_nodes": schema_definition_nodes,
         "definition_targets": schema_definition_targets,
         "diagnostic_edges": schema_diagnostic_edges,
@@ -2347,6 +2944,7 @@ VIEW_SCHEMAS = MappingProxyType(
         "direct_calls": schema_direct_calls,
         "docstring_edges": schema_docstring_edges,
         "docstring_nodes": schema_docstring_nodes,
+        "docstring_texts": schema_docstring_texts,
         "exports": schema_exports,
         "external_callees": schema_external_callees,
         "external_chains_1": schema_external_chains_1,
@@ -2357,7 +2955,11 @@ VIEW_SCHEMAS = MappingProxyType(
         "external_nodes": schema_external_nodes,
         "external_targets": schema_external_targets,
         "file_containment": schema_file_containment,
+        "file_lines": schema_file_lines,
         "file_nodes": schema_file_nodes,
+        "file_rows": schema_file_rows,
+        "file_sha256": schema_file_sha256,
+        "file_size": schema_file_size,
         "fixed_starts": schema_fixed_starts,
         "flow_bindings": schema_flow_bindings,
         "flows_1": schema_flows_1,
@@ -2367,9 +2969,14 @@ VIEW_SCHEMAS = MappingProxyType(
         "head_values": schema_head_values,
         "hierarchy_entries": schema_hierarchy_entries,
         "implicit_exports": schema_implicit_exports,
+        "import_aliases": schema_import_aliases,
         "import_bindings": schema_import_bindings,
         "import_edges": schema_import_edges,
+        "import_froms": schema_import_froms,
+        "import_levels": schema_import_levels,
         "import_nodes": schema_import_nodes,
+        "import_rows": schema_import_rows,
+        "import_stars": schema_import_stars,
         "imported_flows": schema_imported_flows,
         "imported_modules": schema_imported_modules,
         "inheritance_edges": schema_inheritance_edges,
@@ -2388,15 +2995,21 @@ VIEW_SCHEMAS = MappingProxyType(
         "module_steps_2": schema_module_steps_2,
         "module_values": schema_module_values,
         "modules_with_all": schema_modules_with_all,
+        "name_contexts": schema_name_contexts,
         "name_nodes": schema_name_nodes,
         "name_references": schema_name_references,
         "name_rows": schema_name_rows,
         "name_symbol_edges": schema_name_symbol_edges,
         "own_class_order": schema_own_class_order,
         "own_globals": schema_own_globals,
+        "parameter_annotations": schema_parameter_annotations,
+        "parameter_defaults": schema_parameter_defaults,
         "parameter_edges": schema_parameter_edges,
         "parameter_fanin": schema_parameter_fanin,
+        "parameter_kinds": schema_parameter_kinds,
         "parameter_nodes": schema_parameter_nodes,
+        "parameter_positions": schema_parameter_positions,
+        "parameter_rows": schema_parameter_rows,
         "plain_flows": schema_plain_flows,
         "plain_heads": schema_plain_heads,
         "positional_arguments": schema_positional_arguments,
@@ -2409,8 +3022,11 @@ VIEW_SCHEMAS = MappingProxyType(
         "return_steps_1": schema_return_steps_1,
         "return_steps_2": schema_return_steps_2,
         "returned_flows": schema_returned_flows,
+        "scope_kinds": schema_scope_kinds,
+        "scope_nesting": schema_scope_nesting,
         "scope_nesting_edges": schema_scope_nesting_edges,
         "scope_nodes": schema_scope_nodes,
+        "scope_optimized": schema_scope_optimized,
         "scope_owner_edges": schema_scope_owner_edges,
         "scope_rows": schema_scope_rows,
         "scoped_symbols": schema_scoped_symbols,
@@ -2425,9 +3041,20 @@ VIEW_SCHEMAS = MappingProxyType(
         "steps_2": schema_steps_2,
         "super_members": schema_super_members,
         "super_steps": schema_super_steps,
+        "symbol_annotated": schema_symbol_annotated,
+        "symbol_assigned": schema_symbol_assigned,
+        "symbol_declared_global": schema_symbol_declared_global,
         "symbol_definition_edges": schema_symbol_definition_edges,
         "symbol_edges": schema_symbol_edges,
+        "symbol_free": schema_symbol_free,
+        "symbol_global": schema_symbol_global,
+        "symbol_imported": schema_symbol_imported,
+        "symbol_local": schema_symbol_local,
+        "symbol_namespace": schema_symbol_namespace,
         "symbol_nodes": schema_symbol_nodes,
+        "symbol_nonlocal": schema_symbol_nonlocal,
+        "symbol_parameter": schema_symbol_parameter,
+        "symbol_referenced": schema_symbol_referenced,
         "symbol_rows": schema_symbol_rows,
         "syntax_detail_edges": schema_syntax_detail_edges,
         "syntax_detail_nodes": schema_syntax_detail_nodes,

@@ -101,8 +101,33 @@ def build_assigned_flows(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_attribute_contexts(ctx: SessionContext) -> DataFrame:
+    """View `attribute_contexts` (props.sem:153).
+
+    Load, Store or Del."""
+    df = ctx.table("ast_attributes")
+    df = df.with_column(
+        "cpg_id",
+        f.when(
+            f.in_list(lit("ATTRIBUTE"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), lit("ATTRIBUTE")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("ATTRIBUTE"))),
+    )
+    df = df.filter(col("context").is_not_null())
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("context").alias("key"),
+        lit("STRING").alias("value_type"),
+        col("context").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
 def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
-    """View `attribute_nodes` (cpg.sem:111)."""
+    """View `attribute_nodes` (cpg.sem:114)."""
     df = ctx.table("ast_attributes")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -168,7 +193,7 @@ def build_base_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_edges` (cpg.sem:226).
+    """View `block_edges` (cpg.sem:230).
 
     Control passes from one block to another: falling through, jumping, or raising to a handler."""
     df = ctx.table("bytecode_edges").alias("e")
@@ -195,7 +220,7 @@ def build_block_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_nodes(ctx: SessionContext) -> DataFrame:
-    """View `block_nodes` (cpg.sem:220)."""
+    """View `block_nodes` (cpg.sem:224)."""
     df = ctx.table("block_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -214,7 +239,7 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_owner_edges` (cpg.sem:234).
+    """View `block_owner_edges` (cpg.sem:238).
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
@@ -231,7 +256,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_rows(ctx: SessionContext) -> DataFrame:
-    """View `block_rows` (cpg.sem:214)."""
+    """View `block_rows` (cpg.sem:218)."""
     df = ctx.table("bytecode_blocks").alias("b")
     df = df.join_on(
         ctx.table("bytecode_code_objects").alias("c"),
@@ -246,6 +271,7 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
         col("b.bstart").alias("bstart"),
         col("b.bend").alias("bend"),
         col("b.line").alias("line"),
+        col("b.instruction_count").alias("instruction_count"),
         f.concat_ws(
             ":",
             col("b.file_id"),
@@ -255,6 +281,23 @@ def build_block_rows(ctx: SessionContext) -> DataFrame:
             col("b.block_id"),
             lit("BLOCK"),
         ).alias("cpg_id"),
+    )
+    return df
+
+
+def build_block_sizes(ctx: SessionContext) -> DataFrame:
+    """View `block_sizes` (props.sem:208).
+
+    Bytecode instructions in the block, CACHE entries left out."""
+    df = ctx.table("block_rows")
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("instruction_count").alias("key"),
+        lit("INT").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        col("instruction_count").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -330,7 +373,7 @@ def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_names(ctx: SessionContext) -> DataFrame:
-    """View `builtin_names` (cpg.sem:267)."""
+    """View `builtin_names` (cpg.sem:271)."""
     df = ctx.table("py_name_uses")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
@@ -338,7 +381,7 @@ def build_builtin_names(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_references(ctx: SessionContext) -> DataFrame:
-    """View `builtin_references` (cpg.sem:336)."""
+    """View `builtin_references` (cpg.sem:340)."""
     df = ctx.table("name_rows")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(
@@ -349,8 +392,26 @@ def build_builtin_references(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_call_double_stars(ctx: SessionContext) -> DataFrame:
+    """View `call_double_stars` (props.sem:113).
+
+    Some `**kwargs`."""
+    df = ctx.table("call_rows")
+    df = df.filter(col("has_double_star"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("has_double_star").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("has_double_star").alias("bool_value"),
+    )
+    return df
+
+
 def build_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `call_edges` (cpg.sem:289).
+    """View `call_edges` (cpg.sem:293).
 
     A call site calls what it resolves to; a decorator is called with the function it decorates."""
     df = ctx.table("resolved_calls").alias("c")
@@ -400,8 +461,23 @@ def build_call_graph(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_call_keyword_counts(ctx: SessionContext) -> DataFrame:
+    """View `call_keyword_counts` (props.sem:105)."""
+    df = ctx.table("call_rows")
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("keyword_count").alias("key"),
+        lit("INT").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        col("keyword_count").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
 def build_call_nodes(ctx: SessionContext) -> DataFrame:
-    """View `call_nodes` (cpg.sem:95)."""
+    """View `call_nodes` (cpg.sem:98)."""
     df = ctx.table("ast_calls")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -413,6 +489,52 @@ def build_call_nodes(ctx: SessionContext) -> DataFrame:
         col("col").alias("col"),
         col("callee").alias("name"),
         col("callee_kind").alias("qualname"),
+    )
+    return df
+
+
+def build_call_positional_counts(ctx: SessionContext) -> DataFrame:
+    """View `call_positional_counts` (props.sem:102)."""
+    df = ctx.table("call_rows")
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("positional_count").alias("key"),
+        lit("INT").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        col("positional_count").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
+def build_call_rows(ctx: SessionContext) -> DataFrame:
+    """View `call_rows` (props.sem:99)."""
+    df = ctx.table("ast_calls")
+    df = df.with_column(
+        "cpg_id",
+        f.when(
+            f.in_list(lit("CALL"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), lit("CALL")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("CALL"))),
+    )
+    return df
+
+
+def build_call_stars(ctx: SessionContext) -> DataFrame:
+    """View `call_stars` (props.sem:109).
+
+    Some `*args`."""
+    df = ctx.table("call_rows")
+    df = df.filter(col("has_star"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("has_star").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("has_star").alias("bool_value"),
     )
     return df
 
@@ -720,7 +842,7 @@ def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `contained_detail_edges` (cpg.sem:130)."""
+    """View `contained_detail_edges` (cpg.sem:133)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter(
         f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT"), lit("ATTRIBUTE")], negated=False)
@@ -730,7 +852,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:359).
+    """Output `cpg_edges` (cpg.sem:363).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -747,7 +869,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:353).
+    """Output `cpg_nodes` (cpg.sem:357).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -772,6 +894,49 @@ def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
         col("name").alias("name"),
         col("qualname").alias("qualified_name"),
     )
+    return df
+
+
+def build_cpg_props(ctx: SessionContext) -> DataFrame:
+    """Output `cpg_props` (props.sem:212).
+
+    Typed key/value properties of CPG nodes (see the top of this file)."""
+    df = ctx.table("file_sha256")
+    df = df.union_by_name(ctx.table("file_size"))
+    df = df.union_by_name(ctx.table("file_lines"))
+    df = df.union_by_name(ctx.table("definition_method_kinds"))
+    df = df.union_by_name(ctx.table("parameter_kinds"))
+    df = df.union_by_name(ctx.table("parameter_positions"))
+    df = df.union_by_name(ctx.table("parameter_defaults"))
+    df = df.union_by_name(ctx.table("parameter_annotations"))
+    df = df.union_by_name(ctx.table("call_positional_counts"))
+    df = df.union_by_name(ctx.table("call_keyword_counts"))
+    df = df.union_by_name(ctx.table("call_stars"))
+    df = df.union_by_name(ctx.table("call_double_stars"))
+    df = df.union_by_name(ctx.table("import_froms"))
+    df = df.union_by_name(ctx.table("import_stars"))
+    df = df.union_by_name(ctx.table("import_levels"))
+    df = df.union_by_name(ctx.table("import_aliases"))
+    df = df.union_by_name(ctx.table("decorator_positions"))
+    df = df.union_by_name(ctx.table("decorator_calls"))
+    df = df.union_by_name(ctx.table("docstring_texts"))
+    df = df.union_by_name(ctx.table("attribute_contexts"))
+    df = df.union_by_name(ctx.table("name_contexts"))
+    df = df.union_by_name(ctx.table("scope_kinds"))
+    df = df.union_by_name(ctx.table("scope_nesting"))
+    df = df.union_by_name(ctx.table("scope_optimized"))
+    df = df.union_by_name(ctx.table("symbol_local"))
+    df = df.union_by_name(ctx.table("symbol_global"))
+    df = df.union_by_name(ctx.table("symbol_declared_global"))
+    df = df.union_by_name(ctx.table("symbol_nonlocal"))
+    df = df.union_by_name(ctx.table("symbol_free"))
+    df = df.union_by_name(ctx.table("symbol_parameter"))
+    df = df.union_by_name(ctx.table("symbol_imported"))
+    df = df.union_by_name(ctx.table("symbol_assigned"))
+    df = df.union_by_name(ctx.table("symbol_referenced"))
+    df = df.union_by_name(ctx.table("symbol_annotated"))
+    df = df.union_by_name(ctx.table("symbol_namespace"))
+    df = df.union_by_name(ctx.table("block_sizes"))
     return df
 
 
@@ -813,8 +978,26 @@ def build_decorated_values(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_decorator_calls(ctx: SessionContext) -> DataFrame:
+    """View `decorator_calls` (props.sem:145).
+
+    `@d(...)` rather than `@d`."""
+    df = ctx.table("decorator_rows")
+    df = df.filter(col("is_call"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_call").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_call").alias("bool_value"),
+    )
+    return df
+
+
 def build_decorator_edges(ctx: SessionContext) -> DataFrame:
-    """View `decorator_edges` (cpg.sem:134)."""
+    """View `decorator_edges` (cpg.sem:137)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DECORATOR")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
@@ -822,7 +1005,7 @@ def build_decorator_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
-    """View `decorator_nodes` (cpg.sem:103)."""
+    """View `decorator_nodes` (cpg.sem:106)."""
     df = ctx.table("ast_decorators")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -838,8 +1021,38 @@ def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_decorator_positions(ctx: SessionContext) -> DataFrame:
+    """View `decorator_positions` (props.sem:141).
+
+    0-based, top decorator first."""
+    df = ctx.table("decorator_rows")
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("position").alias("key"),
+        lit("INT").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        col("position").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
+def build_decorator_rows(ctx: SessionContext) -> DataFrame:
+    """View `decorator_rows` (props.sem:137)."""
+    df = ctx.table("ast_decorators")
+    df = df.with_column(
+        "cpg_id",
+        f.when(
+            f.in_list(lit("DECORATOR"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), lit("DECORATOR")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("DECORATOR"))),
+    )
+    return df
+
+
 def build_definition_containment(ctx: SessionContext) -> DataFrame:
-    """View `definition_containment` (cpg.sem:77).
+    """View `definition_containment` (cpg.sem:80).
 
     A definition is contained by the module, class or function it is defined in."""
     df = ctx.table("definition_ids").alias("child")
@@ -861,7 +1074,7 @@ def build_definition_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_ids(ctx: SessionContext) -> DataFrame:
-    """View `definition_ids` (cpg.sem:68).
+    """View `definition_ids` (cpg.sem:71).
 
     Modules, classes, functions and lambdas, named by their dotted path in the tree."""
     df = ctx.table("py_scopes")
@@ -882,8 +1095,26 @@ def build_definition_ids(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_definition_method_kinds(ctx: SessionContext) -> DataFrame:
+    """View `definition_method_kinds` (props.sem:75).
+
+    Methods: instance, class or static."""
+    df = ctx.table("definition_ids")
+    df = df.filter(col("method_kind").is_not_null())
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("method_kind").alias("key"),
+        lit("STRING").alias("value_type"),
+        col("method_kind").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
 def build_definition_nodes(ctx: SessionContext) -> DataFrame:
-    """View `definition_nodes` (cpg.sem:72)."""
+    """View `definition_nodes` (cpg.sem:75)."""
     df = ctx.table("definition_ids")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -902,14 +1133,14 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_targets(ctx: SessionContext) -> DataFrame:
-    """View `definition_targets` (cpg.sem:279)."""
+    """View `definition_targets` (cpg.sem:283)."""
     df = ctx.table("definition_ids")
     df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_edges` (cpg.sem:250).
+    """View `diagnostic_edges` (cpg.sem:254).
 
     A file reports what went wrong with it."""
     df = ctx.table("diagnostic_rows").alias("d")
@@ -923,7 +1154,7 @@ def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_nodes` (cpg.sem:244)."""
+    """View `diagnostic_nodes` (cpg.sem:248)."""
     df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -942,7 +1173,7 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_rows` (cpg.sem:241)."""
+    """View `diagnostic_rows` (cpg.sem:245)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
@@ -950,7 +1181,7 @@ def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:255).
+    """Output `diagnostics` (cpg.sem:259).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("diagnostic_rows")
@@ -986,7 +1217,7 @@ def build_direct_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_edges(ctx: SessionContext) -> DataFrame:
-    """View `docstring_edges` (cpg.sem:138)."""
+    """View `docstring_edges` (cpg.sem:141)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DOCSTRING")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
@@ -994,7 +1225,7 @@ def build_docstring_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
-    """View `docstring_nodes` (cpg.sem:107)."""
+    """View `docstring_nodes` (cpg.sem:110)."""
     df = ctx.table("ast_docstrings")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1010,6 +1241,29 @@ def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_docstring_texts(ctx: SessionContext) -> DataFrame:
+    """View `docstring_texts` (props.sem:148)."""
+    df = ctx.table("ast_docstrings")
+    df = df.with_column(
+        "cpg_id",
+        f.when(
+            f.in_list(lit("DOCSTRING"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), lit("DOCSTRING")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("DOCSTRING"))),
+    )
+    df = df.filter(col("text").is_not_null())
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("text").alias("key"),
+        lit("STRING").alias("value_type"),
+        col("text").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
 def build_exports(ctx: SessionContext) -> DataFrame:
     """View `exports` (resolve.sem:130).
 
@@ -1021,7 +1275,7 @@ def build_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_callees(ctx: SessionContext) -> DataFrame:
-    """View `external_callees` (cpg.sem:260)."""
+    """View `external_callees` (cpg.sem:264)."""
     df = ctx.table("resolved_calls")
     df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
     df = df.select(col("callee").alias("name"))
@@ -1109,7 +1363,7 @@ def build_external_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_module_imports` (cpg.sem:318)."""
+    """View `external_module_imports` (cpg.sem:322)."""
     df = ctx.table("external_imports").alias("x")
     df = df.join_on(
         ctx.table("py_imports").alias("i"),
@@ -1130,14 +1384,14 @@ def build_external_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_modules(ctx: SessionContext) -> DataFrame:
-    """View `external_modules` (cpg.sem:264)."""
+    """View `external_modules` (cpg.sem:268)."""
     df = ctx.table("external_imports")
     df = df.select(col("value").alias("name"))
     return df
 
 
 def build_external_nodes(ctx: SessionContext) -> DataFrame:
-    """View `external_nodes` (cpg.sem:272).
+    """View `external_nodes` (cpg.sem:276).
 
     Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
     df = ctx.table("external_callees")
@@ -1161,14 +1415,14 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_targets(ctx: SessionContext) -> DataFrame:
-    """View `external_targets` (cpg.sem:282)."""
+    """View `external_targets` (cpg.sem:286)."""
     df = ctx.table("external_nodes")
     df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_file_containment(ctx: SessionContext) -> DataFrame:
-    """View `file_containment` (cpg.sem:84).
+    """View `file_containment` (cpg.sem:87).
 
     A file contains the module parsed from it."""
     df = ctx.table("file_nodes").alias("file")
@@ -1186,29 +1440,84 @@ def build_file_containment(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_file_lines(ctx: SessionContext) -> DataFrame:
+    """View `file_lines` (props.sem:71)."""
+    df = ctx.table("file_rows")
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("line_count").alias("key"),
+        lit("INT").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        col("line_count").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
 def build_file_nodes(ctx: SessionContext) -> DataFrame:
-    """View `file_nodes` (cpg.sem:62).
+    """View `file_nodes` (cpg.sem:66).
 
     Files are nodes too, so that a module can be traced to the file it came from."""
-    df = ctx.table("source_files")
+    df = ctx.table("file_rows")
     df = df.select(
         col("file_id").alias("file_id"),
         lit("FILE").alias("node_kind"),
-        lit(0).alias("bstart"),
-        col("size_bytes").alias("bend"),
+        col("bstart").alias("bstart"),
+        col("bend").alias("bend"),
         lit(1).alias("line"),
         lit(0).alias("col"),
         col("line_count").alias("end_line"),
         lit(0).alias("end_col"),
         col("file_id").alias("name"),
         col("file_id").alias("qualname"),
+        col("cpg_id").alias("cpg_id"),
     )
+    return df
+
+
+def build_file_rows(ctx: SessionContext) -> DataFrame:
+    """View `file_rows` (cpg.sem:61)."""
+    df = ctx.table("source_files")
+    df = df.with_column("bstart", lit(0))
+    df = df.with_column("bend", col("size_bytes"))
     df = df.with_column(
         "cpg_id",
         f.when(
-            f.in_list(col("node_kind"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), col("node_kind")),
-        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), col("node_kind"))),
+            f.in_list(lit("FILE"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), lit("FILE")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("FILE"))),
+    )
+    return df
+
+
+def build_file_sha256(ctx: SessionContext) -> DataFrame:
+    """View `file_sha256` (props.sem:65)."""
+    df = ctx.table("file_rows")
+    df = df.filter(col("sha256").is_not_null())
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("sha256").alias("key"),
+        lit("STRING").alias("value_type"),
+        col("sha256").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
+def build_file_size(ctx: SessionContext) -> DataFrame:
+    """View `file_size` (props.sem:68)."""
+    df = ctx.table("file_rows")
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("size_bytes").alias("key"),
+        lit("INT").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        col("size_bytes").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -1262,7 +1571,7 @@ def build_flows_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `function_call_edges` (cpg.sem:297).
+    """View `function_call_edges` (cpg.sem:301).
 
     The function-level call graph, between definition nodes."""
     df = ctx.table("call_graph").alias("g")
@@ -1354,6 +1663,22 @@ def build_implicit_exports(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_import_aliases(ctx: SessionContext) -> DataFrame:
+    """View `import_aliases` (props.sem:132)."""
+    df = ctx.table("import_rows")
+    df = df.filter(col("alias").is_not_null())
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("alias").alias("key"),
+        lit("STRING").alias("value_type"),
+        col("alias").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
 def build_import_bindings(ctx: SessionContext) -> DataFrame:
     """View `import_bindings` (resolve.sem:109)."""
     df = ctx.table("py_imports")
@@ -1363,7 +1688,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_edges(ctx: SessionContext) -> DataFrame:
-    """View `import_edges` (cpg.sem:325).
+    """View `import_edges` (cpg.sem:329).
 
     A module imports the modules of its import statements, in the tree or outside it."""
     df = ctx.table("module_imports")
@@ -1379,8 +1704,43 @@ def build_import_edges(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_import_froms(ctx: SessionContext) -> DataFrame:
+    """View `import_froms` (props.sem:122).
+
+    `from m import x` rather than `import m`."""
+    df = ctx.table("import_rows")
+    df = df.filter(col("is_from"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_from").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_from").alias("bool_value"),
+    )
+    return df
+
+
+def build_import_levels(ctx: SessionContext) -> DataFrame:
+    """View `import_levels` (props.sem:129).
+
+    Leading dots of a relative import; 0 for an absolute one."""
+    df = ctx.table("import_rows")
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("level").alias("key"),
+        lit("INT").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        col("level").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
 def build_import_nodes(ctx: SessionContext) -> DataFrame:
-    """View `import_nodes` (cpg.sem:99)."""
+    """View `import_nodes` (cpg.sem:102)."""
     df = ctx.table("ast_imports")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1392,6 +1752,35 @@ def build_import_nodes(ctx: SessionContext) -> DataFrame:
         col("col").alias("col"),
         f.coalesce(col("alias"), col("name"), col("module")).alias("name"),
         col("module").alias("qualname"),
+    )
+    return df
+
+
+def build_import_rows(ctx: SessionContext) -> DataFrame:
+    """View `import_rows` (props.sem:118)."""
+    df = ctx.table("ast_imports")
+    df = df.with_column(
+        "cpg_id",
+        f.when(
+            f.in_list(lit("IMPORT"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), lit("IMPORT")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("IMPORT"))),
+    )
+    return df
+
+
+def build_import_stars(ctx: SessionContext) -> DataFrame:
+    """View `import_stars` (props.sem:125)."""
+    df = ctx.table("import_rows")
+    df = df.filter(col("is_star"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_star").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_star").alias("bool_value"),
     )
     return df
 
@@ -1439,7 +1828,7 @@ def build_imported_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
-    """View `inheritance_edges` (cpg.sem:304).
+    """View `inheritance_edges` (cpg.sem:308).
 
     A class inherits from each base class it names."""
     df = ctx.table("class_bases").alias("b")
@@ -1658,7 +2047,7 @@ def build_members_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `module_imports` (cpg.sem:310)."""
+    """View `module_imports` (cpg.sem:314)."""
     df = ctx.table("py_imports").alias("i")
     df = df.join_on(
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
@@ -1740,8 +2129,26 @@ def build_modules_with_all(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_name_contexts(ctx: SessionContext) -> DataFrame:
+    """View `name_contexts` (props.sem:158).
+
+    Load, Store or Del."""
+    df = ctx.table("name_rows")
+    df = df.filter(col("context").is_not_null())
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("context").alias("key"),
+        lit("STRING").alias("value_type"),
+        col("context").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
 def build_name_nodes(ctx: SessionContext) -> DataFrame:
-    """View `name_nodes` (cpg.sem:150)."""
+    """View `name_nodes` (cpg.sem:153)."""
     df = ctx.table("name_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1760,7 +2167,7 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_references(ctx: SessionContext) -> DataFrame:
-    """View `name_references` (cpg.sem:330).
+    """View `name_references` (cpg.sem:334).
 
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
@@ -1784,7 +2191,7 @@ def build_name_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_rows(ctx: SessionContext) -> DataFrame:
-    """View `name_rows` (cpg.sem:147).
+    """View `name_rows` (cpg.sem:150).
 
     Every name read, bound or deleted, with the namespace that binds it."""
     df = ctx.table("py_name_uses")
@@ -1799,7 +2206,7 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `name_symbol_edges` (cpg.sem:200).
+    """View `name_symbol_edges` (cpg.sem:204).
 
     A name binds (stores, deletes) or reads the symbol of the scope Python looks it up in."""
     df = ctx.table("name_rows").alias("n")
@@ -1844,8 +2251,40 @@ def build_own_globals(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_parameter_annotations(ctx: SessionContext) -> DataFrame:
+    """View `parameter_annotations` (props.sem:94)."""
+    df = ctx.table("parameter_rows")
+    df = df.filter(col("has_annotation"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("has_annotation").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("has_annotation").alias("bool_value"),
+    )
+    return df
+
+
+def build_parameter_defaults(ctx: SessionContext) -> DataFrame:
+    """View `parameter_defaults` (props.sem:91)."""
+    df = ctx.table("parameter_rows")
+    df = df.filter(col("has_default"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("has_default").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("has_default").alias("bool_value"),
+    )
+    return df
+
+
 def build_parameter_edges(ctx: SessionContext) -> DataFrame:
-    """View `parameter_edges` (cpg.sem:126)."""
+    """View `parameter_edges` (cpg.sem:129)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("PARAMETER")))
     df = df.select(
@@ -1866,8 +2305,26 @@ def build_parameter_fanin(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_parameter_kinds(ctx: SessionContext) -> DataFrame:
+    """View `parameter_kinds` (props.sem:84).
+
+    positional_only, positional_or_keyword, var_positional, keyword_only or var_keyword."""
+    df = ctx.table("parameter_rows")
+    df = df.filter(col("kind").is_not_null())
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("parameter_kind").alias("key"),
+        lit("STRING").alias("value_type"),
+        col("kind").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
-    """View `parameter_nodes` (cpg.sem:91)."""
+    """View `parameter_nodes` (cpg.sem:94)."""
     df = ctx.table("ast_parameters")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1879,6 +2336,36 @@ def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
         col("col").alias("col"),
         col("name").alias("name"),
         col("kind").alias("qualname"),
+    )
+    return df
+
+
+def build_parameter_positions(ctx: SessionContext) -> DataFrame:
+    """View `parameter_positions` (props.sem:88).
+
+    0-based over all of the function's parameters."""
+    df = ctx.table("parameter_rows")
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("position").alias("key"),
+        lit("INT").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        col("position").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
+def build_parameter_rows(ctx: SessionContext) -> DataFrame:
+    """View `parameter_rows` (props.sem:80)."""
+    df = ctx.table("ast_parameters")
+    df = df.with_column(
+        "cpg_id",
+        f.when(
+            f.in_list(lit("PARAMETER"), [lit("FILE"), lit("MODULE")], negated=False),
+            f.concat_ws(":", col("file_id"), lit("PARAMETER")),
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("PARAMETER"))),
     )
     return df
 
@@ -1962,7 +2449,7 @@ def build_ref_variables(ctx: SessionContext) -> DataFrame:
 
 
 def build_reference_edges(ctx: SessionContext) -> DataFrame:
-    """View `reference_edges` (cpg.sem:340)."""
+    """View `reference_edges` (cpg.sem:344)."""
     df = ctx.table("name_references")
     df = df.union_by_name(ctx.table("builtin_references"))
     df = df.distinct()
@@ -2025,7 +2512,7 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:345)."""
+    """View `resolved_edges` (cpg.sem:349)."""
     df = ctx.table("call_edges")
     df = df.union_by_name(ctx.table("function_call_edges"))
     df = df.union_by_name(ctx.table("inheritance_edges"))
@@ -2113,8 +2600,42 @@ def build_returned_flows(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_scope_kinds(ctx: SessionContext) -> DataFrame:
+    """View `scope_kinds` (props.sem:164).
+
+    module, class or function (lambdas and comprehensions are functions)."""
+    df = ctx.table("scope_rows")
+    df = df.filter(col("kind").is_not_null())
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("scope_kind").alias("key"),
+        lit("STRING").alias("value_type"),
+        col("kind").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+    )
+    return df
+
+
+def build_scope_nesting(ctx: SessionContext) -> DataFrame:
+    """View `scope_nesting` (props.sem:167)."""
+    df = ctx.table("scope_rows")
+    df = df.filter(col("is_nested"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_nested").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_nested").alias("bool_value"),
+    )
+    return df
+
+
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:167).
+    """View `scope_nesting_edges` (cpg.sem:170).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -2135,7 +2656,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:162)."""
+    """View `scope_nodes` (cpg.sem:165)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2153,8 +2674,24 @@ def build_scope_nodes(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_scope_optimized(ctx: SessionContext) -> DataFrame:
+    """View `scope_optimized` (props.sem:170)."""
+    df = ctx.table("scope_rows")
+    df = df.filter(col("is_optimized"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_optimized").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_optimized").alias("bool_value"),
+    )
+    return df
+
+
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:173).
+    """View `scope_owner_edges` (cpg.sem:176).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
@@ -2170,7 +2707,7 @@ def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:158).
+    """View `scope_rows` (cpg.sem:161).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
     """
@@ -2183,7 +2720,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
-    """View `scoped_symbols` (cpg.sem:195).
+    """View `scoped_symbols` (cpg.sem:199).
 
     Symbols by the dotted name of their scope, where the scope is a module, class, function or lambda.
     """
@@ -2342,8 +2879,56 @@ def build_super_steps(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_symbol_annotated(ctx: SessionContext) -> DataFrame:
+    """View `symbol_annotated` (props.sem:200)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_annotated"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_annotated").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_annotated").alias("bool_value"),
+    )
+    return df
+
+
+def build_symbol_assigned(ctx: SessionContext) -> DataFrame:
+    """View `symbol_assigned` (props.sem:194)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_assigned"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_assigned").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_assigned").alias("bool_value"),
+    )
+    return df
+
+
+def build_symbol_declared_global(ctx: SessionContext) -> DataFrame:
+    """View `symbol_declared_global` (props.sem:179)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_declared_global"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_declared_global").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_declared_global").alias("bool_value"),
+    )
+    return df
+
+
 def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_definition_edges` (cpg.sem:206).
+    """View `symbol_definition_edges` (cpg.sem:210).
 
     A symbol is defined by the class or function its scope defines under that name."""
     df = ctx.table("py_flows").alias("f")
@@ -2368,7 +2953,7 @@ def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:191).
+    """View `symbol_edges` (cpg.sem:195).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -2378,8 +2963,90 @@ def build_symbol_edges(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_symbol_free(ctx: SessionContext) -> DataFrame:
+    """View `symbol_free` (props.sem:185)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_free"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_free").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_free").alias("bool_value"),
+    )
+    return df
+
+
+def build_symbol_global(ctx: SessionContext) -> DataFrame:
+    """View `symbol_global` (props.sem:176)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_global"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_global").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_global").alias("bool_value"),
+    )
+    return df
+
+
+def build_symbol_imported(ctx: SessionContext) -> DataFrame:
+    """View `symbol_imported` (props.sem:191)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_imported"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_imported").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_imported").alias("bool_value"),
+    )
+    return df
+
+
+def build_symbol_local(ctx: SessionContext) -> DataFrame:
+    """View `symbol_local` (props.sem:173)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_local"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_local").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_local").alias("bool_value"),
+    )
+    return df
+
+
+def build_symbol_namespace(ctx: SessionContext) -> DataFrame:
+    """View `symbol_namespace` (props.sem:204).
+
+    Binds a class or function scope."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_namespace"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_namespace").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_namespace").alias("bool_value"),
+    )
+    return df
+
+
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:185).
+    """View `symbol_nodes` (cpg.sem:189).
 
     Symbols sit at the start of their scope, zero width; the id carries the name."""
     df = ctx.table("symbol_rows")
@@ -2399,8 +3066,56 @@ def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
     return df
 
 
+def build_symbol_nonlocal(ctx: SessionContext) -> DataFrame:
+    """View `symbol_nonlocal` (props.sem:182)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_nonlocal"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_nonlocal").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_nonlocal").alias("bool_value"),
+    )
+    return df
+
+
+def build_symbol_parameter(ctx: SessionContext) -> DataFrame:
+    """View `symbol_parameter` (props.sem:188)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_parameter"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_parameter").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_parameter").alias("bool_value"),
+    )
+    return df
+
+
+def build_symbol_referenced(ctx: SessionContext) -> DataFrame:
+    """View `symbol_referenced` (props.sem:197)."""
+    df = ctx.table("symbol_rows")
+    df = df.filter(col("is_referenced"))
+    df = df.select(
+        col("cpg_id").alias("node_id"),
+        col("file_id").alias("file"),
+        lit("is_referenced").alias("key"),
+        lit("BOOL").alias("value_type"),
+        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        col("is_referenced").alias("bool_value"),
+    )
+    return df
+
+
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:177)."""
+    """View `symbol_rows` (cpg.sem:180)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -2417,6 +3132,17 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
         col("s.line").alias("line"),
         col("s.col").alias("col"),
         col("sym.name").alias("name"),
+        col("is_local").alias("is_local"),
+        col("is_global").alias("is_global"),
+        col("is_declared_global").alias("is_declared_global"),
+        col("is_nonlocal").alias("is_nonlocal"),
+        col("is_free").alias("is_free"),
+        col("is_parameter").alias("is_parameter"),
+        col("is_imported").alias("is_imported"),
+        col("is_assigned").alias("is_assigned"),
+        col("is_referenced").alias("is_referenced"),
+        col("is_annotated").alias("is_annotated"),
+        col("is_namespace").alias("is_namespace"),
     )
     df = df.with_column(
         "cpg_id",
@@ -2426,7 +3152,7 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_edges` (cpg.sem:122).
+    """View `syntax_detail_edges` (cpg.sem:125).
 
     A function has its parameters; a definition contains its calls, imports and attribute accesses; a decorator
     decorates its definition; a docstring documents its owner."""
@@ -2445,7 +3171,7 @@ def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_nodes` (cpg.sem:142)."""
+    """View `syntax_detail_nodes` (cpg.sem:145)."""
     df = ctx.table("syntax_details")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2464,7 +3190,7 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_details(ctx: SessionContext) -> DataFrame:
-    """View `syntax_details` (cpg.sem:116).
+    """View `syntax_details` (cpg.sem:119).
 
     Syntax detail rows, each with the module, class or function it belongs to."""
     df = ctx.table("parameter_nodes")
@@ -2484,7 +3210,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:348)."""
+    """View `syntax_edges` (cpg.sem:352)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))
@@ -2505,7 +3231,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_target_ids(ctx: SessionContext) -> DataFrame:
-    """View `target_ids` (cpg.sem:286).
+    """View `target_ids` (cpg.sem:290).
 
     The CPG node of every name a resolution can reach."""
     df = ctx.table("definition_targets")

@@ -140,9 +140,9 @@ def test_report_counts(built):
         assert report.output_rows[name] == DeltaTable(str(out / name)).to_pyarrow_table().num_rows
     assert report.evidence_rows["source_files"] == 8
     assert report.evidence_rows["ast_errors"] == 2
-    # outputs, the evidence store and the run report; detail outputs are tested in test_extract_cpg_details.py
+    # outputs, the evidence store and the run report; node properties are tested in test_cpg_props.py
     assert sorted(p.name for p in out.iterdir()) == [
-        "_evidence", "call_graph", "cpg_edges", "cpg_nodes", "diagnostics", "semc_report.json"
+        "_evidence", "call_graph", "cpg_edges", "cpg_nodes", "cpg_props", "diagnostics", "semc_report.json"
     ]
 
 

@@ -414,13 +414,13 @@ def test_several_errors_in_one_program_are_all_reported():
 
 def test_shipped_specs_parse_and_check():
     files = read_spec_files(SPECS)
-    assert [f.path for f in files] == ["cpg.sem", "evidence.sem", "names.sem", "resolve.sem", "udfs.sem"]
+    assert [f.path for f in files] == ["cpg.sem", "evidence.sem", "names.sem", "props.sem", "resolve.sem", "udfs.sem"]
     prog = parse_program(files, PARSER)
     assert isinstance(prog, Program)
     assert check(prog) == []
     assert [d.name for d in prog.datasets][:3] == ["source_files", "ast_nodes", "ast_errors"]
     outputs = [v.name for v in prog.views if v.kind is RelationKind.OUTPUT]
-    assert sorted(outputs) == ["call_graph", "cpg_edges", "cpg_nodes", "diagnostics"]
+    assert sorted(outputs) == ["call_graph", "cpg_edges", "cpg_nodes", "cpg_props", "diagnostics"]
     assert prog.dataset("ast_nodes").key == ("file_id", "node_id")
     assert prog.dataset("ast_nodes").column("parent_id").type.nullable
     assert sorted(u.name for u in prog.udfs) == ["c3_mro", "column_to_byte", "normalize_qualname", "span_contains",

@@ -61,8 +61,9 @@ def test_the_compiler_finds_which_views_are_file_local(compile_package):
     }
     assert program.view("kinds").cluster_column is None  # no column is computed from the file id
     shipped, _ = load_program("generated")
-    # Diagnostics come from one file each; the graph and the call graph hold resolution across files.
-    assert {o.name for o in shipped.outputs if o.file_local} == {"diagnostics"}
+    # Diagnostics and node properties come from one file each; the graph and the call graph hold resolution
+    # across files.
+    assert {o.name for o in shipped.outputs if o.file_local} == {"diagnostics", "cpg_props"}
 
 
 def test_touching_and_deleting_files_replaces_only_their_rows(compile_package, tmp_path):

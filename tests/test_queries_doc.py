@@ -121,6 +121,17 @@ def _decorated_functions(rows):
     ]
 
 
+def _unannotated_parameters(rows):
+    found = [(r["function"], r["parameter"], r["line"]) for r in rows]
+    # scale(value, factor): in declaration order; the lambda's parameter too.
+    assert found.index(("shapes.convert.scale", "value", 6)) + 1 == found.index(("shapes.convert.scale", "factor", 6))
+    assert ("shapes.units.to_inches.<lambda1>", "cm", 10) in found
+    # Circle.__init__(self, radius: float) and Rectangle.__init__(self, width: float, height: float): annotated,
+    # and self is left out.
+    assert not {r["function"] for r in rows} & {"shapes.base.Circle.__init__", "shapes.polygons.Rectangle.__init__"}
+    assert "self" not in {r["parameter"] for r in rows}
+
+
 CHECKS = {
     "1. Callers of a function": _callers_of_largest,
     "2. Callees of a function": _callees_of_square_init,
@@ -132,6 +143,7 @@ CHECKS = {
     "8. Functions with the most callers": _most_callers,
     "9. Modules importing an external package": _external_packages,
     "10. Decorated functions": _decorated_functions,
+    "11. Parameters without a type annotation": _unannotated_parameters,
 }
 
 

@@ -22,8 +22,8 @@ def test_explain_shows_what_the_compiler_derived(capsys):
     assert f"fingerprint:  {view.fingerprint}" in out
     assert "cache policy: none" in out  # three views read it, but it only projects evidence: cheaper to rerun
     assert "consumers:    cpg_nodes, diagnostic_edges, file_containment" in out
-    assert "    source_files: file_id, line_count, size_bytes" in out  # only what the view reads
-    assert "TableScan: source_files" in out and "optimized plan:" in out
+    assert "    file_rows: bend, bstart, cpg_id, file_id, line_count" in out  # only what the view reads
+    assert "TableScan: file_rows" in out and "optimized plan:" in out
     assert "file-local:   yes, file column file_id" in out
     assert main(["explain", "cpg_edges"]) == 0
     out = capsys.readouterr().out
