@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from deltalake import DeltaTable
 
+import runtime
 from dsl.program import load_program
 from tests.conftest import ROOT
 
@@ -62,3 +63,28 @@ def test_symbols_tie_the_symbol_table_to_definitions_and_names(sample_out):
     assert ("shapes/base.py", 24, ("shapes.base", "math")) in reads  # a global read from a method
     binds = {(nodes[e["src"]]["file"], nodes[e["src"]]["line"], symbol(e["dst"])) for e in edges if e["kind"] == "BINDS"}
     assert ("main.py", 9, ("main", "items")) in binds  # `items = [...]` at module level
+
+
+def test_node_ids_are_unique(sample_out):
+    ids = [n["node_id"] for n in _rows(sample_out, "cpg_nodes")]
+    assert len(ids) == len(set(ids))
+
+
+def test_symbols_of_scopes_that_start_together_stay_apart(tmp_path):
+    """A file that begins with `def`: the module's scope and the function's both start at byte 0, and both have a
+    symbol `second` (the module binds it, `first` reads it as a global)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "mod.py").write_text("def first():\n    return second(1)\n\n\ndef second(x):\n    return x\n")
+    runtime.build(src, tmp_path / "out")
+    nodes = {n["node_id"]: n for n in _rows(tmp_path / "out", "cpg_nodes")}
+    assert len(nodes) == len(_rows(tmp_path / "out", "cpg_nodes"))
+    declared_by = {
+        nodes[e["src"]]["end_line"]: nodes[e["dst"]]
+        for e in _rows(tmp_path / "out", "cpg_edges")
+        if e["kind"] == "DECLARES" and nodes[e["dst"]]["name"] == "second"
+    }
+    # The module (to line 6) and `first` (lines 1-2) each declare their own `second`, spanning the scope.
+    assert sorted(declared_by) == [2, 6]
+    assert declared_by[2]["node_id"] != declared_by[6]["node_id"]
+    assert (declared_by[2]["bstart"], declared_by[2]["line"], declared_by[2]["end_line"]) == (0, 1, 2)
