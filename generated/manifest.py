@@ -11,7 +11,7 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "608ba044bfcc1d37972a3bff95a0f792b0a946ba7fb070b8aa2b46b9fff8951c",
+        "cpg.sem": "7c498f6ea3b9419c7604a1bb27f0139244ec903b019327da7dcefc3bceb29aa0",
         "evidence.sem": "2eb09ce7fa99384dc94381587d72cd353a78d87b9a359960871a68061d898b13",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
         "props.sem": "7b545adadc873c1dc654477296bafaa723dca64713bc3445885519f1ae4d1d72",
@@ -21,11 +21,11 @@ SPEC_HASHES = MappingProxyType(
 )
 
 
-SPEC_FINGERPRINT = "434348ccc97da798073206e4d519889cafd3256bafb1a6669b73058a9c026b94"
+SPEC_FINGERPRINT = "a3890719e1689b7361321391baf303649eda2b98216c6a4a9f52ea0b8aee1075"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "336c8d0f62d4a054c3c9cebc2eeb6f01db693ca2611b84e29be20bfe035baa5e"
+PROGRAM_FINGERPRINT = "33038e7e92aa279b7127b42484c7e5e10c220c1f586fb0baa4231c3579c6dcf3"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -226,8 +226,8 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "target_ids": "eaed364d4f006cc7808141aa3edc720f8fc8ba7d2eaf4248b988506c12cf0e12",
         "call_edges": "8fa9e6e17388cc0c15d9a3dfb012353dc29853b0e28591e82723a7240f3f4967",
         "function_call_edges": "7bf88ebd214624615a086966387f1675597402523667ae00319545bca4dcf6f9",
-        "resolved_edges": "03f9895ba8713d0010795a65f7f1a759973d1bdce33122fdb095767b3373ca5c",
-        "cpg_edges": "2f2652c7ccb5b2dea42ed9dae935442dedb3deab51509d31c1baddbcee12fdb5",
+        "resolved_edges": "b21f85f39ed90d2e979c7f82215c3751d97171e8db78b0e52898aa70dcc69739",
+        "cpg_edges": "c1d863383ba00907ddb065161324b39deb6881bd439b7ea10b85d49edd429af5",
     }
 )
 

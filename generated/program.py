@@ -7661,19 +7661,19 @@ view_resolved_edges = ViewSpec(
                 ("inheritance_edges", "src"),
                 ("reference_edges", "src"),
             ),
-            "dst": (
-                ("call_edges", "dst"),
-                ("function_call_edges", "dst"),
-                ("import_edges", "dst"),
-                ("inheritance_edges", "dst"),
-                ("reference_edges", "dst"),
-            ),
             "kind": (
                 ("call_edges", "kind"),
                 ("function_call_edges", "kind"),
                 ("import_edges", "kind"),
                 ("inheritance_edges", "kind"),
                 ("reference_edges", "kind"),
+            ),
+            "dst": (
+                ("call_edges", "dst"),
+                ("function_call_edges", "dst"),
+                ("import_edges", "dst"),
+                ("inheritance_edges", "dst"),
+                ("reference_edges", "dst"),
             ),
             "resolution": (
                 ("call_edges", "resolution"),
@@ -7693,13 +7693,6 @@ view_resolved_edges = ViewSpec(
     ),
     required_udfs=(),
     cluster_column="src",
-    row_wise_inputs=(
-        "call_edges",
-        "function_call_edges",
-        "import_edges",
-        "inheritance_edges",
-        "reference_edges",
-    ),
 )
 
 

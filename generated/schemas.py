@@ -2206,8 +2206,8 @@ schema_resolved_decorations = pa.schema(
 schema_resolved_edges = pa.schema(
     [
         pa.field("src", pa.string_view(), nullable=True),
-        pa.field("dst", pa.string_view(), nullable=True),
         pa.field("kind", pa.string_view(), nullable=False),
+        pa.field("dst", pa.string_view(), nullable=True),
         pa.field("resolution", pa.string_view(), nullable=True),
         pa.field("confidence", pa.float64(), nullable=True),
     ]

@@ -852,7 +852,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:364).
+    """Output `cpg_edges` (cpg.sem:368).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -869,7 +869,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:358).
+    """Output `cpg_nodes` (cpg.sem:362).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -2512,12 +2512,29 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:350)."""
+    """View `resolved_edges` (cpg.sem:352).
+
+    One edge per source, kind and target: where several resolutions find it (`b = a` in a class body binds `b` to
+    `a` both by scope and by assignment), the most confident says how, so that an edge id names one edge.
+    """
     df = ctx.table("call_edges")
     df = df.union_by_name(ctx.table("function_call_edges"))
     df = df.union_by_name(ctx.table("inheritance_edges"))
     df = df.union_by_name(ctx.table("import_edges"))
     df = df.union_by_name(ctx.table("reference_edges"))
+    df = df.aggregate(
+        [col("src").alias("src"), col("kind").alias("kind"), col("dst").alias("dst")],
+        [
+            f.first_value(
+                col("resolution"),
+                order_by=[
+                    col("confidence").sort(ascending=False, nulls_first=False),
+                    col("resolution").sort(ascending=True, nulls_first=False),
+                ],
+            ).alias("resolution"),
+            f.max(col("confidence")).alias("confidence"),
+        ],
+    )
     return df
 
 
@@ -3214,7 +3231,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:353)."""
+    """View `syntax_edges` (cpg.sem:357)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))

@@ -88,3 +88,23 @@ def test_symbols_of_scopes_that_start_together_stay_apart(tmp_path):
     assert sorted(declared_by) == [2, 6]
     assert declared_by[2]["node_id"] != declared_by[6]["node_id"]
     assert (declared_by[2]["bstart"], declared_by[2]["line"], declared_by[2]["end_line"]) == (0, 1, 2)
+
+
+def test_an_edge_found_by_two_resolutions_is_one_edge_with_the_surer_one(tmp_path):
+    """`b = a` in a class body: the name `b` refers to the method `a` by scope and by assignment."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "mod.py").write_text("class C:\n    def a(self):\n        return 1\n\n    b = a\n")
+    runtime.build(src, tmp_path / "out")
+    nodes = {n["node_id"]: n for n in _rows(tmp_path / "out", "cpg_nodes")}
+    edges = _rows(tmp_path / "out", "cpg_edges")
+    ids = [e["edge_id"] for e in edges]
+    assert len(ids) == len(set(ids))
+    [ref] = [e for e in edges if e["kind"] == "REFERS_TO" and nodes[e["src"]]["name"] == "b"]
+    assert nodes[ref["dst"]]["qualified_name"] == "mod.C.a"
+    assert (ref["resolution"], ref["confidence"]) == ("scope", 1.0)
+
+
+def test_edge_ids_are_unique(sample_out):
+    ids = [e["edge_id"] for e in _rows(sample_out, "cpg_edges")]
+    assert len(ids) == len(set(ids))
