@@ -11,7 +11,7 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "7c498f6ea3b9419c7604a1bb27f0139244ec903b019327da7dcefc3bceb29aa0",
+        "cpg.sem": "3e36fe97505b2c104de2d5fa38f6756b65a9266e97d857cde9a5a97246dce90c",
         "evidence.sem": "2eb09ce7fa99384dc94381587d72cd353a78d87b9a359960871a68061d898b13",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
         "props.sem": "7b545adadc873c1dc654477296bafaa723dca64713bc3445885519f1ae4d1d72",
@@ -21,11 +21,11 @@ SPEC_HASHES = MappingProxyType(
 )
 
 
-SPEC_FINGERPRINT = "a3890719e1689b7361321391baf303649eda2b98216c6a4a9f52ea0b8aee1075"
+SPEC_FINGERPRINT = "b855bd4ba31dacd90241a1bca5001a49aecb6e026a37c9da04637f390cdfc1af"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "33038e7e92aa279b7127b42484c7e5e10c220c1f586fb0baa4231c3579c6dcf3"
+PROGRAM_FINGERPRINT = "5764be6d6a2beb70392817a52a4174cf7c3e36b10bb4df99a1f6ec66a7a433a3"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -106,7 +106,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "scope_nodes": "6ef4947163fe8eb4408af5b82cdbe5a3fc72a7dfeed7bc53f96edbb97c2f6286",
         "scope_optimized": "45e50e2b9ec8945285a71b5da70135e671ca0b64a640df26a8cef836e72b0972",
         "scope_owner_edges": "65b32e75e2b5a9561f11190260b20acc6dc5be50002615b477b73f65adc63a40",
-        "symbol_rows": "d920a40c6f5be293dfedfdc86cd32cc04a79226a38766807acf71aa319d7aca7",
+        "symbol_rows": "cd78ae64021bbe1924bef5532aaa69e7d69581959c6f246d391e5eeafed1abca",
         "scoped_symbols": "881940d7a8954bf63c0dc03032cd135140f070f2387bdd4a976e6ec0e34664b4",
         "name_symbol_edges": "9dbb1390b35de6b8df463fcbd13e394f77303767463d8fdf3914298ad091a24b",
         "symbol_annotated": "a752d357fc83f084a9a7a1f532f2d721c1d7b446f4bdfca3c35731a626099716",
@@ -119,7 +119,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "symbol_imported": "335bf94e4bd9e1fc913cad6446268c3fb959faf2fafdb0bdf38571e151a8258c",
         "symbol_local": "3d3126d0aba2ec7fb0df994df6816d5ca3332eccd8016a7b4d2c58f5a13bc012",
         "symbol_namespace": "5bf919206e6e3304feb8065761c05e8c2963c2bbdd6ddaa67eaaadd998e11410",
-        "symbol_nodes": "2535efbed6bea4190253a3edc52dbca9e3f6cc9625ae732a8d3ca55ee152ee99",
+        "symbol_nodes": "d5ccc943a1a06320a651856fdbcddc95e1910252dd1ce1b802dbd5315a5207e3",
         "symbol_nonlocal": "7838aaa4d0033a1dd5f00cf71ce877c9b12a523b4d39c3d0d6d5597be2b888f9",
         "symbol_parameter": "3fdc16b3099e08a21223924dc6161661341c67cbeff176cbe32d850ff22da9a7",
         "symbol_referenced": "d78936a8448619e166cee8adaa0afab6140a1a21daf03a51e6ead8bcf4547dda",
@@ -221,7 +221,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "call_graph": "9ebed6ad29937b76ff0d3654d86a7f01657f2bd5108754eddb2a15c66b86beba",
         "external_callees": "bbba99a427759187487badce06bcb927b186376e69e7685a8096ac997b8e7413",
         "external_nodes": "3f9a1ac02053a7370d115ffa225c87a5545cbddf1dbbf089852d41213b865520",
-        "cpg_nodes": "00ab9873cbeef12f9fa16d3698415cd5d2444efc40b16c7e5c178b1941f2027f",
+        "cpg_nodes": "c14d961a98f91c2362a2dcb80b4764457228f207269baa316151bcfcaad60fe7",
         "external_targets": "e86d9dc8ecb953e76ad93e9691109f546619fb04efa43be7c16e170d95784b0e",
         "target_ids": "eaed364d4f006cc7808141aa3edc720f8fc8ba7d2eaf4248b988506c12cf0e12",
         "call_edges": "8fa9e6e17388cc0c15d9a3dfb012353dc29853b0e28591e82723a7240f3f4967",

@@ -2606,11 +2606,11 @@ schema_symbol_nodes = pa.schema(
         pa.field("bend", pa.int64(), nullable=True),
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
-        pa.field("end_line", pa.int64(), nullable=True),
-        pa.field("end_col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=False),
         pa.field("qualname", pa.string_view(), nullable=True),
         pa.field("cpg_id", pa.string_view(), nullable=True),
+        pa.field("end_line", pa.int64(), nullable=True),
+        pa.field("end_col", pa.int64(), nullable=True),
     ]
 )
 
@@ -2660,12 +2660,11 @@ schema_symbol_rows = pa.schema(
         pa.field("scope_id", pa.int64(), nullable=False),
         pa.field("node_id", pa.int64(), nullable=True),
         pa.field("scope_cpg_id", pa.string_view(), nullable=True),
+        pa.field("scope_kind", pa.string(), nullable=False),
         pa.field("bstart", pa.int64(), nullable=True),
         pa.field("bend", pa.int64(), nullable=True),
         pa.field("line", pa.int64(), nullable=True),
         pa.field("col", pa.int64(), nullable=True),
-        pa.field("end_line", pa.int64(), nullable=True),
-        pa.field("end_col", pa.int64(), nullable=True),
         pa.field("name", pa.string(), nullable=False),
         pa.field("is_local", pa.bool_(), nullable=False),
         pa.field("is_global", pa.bool_(), nullable=False),

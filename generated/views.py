@@ -193,7 +193,7 @@ def build_base_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_edges` (cpg.sem:231).
+    """View `block_edges` (cpg.sem:234).
 
     Control passes from one block to another: falling through, jumping, or raising to a handler."""
     df = ctx.table("bytecode_edges").alias("e")
@@ -220,7 +220,7 @@ def build_block_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_nodes(ctx: SessionContext) -> DataFrame:
-    """View `block_nodes` (cpg.sem:225)."""
+    """View `block_nodes` (cpg.sem:228)."""
     df = ctx.table("block_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -239,7 +239,7 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_owner_edges` (cpg.sem:239).
+    """View `block_owner_edges` (cpg.sem:242).
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
@@ -256,7 +256,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_rows(ctx: SessionContext) -> DataFrame:
-    """View `block_rows` (cpg.sem:219)."""
+    """View `block_rows` (cpg.sem:222)."""
     df = ctx.table("bytecode_blocks").alias("b")
     df = df.join_on(
         ctx.table("bytecode_code_objects").alias("c"),
@@ -373,7 +373,7 @@ def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_names(ctx: SessionContext) -> DataFrame:
-    """View `builtin_names` (cpg.sem:272)."""
+    """View `builtin_names` (cpg.sem:275)."""
     df = ctx.table("py_name_uses")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
@@ -381,7 +381,7 @@ def build_builtin_names(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_references(ctx: SessionContext) -> DataFrame:
-    """View `builtin_references` (cpg.sem:341)."""
+    """View `builtin_references` (cpg.sem:344)."""
     df = ctx.table("name_rows")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(
@@ -411,7 +411,7 @@ def build_call_double_stars(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `call_edges` (cpg.sem:294).
+    """View `call_edges` (cpg.sem:297).
 
     A call site calls what it resolves to; a decorator is called with the function it decorates."""
     df = ctx.table("resolved_calls").alias("c")
@@ -852,7 +852,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:368).
+    """Output `cpg_edges` (cpg.sem:371).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -869,7 +869,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:362).
+    """Output `cpg_nodes` (cpg.sem:365).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -1133,14 +1133,14 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_targets(ctx: SessionContext) -> DataFrame:
-    """View `definition_targets` (cpg.sem:284)."""
+    """View `definition_targets` (cpg.sem:287)."""
     df = ctx.table("definition_ids")
     df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_edges` (cpg.sem:255).
+    """View `diagnostic_edges` (cpg.sem:258).
 
     A file reports what went wrong with it."""
     df = ctx.table("diagnostic_rows").alias("d")
@@ -1154,7 +1154,7 @@ def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_nodes` (cpg.sem:249)."""
+    """View `diagnostic_nodes` (cpg.sem:252)."""
     df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1173,7 +1173,7 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_rows` (cpg.sem:246)."""
+    """View `diagnostic_rows` (cpg.sem:249)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
@@ -1181,7 +1181,7 @@ def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:260).
+    """Output `diagnostics` (cpg.sem:263).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("diagnostic_rows")
@@ -1275,7 +1275,7 @@ def build_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_callees(ctx: SessionContext) -> DataFrame:
-    """View `external_callees` (cpg.sem:265)."""
+    """View `external_callees` (cpg.sem:268)."""
     df = ctx.table("resolved_calls")
     df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
     df = df.select(col("callee").alias("name"))
@@ -1363,7 +1363,7 @@ def build_external_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_module_imports` (cpg.sem:323)."""
+    """View `external_module_imports` (cpg.sem:326)."""
     df = ctx.table("external_imports").alias("x")
     df = df.join_on(
         ctx.table("py_imports").alias("i"),
@@ -1384,14 +1384,14 @@ def build_external_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_modules(ctx: SessionContext) -> DataFrame:
-    """View `external_modules` (cpg.sem:269)."""
+    """View `external_modules` (cpg.sem:272)."""
     df = ctx.table("external_imports")
     df = df.select(col("value").alias("name"))
     return df
 
 
 def build_external_nodes(ctx: SessionContext) -> DataFrame:
-    """View `external_nodes` (cpg.sem:277).
+    """View `external_nodes` (cpg.sem:280).
 
     Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
     df = ctx.table("external_callees")
@@ -1415,7 +1415,7 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_targets(ctx: SessionContext) -> DataFrame:
-    """View `external_targets` (cpg.sem:287)."""
+    """View `external_targets` (cpg.sem:290)."""
     df = ctx.table("external_nodes")
     df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
@@ -1571,7 +1571,7 @@ def build_flows_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `function_call_edges` (cpg.sem:302).
+    """View `function_call_edges` (cpg.sem:305).
 
     The function-level call graph, between definition nodes."""
     df = ctx.table("call_graph").alias("g")
@@ -1688,7 +1688,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_edges(ctx: SessionContext) -> DataFrame:
-    """View `import_edges` (cpg.sem:330).
+    """View `import_edges` (cpg.sem:333).
 
     A module imports the modules of its import statements, in the tree or outside it."""
     df = ctx.table("module_imports")
@@ -1828,7 +1828,7 @@ def build_imported_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
-    """View `inheritance_edges` (cpg.sem:309).
+    """View `inheritance_edges` (cpg.sem:312).
 
     A class inherits from each base class it names."""
     df = ctx.table("class_bases").alias("b")
@@ -2047,7 +2047,7 @@ def build_members_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `module_imports` (cpg.sem:315)."""
+    """View `module_imports` (cpg.sem:318)."""
     df = ctx.table("py_imports").alias("i")
     df = df.join_on(
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
@@ -2167,7 +2167,7 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_references(ctx: SessionContext) -> DataFrame:
-    """View `name_references` (cpg.sem:335).
+    """View `name_references` (cpg.sem:338).
 
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
@@ -2206,7 +2206,7 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `name_symbol_edges` (cpg.sem:205).
+    """View `name_symbol_edges` (cpg.sem:208).
 
     A name binds (stores, deletes) or reads the symbol of the scope Python looks it up in."""
     df = ctx.table("name_rows").alias("n")
@@ -2449,7 +2449,7 @@ def build_ref_variables(ctx: SessionContext) -> DataFrame:
 
 
 def build_reference_edges(ctx: SessionContext) -> DataFrame:
-    """View `reference_edges` (cpg.sem:345)."""
+    """View `reference_edges` (cpg.sem:348)."""
     df = ctx.table("name_references")
     df = df.union_by_name(ctx.table("builtin_references"))
     df = df.distinct()
@@ -2512,7 +2512,7 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:352).
+    """View `resolved_edges` (cpg.sem:355).
 
     One edge per source, kind and target: where several resolutions find it (`b = a` in a class body binds `b` to
     `a` both by scope and by assignment), the most confident says how, so that an edge id names one edge.
@@ -2737,7 +2737,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
-    """View `scoped_symbols` (cpg.sem:200).
+    """View `scoped_symbols` (cpg.sem:203).
 
     Symbols by the dotted name of their scope, where the scope is a module, class, function or lambda.
     """
@@ -2945,7 +2945,7 @@ def build_symbol_declared_global(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_definition_edges` (cpg.sem:211).
+    """View `symbol_definition_edges` (cpg.sem:214).
 
     A symbol is defined by the class or function its scope defines under that name."""
     df = ctx.table("py_flows").alias("f")
@@ -2970,7 +2970,7 @@ def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:196).
+    """View `symbol_edges` (cpg.sem:199).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -3063,11 +3063,11 @@ def build_symbol_namespace(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:191).
+    """View `symbol_nodes` (cpg.sem:193).
 
-    A symbol spans the scope that declares it, and its id carries its name. (Not the scope's start alone: a
-    file that begins with `def` or `class` has two scopes starting at byte 0, each with its own symbols.)
-    """
+    Symbols sit at the start of their scope, zero width; the id carries the name. A module's symbols leave the
+    span out of their id, as the module does: it would change with every edit, and a file that begins with `def`
+    or `class` has two scopes starting at byte 0, each with its own symbols."""
     df = ctx.table("symbol_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -3076,12 +3076,12 @@ def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
         col("bend").alias("bend"),
         col("line").alias("line"),
         col("col").alias("col"),
-        col("end_line").alias("end_line"),
-        col("end_col").alias("end_col"),
         col("name").alias("name"),
         col("scope_cpg_id").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
+    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
     return df
 
 
@@ -3146,12 +3146,11 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
         col("sym.scope_id").alias("scope_id"),
         col("s.node_id").alias("node_id"),
         col("s.cpg_id").alias("scope_cpg_id"),
+        col("s.kind").alias("scope_kind"),
         col("s.bstart").alias("bstart"),
-        col("s.bend").alias("bend"),
+        col("s.bstart").alias("bend"),
         col("s.line").alias("line"),
         col("s.col").alias("col"),
-        col("s.end_line").alias("end_line"),
-        col("s.end_col").alias("end_col"),
         col("sym.name").alias("name"),
         col("is_local").alias("is_local"),
         col("is_global").alias("is_global"),
@@ -3167,7 +3166,12 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
     )
     df = df.with_column(
         "cpg_id",
-        f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("SYMBOL"), col("name")),
+        f.when(
+            (col("scope_kind") == lit("module")),
+            f.concat_ws(":", col("file_id"), lit("SYMBOL"), col("name")),
+        ).otherwise(
+            f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("SYMBOL"), col("name"))
+        ),
     )
     return df
 
@@ -3231,7 +3235,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:357)."""
+    """View `syntax_edges` (cpg.sem:360)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))
@@ -3252,7 +3256,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_target_ids(ctx: SessionContext) -> DataFrame:
-    """View `target_ids` (cpg.sem:291).
+    """View `target_ids` (cpg.sem:294).
 
     The CPG node of every name a resolution can reach."""
     df = ctx.table("definition_targets")
