@@ -11,7 +11,7 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "3e36fe97505b2c104de2d5fa38f6756b65a9266e97d857cde9a5a97246dce90c",
+        "cpg.sem": "80adb6551174e2483b80f9c71891e0b9620597f182a8672ae651876609b4f44e",
         "evidence.sem": "2eb09ce7fa99384dc94381587d72cd353a78d87b9a359960871a68061d898b13",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
         "props.sem": "7b545adadc873c1dc654477296bafaa723dca64713bc3445885519f1ae4d1d72",
@@ -21,11 +21,11 @@ SPEC_HASHES = MappingProxyType(
 )
 
 
-SPEC_FINGERPRINT = "b855bd4ba31dacd90241a1bca5001a49aecb6e026a37c9da04637f390cdfc1af"
+SPEC_FINGERPRINT = "fcdb0f3e4d8ef391bbcf5d856ba6d4c7a32f1adb19ddbccbf0e5e21b62f94db1"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "5764be6d6a2beb70392817a52a4174cf7c3e36b10bb4df99a1f6ec66a7a433a3"
+PROGRAM_FINGERPRINT = "d2083312bd29ab750404dcd88384b8ecf9dce44190f1c08e1d5df3d65404f860"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
@@ -99,7 +99,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "diagnostic_edges": "801ecb83242713b69c8abcf7f4504a0b4f862156ae5ba42ff0bb54cfd49e386d",
         "diagnostic_nodes": "940fd3b1c2ab20b46d7e5cf0eb5650033d114d49e7f10e43f0afb43c2177140b",
         "diagnostics": "6f933e3109893f61a4529f6b527f819fb2c9ea370f1b7b602504df5145f3bd02",
-        "scope_rows": "333a82da4359a85182d04b37f258fd75cb92ae14b1831bab35b20e1ae4f8dcab",
+        "scope_rows": "c4ec9012956fc289da1601cce0d036e15f8e09178ebb18fa93c9dde85879ec37",
         "scope_kinds": "b0bd6f5e407e31e836a5d322abfb2605df03dab1165a37ca58fdaacd080f385d",
         "scope_nesting": "06029e151a7b50fd5f62cd2930d502e921c6105d229b7e6281278637309fec06",
         "scope_nesting_edges": "6d6ac64386030fbf9703e09200970a94aadde3d5de1e8e27ae2782282293016d",

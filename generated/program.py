@@ -2181,6 +2181,7 @@ view_scope_rows = ViewSpec(
                 ("symtable_scopes", "bend"),
                 ("symtable_scopes", "bstart"),
                 ("symtable_scopes", "file_id"),
+                ("symtable_scopes", "kind"),
             ),
         }
     ),

@@ -193,7 +193,7 @@ def build_base_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_edges` (cpg.sem:234).
+    """View `block_edges` (cpg.sem:236).
 
     Control passes from one block to another: falling through, jumping, or raising to a handler."""
     df = ctx.table("bytecode_edges").alias("e")
@@ -220,7 +220,7 @@ def build_block_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_nodes(ctx: SessionContext) -> DataFrame:
-    """View `block_nodes` (cpg.sem:228)."""
+    """View `block_nodes` (cpg.sem:230)."""
     df = ctx.table("block_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -239,7 +239,7 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_owner_edges` (cpg.sem:242).
+    """View `block_owner_edges` (cpg.sem:244).
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
@@ -256,7 +256,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_rows(ctx: SessionContext) -> DataFrame:
-    """View `block_rows` (cpg.sem:222)."""
+    """View `block_rows` (cpg.sem:224)."""
     df = ctx.table("bytecode_blocks").alias("b")
     df = df.join_on(
         ctx.table("bytecode_code_objects").alias("c"),
@@ -373,7 +373,7 @@ def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_names(ctx: SessionContext) -> DataFrame:
-    """View `builtin_names` (cpg.sem:275)."""
+    """View `builtin_names` (cpg.sem:277)."""
     df = ctx.table("py_name_uses")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
@@ -381,7 +381,7 @@ def build_builtin_names(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_references(ctx: SessionContext) -> DataFrame:
-    """View `builtin_references` (cpg.sem:344)."""
+    """View `builtin_references` (cpg.sem:346)."""
     df = ctx.table("name_rows")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(
@@ -411,7 +411,7 @@ def build_call_double_stars(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `call_edges` (cpg.sem:297).
+    """View `call_edges` (cpg.sem:299).
 
     A call site calls what it resolves to; a decorator is called with the function it decorates."""
     df = ctx.table("resolved_calls").alias("c")
@@ -852,7 +852,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:371).
+    """Output `cpg_edges` (cpg.sem:373).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -869,7 +869,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:365).
+    """Output `cpg_nodes` (cpg.sem:367).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -1133,14 +1133,14 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_targets(ctx: SessionContext) -> DataFrame:
-    """View `definition_targets` (cpg.sem:287)."""
+    """View `definition_targets` (cpg.sem:289)."""
     df = ctx.table("definition_ids")
     df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_edges` (cpg.sem:258).
+    """View `diagnostic_edges` (cpg.sem:260).
 
     A file reports what went wrong with it."""
     df = ctx.table("diagnostic_rows").alias("d")
@@ -1154,7 +1154,7 @@ def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_nodes` (cpg.sem:252)."""
+    """View `diagnostic_nodes` (cpg.sem:254)."""
     df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1173,7 +1173,7 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_rows` (cpg.sem:249)."""
+    """View `diagnostic_rows` (cpg.sem:251)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
@@ -1181,7 +1181,7 @@ def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:263).
+    """Output `diagnostics` (cpg.sem:265).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("diagnostic_rows")
@@ -1275,7 +1275,7 @@ def build_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_callees(ctx: SessionContext) -> DataFrame:
-    """View `external_callees` (cpg.sem:268)."""
+    """View `external_callees` (cpg.sem:270)."""
     df = ctx.table("resolved_calls")
     df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
     df = df.select(col("callee").alias("name"))
@@ -1363,7 +1363,7 @@ def build_external_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_module_imports` (cpg.sem:326)."""
+    """View `external_module_imports` (cpg.sem:328)."""
     df = ctx.table("external_imports").alias("x")
     df = df.join_on(
         ctx.table("py_imports").alias("i"),
@@ -1384,14 +1384,14 @@ def build_external_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_modules(ctx: SessionContext) -> DataFrame:
-    """View `external_modules` (cpg.sem:272)."""
+    """View `external_modules` (cpg.sem:274)."""
     df = ctx.table("external_imports")
     df = df.select(col("value").alias("name"))
     return df
 
 
 def build_external_nodes(ctx: SessionContext) -> DataFrame:
-    """View `external_nodes` (cpg.sem:280).
+    """View `external_nodes` (cpg.sem:282).
 
     Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
     df = ctx.table("external_callees")
@@ -1415,7 +1415,7 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_targets(ctx: SessionContext) -> DataFrame:
-    """View `external_targets` (cpg.sem:290)."""
+    """View `external_targets` (cpg.sem:292)."""
     df = ctx.table("external_nodes")
     df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
@@ -1571,7 +1571,7 @@ def build_flows_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `function_call_edges` (cpg.sem:305).
+    """View `function_call_edges` (cpg.sem:307).
 
     The function-level call graph, between definition nodes."""
     df = ctx.table("call_graph").alias("g")
@@ -1688,7 +1688,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_edges(ctx: SessionContext) -> DataFrame:
-    """View `import_edges` (cpg.sem:333).
+    """View `import_edges` (cpg.sem:335).
 
     A module imports the modules of its import statements, in the tree or outside it."""
     df = ctx.table("module_imports")
@@ -1828,7 +1828,7 @@ def build_imported_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
-    """View `inheritance_edges` (cpg.sem:312).
+    """View `inheritance_edges` (cpg.sem:314).
 
     A class inherits from each base class it names."""
     df = ctx.table("class_bases").alias("b")
@@ -2047,7 +2047,7 @@ def build_members_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `module_imports` (cpg.sem:318)."""
+    """View `module_imports` (cpg.sem:320)."""
     df = ctx.table("py_imports").alias("i")
     df = df.join_on(
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
@@ -2167,7 +2167,7 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_references(ctx: SessionContext) -> DataFrame:
-    """View `name_references` (cpg.sem:338).
+    """View `name_references` (cpg.sem:340).
 
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
@@ -2206,7 +2206,7 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `name_symbol_edges` (cpg.sem:208).
+    """View `name_symbol_edges` (cpg.sem:210).
 
     A name binds (stores, deletes) or reads the symbol of the scope Python looks it up in."""
     df = ctx.table("name_rows").alias("n")
@@ -2449,7 +2449,7 @@ def build_ref_variables(ctx: SessionContext) -> DataFrame:
 
 
 def build_reference_edges(ctx: SessionContext) -> DataFrame:
-    """View `reference_edges` (cpg.sem:348)."""
+    """View `reference_edges` (cpg.sem:350)."""
     df = ctx.table("name_references")
     df = df.union_by_name(ctx.table("builtin_references"))
     df = df.distinct()
@@ -2512,7 +2512,7 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:355).
+    """View `resolved_edges` (cpg.sem:357).
 
     One edge per source, kind and target: where several resolutions find it (`b = a` in a class body binds `b` to
     `a` both by scope and by assignment), the most confident says how, so that an edge id names one edge.
@@ -2652,7 +2652,7 @@ def build_scope_nesting(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:170).
+    """View `scope_nesting_edges` (cpg.sem:172).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -2673,7 +2673,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:165)."""
+    """View `scope_nodes` (cpg.sem:167)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2708,7 +2708,7 @@ def build_scope_optimized(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:176).
+    """View `scope_owner_edges` (cpg.sem:178).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
@@ -2724,20 +2724,24 @@ def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:161).
+    """View `scope_rows` (cpg.sem:162).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
+    The module's scope leaves its span out of its id, as the module does: the span changes with every edit.
     """
     df = ctx.table("symtable_scopes")
     df = df.filter(col("bstart").is_not_null())
     df = df.with_column(
-        "cpg_id", f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("SCOPE"))
+        "cpg_id",
+        f.when(
+            (col("kind") == lit("module")), f.concat_ws(":", col("file_id"), lit("SCOPE"))
+        ).otherwise(f.concat_ws(":", col("file_id"), col("bstart"), col("bend"), lit("SCOPE"))),
     )
     return df
 
 
 def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
-    """View `scoped_symbols` (cpg.sem:203).
+    """View `scoped_symbols` (cpg.sem:205).
 
     Symbols by the dotted name of their scope, where the scope is a module, class, function or lambda.
     """
@@ -2945,7 +2949,7 @@ def build_symbol_declared_global(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_definition_edges` (cpg.sem:214).
+    """View `symbol_definition_edges` (cpg.sem:216).
 
     A symbol is defined by the class or function its scope defines under that name."""
     df = ctx.table("py_flows").alias("f")
@@ -2970,7 +2974,7 @@ def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:199).
+    """View `symbol_edges` (cpg.sem:201).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -3063,7 +3067,7 @@ def build_symbol_namespace(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:193).
+    """View `symbol_nodes` (cpg.sem:195).
 
     Symbols sit at the start of their scope, zero width; the id carries the name. A module's symbols leave the
     span out of their id, as the module does: it would change with every edit, and a file that begins with `def`
@@ -3134,7 +3138,7 @@ def build_symbol_referenced(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:180)."""
+    """View `symbol_rows` (cpg.sem:182)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -3235,7 +3239,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:360)."""
+    """View `syntax_edges` (cpg.sem:362)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))
@@ -3256,7 +3260,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_target_ids(ctx: SessionContext) -> DataFrame:
-    """View `target_ids` (cpg.sem:294).
+    """View `target_ids` (cpg.sem:296).
 
     The CPG node of every name a resolution can reach."""
     df = ctx.table("definition_targets")

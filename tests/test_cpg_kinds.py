@@ -72,21 +72,22 @@ def test_node_ids_are_unique(sample_out):
 
 def test_symbols_of_scopes_that_start_together_stay_apart(tmp_path):
     """A file that begins with `def`: the module's scope and the function's both start at byte 0, and both have a
-    symbol `second` (the module binds it, `first` reads it as a global). A module's symbols keep their ids when the
-    file grows, as the module does."""
+    symbol `second` (the module binds it, `first` reads it as a global). The module's scope and symbols keep their
+    ids when the file grows, as the module does."""
     src = tmp_path / "src"
     src.mkdir()
     (src / "mod.py").write_text("def first():\n    return second(1)\n\n\ndef second(x):\n    return x\n")
     runtime.build(src, tmp_path / "out")
 
-    def declared_second() -> dict[str, str]:
+    def declared_second() -> dict[str, tuple[str, str]]:
         nodes = {n["node_id"]: n for n in _rows(tmp_path / "out", "cpg_nodes")}
         assert len(nodes) == len(_rows(tmp_path / "out", "cpg_nodes"))
-        return {nodes[e["src"]]["name"]: e["dst"] for e in _rows(tmp_path / "out", "cpg_edges")
+        return {nodes[e["src"]]["name"]: (e["src"], e["dst"]) for e in _rows(tmp_path / "out", "cpg_edges")
                 if e["kind"] == "DECLARES" and nodes[e["dst"]]["name"] == "second"}
 
     before = declared_second()
-    assert before == {"top": "mod.py:SYMBOL:second", "first": "mod.py:0:0:SYMBOL:second"}
+    assert before == {"top": ("mod.py:SCOPE", "mod.py:SYMBOL:second"),
+                      "first": ("mod.py:0:33:SCOPE", "mod.py:0:0:SYMBOL:second")}
     with open(src / "mod.py", "a") as handle:
         handle.write("\n# a comment at the end\n")
     runtime.build(src, tmp_path / "out")
