@@ -11,7 +11,7 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "80adb6551174e2483b80f9c71891e0b9620597f182a8672ae651876609b4f44e",
+        "cpg.sem": "b0792f4455441ec745ed2d058ca9447abeb13f35fa55a979b1c81de6483b18aa",
         "evidence.sem": "2eb09ce7fa99384dc94381587d72cd353a78d87b9a359960871a68061d898b13",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
         "props.sem": "7b545adadc873c1dc654477296bafaa723dca64713bc3445885519f1ae4d1d72",
@@ -21,7 +21,7 @@ SPEC_HASHES = MappingProxyType(
 )
 
 
-SPEC_FINGERPRINT = "fcdb0f3e4d8ef391bbcf5d856ba6d4c7a32f1adb19ddbccbf0e5e21b62f94db1"
+SPEC_FINGERPRINT = "b6e629d0621c034ddac7968799cfc809bade2fd53b8adc14e08f380ae2c1a9eb"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.

@@ -127,7 +127,7 @@ def build_attribute_contexts(ctx: SessionContext) -> DataFrame:
 
 
 def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
-    """View `attribute_nodes` (cpg.sem:114)."""
+    """View `attribute_nodes` (cpg.sem:115)."""
     df = ctx.table("ast_attributes")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -193,7 +193,7 @@ def build_base_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_edges` (cpg.sem:236).
+    """View `block_edges` (cpg.sem:237).
 
     Control passes from one block to another: falling through, jumping, or raising to a handler."""
     df = ctx.table("bytecode_edges").alias("e")
@@ -220,7 +220,7 @@ def build_block_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_nodes(ctx: SessionContext) -> DataFrame:
-    """View `block_nodes` (cpg.sem:230)."""
+    """View `block_nodes` (cpg.sem:231)."""
     df = ctx.table("block_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -239,7 +239,7 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_owner_edges` (cpg.sem:244).
+    """View `block_owner_edges` (cpg.sem:245).
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
@@ -256,7 +256,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_rows(ctx: SessionContext) -> DataFrame:
-    """View `block_rows` (cpg.sem:224)."""
+    """View `block_rows` (cpg.sem:225)."""
     df = ctx.table("bytecode_blocks").alias("b")
     df = df.join_on(
         ctx.table("bytecode_code_objects").alias("c"),
@@ -373,7 +373,7 @@ def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_names(ctx: SessionContext) -> DataFrame:
-    """View `builtin_names` (cpg.sem:277)."""
+    """View `builtin_names` (cpg.sem:278)."""
     df = ctx.table("py_name_uses")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
@@ -381,7 +381,7 @@ def build_builtin_names(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_references(ctx: SessionContext) -> DataFrame:
-    """View `builtin_references` (cpg.sem:346)."""
+    """View `builtin_references` (cpg.sem:347)."""
     df = ctx.table("name_rows")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(
@@ -411,7 +411,7 @@ def build_call_double_stars(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `call_edges` (cpg.sem:299).
+    """View `call_edges` (cpg.sem:300).
 
     A call site calls what it resolves to; a decorator is called with the function it decorates."""
     df = ctx.table("resolved_calls").alias("c")
@@ -477,7 +477,7 @@ def build_call_keyword_counts(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_nodes(ctx: SessionContext) -> DataFrame:
-    """View `call_nodes` (cpg.sem:98)."""
+    """View `call_nodes` (cpg.sem:99)."""
     df = ctx.table("ast_calls")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -842,7 +842,7 @@ def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `contained_detail_edges` (cpg.sem:133)."""
+    """View `contained_detail_edges` (cpg.sem:134)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter(
         f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT"), lit("ATTRIBUTE")], negated=False)
@@ -852,7 +852,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:373).
+    """Output `cpg_edges` (cpg.sem:374).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -869,7 +869,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:367).
+    """Output `cpg_nodes` (cpg.sem:368).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -997,7 +997,7 @@ def build_decorator_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_edges(ctx: SessionContext) -> DataFrame:
-    """View `decorator_edges` (cpg.sem:137)."""
+    """View `decorator_edges` (cpg.sem:138)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DECORATOR")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
@@ -1005,7 +1005,7 @@ def build_decorator_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
-    """View `decorator_nodes` (cpg.sem:106)."""
+    """View `decorator_nodes` (cpg.sem:107)."""
     df = ctx.table("ast_decorators")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1052,7 +1052,7 @@ def build_decorator_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_containment(ctx: SessionContext) -> DataFrame:
-    """View `definition_containment` (cpg.sem:80).
+    """View `definition_containment` (cpg.sem:81).
 
     A definition is contained by the module, class or function it is defined in."""
     df = ctx.table("definition_ids").alias("child")
@@ -1074,7 +1074,7 @@ def build_definition_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_ids(ctx: SessionContext) -> DataFrame:
-    """View `definition_ids` (cpg.sem:71).
+    """View `definition_ids` (cpg.sem:72).
 
     Modules, classes, functions and lambdas, named by their dotted path in the tree."""
     df = ctx.table("py_scopes")
@@ -1114,7 +1114,7 @@ def build_definition_method_kinds(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_nodes(ctx: SessionContext) -> DataFrame:
-    """View `definition_nodes` (cpg.sem:75)."""
+    """View `definition_nodes` (cpg.sem:76)."""
     df = ctx.table("definition_ids")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1133,14 +1133,14 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_targets(ctx: SessionContext) -> DataFrame:
-    """View `definition_targets` (cpg.sem:289)."""
+    """View `definition_targets` (cpg.sem:290)."""
     df = ctx.table("definition_ids")
     df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_edges` (cpg.sem:260).
+    """View `diagnostic_edges` (cpg.sem:261).
 
     A file reports what went wrong with it."""
     df = ctx.table("diagnostic_rows").alias("d")
@@ -1154,7 +1154,7 @@ def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_nodes` (cpg.sem:254)."""
+    """View `diagnostic_nodes` (cpg.sem:255)."""
     df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1173,7 +1173,7 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_rows` (cpg.sem:251)."""
+    """View `diagnostic_rows` (cpg.sem:252)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
@@ -1181,7 +1181,7 @@ def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:265).
+    """Output `diagnostics` (cpg.sem:266).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("diagnostic_rows")
@@ -1217,7 +1217,7 @@ def build_direct_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_edges(ctx: SessionContext) -> DataFrame:
-    """View `docstring_edges` (cpg.sem:141)."""
+    """View `docstring_edges` (cpg.sem:142)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DOCSTRING")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
@@ -1225,7 +1225,7 @@ def build_docstring_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
-    """View `docstring_nodes` (cpg.sem:110)."""
+    """View `docstring_nodes` (cpg.sem:111)."""
     df = ctx.table("ast_docstrings")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1275,7 +1275,7 @@ def build_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_callees(ctx: SessionContext) -> DataFrame:
-    """View `external_callees` (cpg.sem:270)."""
+    """View `external_callees` (cpg.sem:271)."""
     df = ctx.table("resolved_calls")
     df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
     df = df.select(col("callee").alias("name"))
@@ -1363,7 +1363,7 @@ def build_external_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_module_imports` (cpg.sem:328)."""
+    """View `external_module_imports` (cpg.sem:329)."""
     df = ctx.table("external_imports").alias("x")
     df = df.join_on(
         ctx.table("py_imports").alias("i"),
@@ -1384,14 +1384,14 @@ def build_external_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_modules(ctx: SessionContext) -> DataFrame:
-    """View `external_modules` (cpg.sem:274)."""
+    """View `external_modules` (cpg.sem:275)."""
     df = ctx.table("external_imports")
     df = df.select(col("value").alias("name"))
     return df
 
 
 def build_external_nodes(ctx: SessionContext) -> DataFrame:
-    """View `external_nodes` (cpg.sem:282).
+    """View `external_nodes` (cpg.sem:283).
 
     Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
     df = ctx.table("external_callees")
@@ -1415,14 +1415,14 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_targets(ctx: SessionContext) -> DataFrame:
-    """View `external_targets` (cpg.sem:292)."""
+    """View `external_targets` (cpg.sem:293)."""
     df = ctx.table("external_nodes")
     df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_file_containment(ctx: SessionContext) -> DataFrame:
-    """View `file_containment` (cpg.sem:87).
+    """View `file_containment` (cpg.sem:88).
 
     A file contains the module parsed from it."""
     df = ctx.table("file_nodes").alias("file")
@@ -1456,7 +1456,7 @@ def build_file_lines(ctx: SessionContext) -> DataFrame:
 
 
 def build_file_nodes(ctx: SessionContext) -> DataFrame:
-    """View `file_nodes` (cpg.sem:66).
+    """View `file_nodes` (cpg.sem:67).
 
     Files are nodes too, so that a module can be traced to the file it came from."""
     df = ctx.table("file_rows")
@@ -1477,7 +1477,9 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_file_rows(ctx: SessionContext) -> DataFrame:
-    """View `file_rows` (cpg.sem:61)."""
+    """View `file_rows` (cpg.sem:62).
+
+    Each file's evidence row with the id of its FILE node, for the node and its properties."""
     df = ctx.table("source_files")
     df = df.with_column("bstart", lit(0))
     df = df.with_column("bend", col("size_bytes"))
@@ -1571,7 +1573,7 @@ def build_flows_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `function_call_edges` (cpg.sem:307).
+    """View `function_call_edges` (cpg.sem:308).
 
     The function-level call graph, between definition nodes."""
     df = ctx.table("call_graph").alias("g")
@@ -1688,7 +1690,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_edges(ctx: SessionContext) -> DataFrame:
-    """View `import_edges` (cpg.sem:335).
+    """View `import_edges` (cpg.sem:336).
 
     A module imports the modules of its import statements, in the tree or outside it."""
     df = ctx.table("module_imports")
@@ -1740,7 +1742,7 @@ def build_import_levels(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_nodes(ctx: SessionContext) -> DataFrame:
-    """View `import_nodes` (cpg.sem:102)."""
+    """View `import_nodes` (cpg.sem:103)."""
     df = ctx.table("ast_imports")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1828,7 +1830,7 @@ def build_imported_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
-    """View `inheritance_edges` (cpg.sem:314).
+    """View `inheritance_edges` (cpg.sem:315).
 
     A class inherits from each base class it names."""
     df = ctx.table("class_bases").alias("b")
@@ -2047,7 +2049,7 @@ def build_members_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `module_imports` (cpg.sem:320)."""
+    """View `module_imports` (cpg.sem:321)."""
     df = ctx.table("py_imports").alias("i")
     df = df.join_on(
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
@@ -2148,7 +2150,7 @@ def build_name_contexts(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_nodes(ctx: SessionContext) -> DataFrame:
-    """View `name_nodes` (cpg.sem:153)."""
+    """View `name_nodes` (cpg.sem:154)."""
     df = ctx.table("name_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2167,7 +2169,7 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_references(ctx: SessionContext) -> DataFrame:
-    """View `name_references` (cpg.sem:340).
+    """View `name_references` (cpg.sem:341).
 
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
@@ -2191,7 +2193,7 @@ def build_name_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_rows(ctx: SessionContext) -> DataFrame:
-    """View `name_rows` (cpg.sem:150).
+    """View `name_rows` (cpg.sem:151).
 
     Every name read, bound or deleted, with the namespace that binds it."""
     df = ctx.table("py_name_uses")
@@ -2206,7 +2208,7 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `name_symbol_edges` (cpg.sem:210).
+    """View `name_symbol_edges` (cpg.sem:211).
 
     A name binds (stores, deletes) or reads the symbol of the scope Python looks it up in."""
     df = ctx.table("name_rows").alias("n")
@@ -2284,7 +2286,7 @@ def build_parameter_defaults(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_edges(ctx: SessionContext) -> DataFrame:
-    """View `parameter_edges` (cpg.sem:129)."""
+    """View `parameter_edges` (cpg.sem:130)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("PARAMETER")))
     df = df.select(
@@ -2324,7 +2326,7 @@ def build_parameter_kinds(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
-    """View `parameter_nodes` (cpg.sem:94)."""
+    """View `parameter_nodes` (cpg.sem:95)."""
     df = ctx.table("ast_parameters")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2449,7 +2451,7 @@ def build_ref_variables(ctx: SessionContext) -> DataFrame:
 
 
 def build_reference_edges(ctx: SessionContext) -> DataFrame:
-    """View `reference_edges` (cpg.sem:350)."""
+    """View `reference_edges` (cpg.sem:351)."""
     df = ctx.table("name_references")
     df = df.union_by_name(ctx.table("builtin_references"))
     df = df.distinct()
@@ -2512,7 +2514,7 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:357).
+    """View `resolved_edges` (cpg.sem:358).
 
     One edge per source, kind and target: where several resolutions find it (`b = a` in a class body binds `b` to
     `a` both by scope and by assignment), the most confident says how, so that an edge id names one edge.
@@ -2652,7 +2654,7 @@ def build_scope_nesting(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:172).
+    """View `scope_nesting_edges` (cpg.sem:173).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -2673,7 +2675,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:167)."""
+    """View `scope_nodes` (cpg.sem:168)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2708,7 +2710,7 @@ def build_scope_optimized(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:178).
+    """View `scope_owner_edges` (cpg.sem:179).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
@@ -2724,7 +2726,7 @@ def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:162).
+    """View `scope_rows` (cpg.sem:163).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
     The module's scope leaves its span out of its id, as the module does: the span changes with every edit.
@@ -2741,7 +2743,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
-    """View `scoped_symbols` (cpg.sem:205).
+    """View `scoped_symbols` (cpg.sem:206).
 
     Symbols by the dotted name of their scope, where the scope is a module, class, function or lambda.
     """
@@ -2949,7 +2951,7 @@ def build_symbol_declared_global(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_definition_edges` (cpg.sem:216).
+    """View `symbol_definition_edges` (cpg.sem:217).
 
     A symbol is defined by the class or function its scope defines under that name."""
     df = ctx.table("py_flows").alias("f")
@@ -2974,7 +2976,7 @@ def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:201).
+    """View `symbol_edges` (cpg.sem:202).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -3067,7 +3069,7 @@ def build_symbol_namespace(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:195).
+    """View `symbol_nodes` (cpg.sem:196).
 
     Symbols sit at the start of their scope, zero width; the id carries the name. A module's symbols leave the
     span out of their id, as the module does: it would change with every edit, and a file that begins with `def`
@@ -3138,7 +3140,7 @@ def build_symbol_referenced(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:182)."""
+    """View `symbol_rows` (cpg.sem:183)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -3181,7 +3183,7 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_edges` (cpg.sem:125).
+    """View `syntax_detail_edges` (cpg.sem:126).
 
     A function has its parameters; a definition contains its calls, imports and attribute accesses; a decorator
     decorates its definition; a docstring documents its owner."""
@@ -3200,7 +3202,7 @@ def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_nodes` (cpg.sem:145)."""
+    """View `syntax_detail_nodes` (cpg.sem:146)."""
     df = ctx.table("syntax_details")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -3219,7 +3221,7 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_details(ctx: SessionContext) -> DataFrame:
-    """View `syntax_details` (cpg.sem:119).
+    """View `syntax_details` (cpg.sem:120).
 
     Syntax detail rows, each with the module, class or function it belongs to."""
     df = ctx.table("parameter_nodes")
@@ -3239,7 +3241,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:362)."""
+    """View `syntax_edges` (cpg.sem:363)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))
@@ -3260,7 +3262,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_target_ids(ctx: SessionContext) -> DataFrame:
-    """View `target_ids` (cpg.sem:296).
+    """View `target_ids` (cpg.sem:297).
 
     The CPG node of every name a resolution can reach."""
     df = ctx.table("definition_targets")
