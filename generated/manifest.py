@@ -11,7 +11,7 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "b0792f4455441ec745ed2d058ca9447abeb13f35fa55a979b1c81de6483b18aa",
+        "cpg.sem": "26485ecb41636f0b4e0b12a0e29f7f77e4e0706438eb948265571ebc286743df",
         "evidence.sem": "2eb09ce7fa99384dc94381587d72cd353a78d87b9a359960871a68061d898b13",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
         "props.sem": "7b545adadc873c1dc654477296bafaa723dca64713bc3445885519f1ae4d1d72",
@@ -21,42 +21,42 @@ SPEC_HASHES = MappingProxyType(
 )
 
 
-SPEC_FINGERPRINT = "b6e629d0621c034ddac7968799cfc809bade2fd53b8adc14e08f380ae2c1a9eb"
+SPEC_FINGERPRINT = "7ef5435c17d5a270c9d12d45e69de516be3dfe9ff5507d19e8f90d0e0575861b"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.
-PROGRAM_FINGERPRINT = "d2083312bd29ab750404dcd88384b8ecf9dce44190f1c08e1d5df3d65404f860"
+PROGRAM_FINGERPRINT = "33cfbab62ea010bd9132f701e5429a4c68a9e055845abc08ebe6306465a2854c"
 
 
 # sha256 of each view's unoptimized plan over placeholder inputs.
 VIEW_FINGERPRINTS = MappingProxyType(
     {
-        "attribute_contexts": "35aa9187d2c2a39591f83da277620d0c09bbbc72ef1c74201af172e3c1f31ed4",
+        "attribute_contexts": "cfce5f56c45f0c6ee28f1064329126fbe43357d296d78d0970626652cfb294a2",
         "attribute_nodes": "1367eed518a684efd570e2e6b296167d8666b5d08f98af0b97ce09e210fa7180",
         "block_rows": "5ec5d82f6832358cb8a36ea62d93dfc018ed1db790eb1e2c414f280b281d8989",
         "block_nodes": "d9ab9c9ec4b93db55123f1eab8d3274b231d26bdfbc0f94f88600ff38b964a2f",
         "block_sizes": "1dcfa2948bf41370f988e9c0d663132ead9080710a7d085018a9cbe54837b2c7",
         "block_edges": "046e83c8b6eaad87f8d454120b2cddc307b7342315f6cdea06f4c020974a8e09",
         "call_nodes": "865b615432e01faa860e54a7ad56cb8c3b8f0d4dc90be5cef2e5a722af425f2d",
-        "call_rows": "9ac1cff6dff75b2d85477698faa018d8a417241ee928854900651547abcb9bbc",
+        "call_rows": "8e039be61d8e32db6d2252b5fbd3cd5be697d65066cb633c3701898cccde372c",
         "call_double_stars": "1a3c0bd6cf9ca5ba292cd69a53168d12403385f748dcb329097e0082cfc5b570",
         "call_keyword_counts": "d3907e2ea8a5936550cadd74a7f0cda4daf867e688184e5bb365d8ad47e5ef47",
         "call_positional_counts": "054b0bfb4cc37c39b0e9269526b6fa626c776b3c9dee8723b974a4f353cd7600",
         "call_stars": "7ddf6adffcf035393d2ad0c6228b7fd6dbff4b656fb64e118a449d751940d506",
         "decorator_nodes": "e8b2fc47f9a544d462121371c102c4cef2da7f352770df56c021eb045291dd5d",
-        "decorator_rows": "3be9e8f84e301fdfd65d2b8b5fe02cb00dd25cf2d4472ab3409666f93d21ba25",
+        "decorator_rows": "63c342b2a082845fc9eeec1ab168b0fc824d10bb53288df92aedb1525a5e334a",
         "decorator_calls": "c9fd6841404e8e470c857c978adbb657104819cd77f280a74d48e4a851b9005f",
         "decorator_positions": "b33c7cfdc7c56ec090b39f6367a4827a27645ed651ab049cc6a80fcb4da487da",
         "docstring_nodes": "7f06c597f5186224bb140e3001cff485aa6ffb8732e57325d5efd283eb3e9a08",
-        "docstring_texts": "471457acf340924f059e5ebebce985497a0b2dd9f4626e95b9ab4b172bef5cae",
+        "docstring_texts": "bd3270c170df712a4307df34b171dcfab9600fae523dc7e39b23aafe3ee02985",
         "import_nodes": "f2beba2336f0d83d9f6cea857d83f1e37c3459a58c02208171537de412481d8e",
-        "import_rows": "94a089d79ee5ff5bd9add0c77c014318be9c00b6ae81f056f5967019fa9f3d5d",
+        "import_rows": "484dd919ef995d1bc7c9eb2fd59a6f51ff4ccfd1e926243cbec11382cd2597df",
         "import_aliases": "21016e9e70e67a3aada216af6a3f35ed68aebcbecf5c8c1e39e80a73af699986",
         "import_froms": "f89a4a27e19604efe06dc8ac56565ebb73620bcf5a8222d9afa489bdcc99b049",
         "import_levels": "89b1f5ba2830d8aca01c55ffdb3ca6f493209c3e9932c22fc69e6c5d88f1c436",
         "import_stars": "8a2be334f957c22f249d457fb1257394b4df96aa5896877a8a092756595ff6b5",
         "parameter_nodes": "42bf15084ffdb0f89403b028f690432322b110e8ea2e37b853d2189c67b10748",
-        "parameter_rows": "a2c5870785c86aaa15d5b84a4a5bbd889f91f10520d4904e18c5b6ff7efb3d0f",
+        "parameter_rows": "01b4d252a7e87fbf2f4ac4b0bcc780c9222ca4f5068ae16d500209dec2aecff8",
         "parameter_annotations": "d6122de81ef7e2d2dfc7578a90f5a25dcc7865d1b11ecc24bd6d622392bb1f58",
         "parameter_defaults": "913d5832fc679f9d78a959f503d89c976f1e603572945a2a68bfc6710d047ac5",
         "parameter_kinds": "237286e68cfe23b5608f12328a5433da3967f63f1b8de5eca4675d531060c56b",
@@ -73,7 +73,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "implicit_exports": "84538b93ed1f030d78794af6394806a055cdebfa4457f60452e04c5514a024d6",
         "exports": "ec491339706dc4ae38bdfdf246abe5b93c44ea7ad71fe918d5472639035df12a",
         "builtin_names": "0bf1a637469d85a9cf599f36d2846bd6e189016adae2175460569481f25f4e16",
-        "name_rows": "8a898d9f1378632a4c9aea334077e9e8d94fb6e402af2d61547eeb78d151acde",
+        "name_rows": "08f008db9781a723b8b029ac504d3bf54422efe99095a1f5ae29fb62553a9a1f",
         "builtin_references": "4359757b6192692aea1f0ac35f8dd82461c09061b46a039a386545d3ec36b369",
         "name_contexts": "b4e89233e52d18c37269a3488f196085731137558dfe5fb40edcaef28a3e6daf",
         "name_nodes": "5b614065c5a906bb3219b5be549bb1acec02e965c5ec44477f071709bc7143cd",
@@ -81,7 +81,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "head_values": "a9af5176bc08b5ad0345817cd6aedf824cec7e293b26aab840bba7cbbb098882",
         "item_heads": "f36d9708019d54a9817751aaf907f0409b0f0431835b745ce47bf3536d9536c0",
         "plain_heads": "f357509b6ebd30bfd8592c9a820ed55024e52b0a417e9878a7e83295c1d73915",
-        "definition_ids": "1535f4da6d231c9704bbd976cb43d1218d49a7c79a4a87055ffe108a457d62c8",
+        "definition_ids": "6ccc2362a89329d06bf606597964676b46dbacd87bb8d86e2eec66d4d6b42380",
         "block_owner_edges": "3fa69e23296d4ac77cfa3ff776f2d7ac8d6fb31868a8cf86b80b0822e43de39e",
         "definition_containment": "3295e5da67e32ed59b350731251f1b4ec43f7d83e9957643f3ef6bdc3c0261d3",
         "definition_method_kinds": "0919e52121198daf1c4e07402620994e01d46eac0b80ec1a2e37bb2f0db4df89",
@@ -89,7 +89,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "definition_targets": "7a1ed6b9da04238ff9da81a456a5fb918b6e33ed8e2679420c6c0d9b032df587",
         "ref_variables": "2ebc3340717df55c76b5d63339474fb6b1ceedfafe362788a23134a035658318",
         "assigned_flows": "edcd7fbb3cd3980ded5b801ab2fe2e46d2d63c5c879779b8a52754831c007712",
-        "file_rows": "82cb05f0ead7cd4c5b31ec3282eb436a854577780902074cae14f8261e7b23bf",
+        "file_rows": "3da995e2352f263e9d0a2d231fbe51513195ea6e3af508e6fc39105969142a2f",
         "file_lines": "e2d1f690ac70d31f07c85675360964001ccd8c504da7a2ab1d3e51f7202b44a2",
         "file_nodes": "22e780ed2f97a5a0209f1278c20740316b24f02f930699e1fd86cfd3693b89f5",
         "file_containment": "f20ce507d080e4584247751058602a6a1e05ed65da922b63bc76c2a4e29b911b",
@@ -99,7 +99,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "diagnostic_edges": "801ecb83242713b69c8abcf7f4504a0b4f862156ae5ba42ff0bb54cfd49e386d",
         "diagnostic_nodes": "940fd3b1c2ab20b46d7e5cf0eb5650033d114d49e7f10e43f0afb43c2177140b",
         "diagnostics": "6f933e3109893f61a4529f6b527f819fb2c9ea370f1b7b602504df5145f3bd02",
-        "scope_rows": "c4ec9012956fc289da1601cce0d036e15f8e09178ebb18fa93c9dde85879ec37",
+        "scope_rows": "fb27afbce557619e267de294aead1b651abb9765d82449c8ead3f867ed7f453c",
         "scope_kinds": "b0bd6f5e407e31e836a5d322abfb2605df03dab1165a37ca58fdaacd080f385d",
         "scope_nesting": "06029e151a7b50fd5f62cd2930d502e921c6105d229b7e6281278637309fec06",
         "scope_nesting_edges": "6d6ac64386030fbf9703e09200970a94aadde3d5de1e8e27ae2782282293016d",
@@ -124,7 +124,7 @@ VIEW_FINGERPRINTS = MappingProxyType(
         "symbol_parameter": "3fdc16b3099e08a21223924dc6161661341c67cbeff176cbe32d850ff22da9a7",
         "symbol_referenced": "d78936a8448619e166cee8adaa0afab6140a1a21daf03a51e6ead8bcf4547dda",
         "cpg_props": "2f0a629c3b8704733aba0d6633c54af1ed6961032e89eec2e1d7263d08a10c49",
-        "syntax_details": "94da8a484dea84860f9558a4ebb58a1b787b10fea34c09cb79b5e9ecf7934806",
+        "syntax_details": "51f04c351c7b2c7c34665dc021b96b44a2435a2e57ef59ae4e598351ed2df63b",
         "syntax_detail_edges": "17dd5733692abfec3bf6714f0ce210baacdb9711fd073674d040b2a1b6e2e44a",
         "contained_detail_edges": "27294955a644e6ce6912b645a85a6d59f2abef67cda1cf4aaa7069d044f5e143",
         "decorator_edges": "f6a0bd5abde74599d657637e2d6f477666d4541b9fe779ef718c4ff5fdaad428",
