@@ -260,7 +260,8 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
         released = released_after_writes(context.program, whole)
         for output in whole:
             write_output(context.resolver.location(output.name), context.session.table(output.name),
-                         output.write_policy, inputs.commit_properties(), cluster_by=output.cluster_column)
+                         output.write_policy, inputs.commit_properties(), cluster_by=output.cluster_column,
+                         session=context.session)
             report.output_modes[output.name] = "whole"
             for name in released[output.name]:
                 context.session.deregister_table(name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
-from datafusion import DataFrame
+from datafusion import DataFrame, SessionContext
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from runtime.chunk_sort import sorted_in_chunks
@@ -28,8 +28,10 @@ def _mergeable(table: DeltaTable, df: DataFrame, policy: WritePolicy) -> bool:
 
 
 def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = None,
-                 commit: CommitProperties | None = None, cluster_by: str | None = None) -> int:
+                 commit: CommitProperties | None = None, cluster_by: str | None = None,
+                 session: SessionContext | None = None) -> int:
     """Bring the table at location to exactly df's rows (streamed, not collected); returns the row count.
+    Given the session df belongs to, a union is computed branch by branch (runtime.plan_stream).
 
     With merge keys, rows are matched by key: unchanged rows stay in their files and the change data feed
     records only real inserts, updates and deletes. Without, the table is overwritten in one commit, its rows
@@ -45,15 +47,15 @@ def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = Non
         if policy.merge_on and _mergeable(table, df, policy):
             keys = " AND ".join(f'target."{k}" = source."{k}"' for k in policy.merge_on)
             (
-                table.merge(source=stream_for_delta(df), predicate=keys, source_alias="source", target_alias="target",
-                            commit_properties=commit)
+                table.merge(source=stream_for_delta(df, session), predicate=keys, source_alias="source",
+                            target_alias="target", commit_properties=commit)
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
                 .when_not_matched_by_source_delete()
                 .execute()
             )
             return DeltaTable(str(location)).count()
-    rows = stream_for_delta(df)
+    rows = stream_for_delta(df, session)
     if not policy.partition_by:
         write_whole(location, rows, OUTPUT_CONFIGURATION, commit, cluster_by)
         return DeltaTable(str(location)).count()
