@@ -59,6 +59,12 @@ __all__ = ["BuildOptions", "RunReport", "build", "run", "session_for"]
 REPORT_NAME = "semc_report.json"
 
 
+# Above this many evidence rows, outputs are written union branch by branch. On the stdlib (5.3M rows) that
+# lowers the peak from about 2.0 to 1.5 GB; on Django (0.8M rows) the peak was never near the limit, and planning
+# each branch apart made writing about 0.6 s slower (medians of 3: 6.9 s against 6.3 s).
+WRITE_BY_BRANCH_ABOVE_ROWS = 2_000_000
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     discovery: DiscoveryOptions = field(default_factory=DiscoveryOptions)
@@ -258,10 +264,12 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
         report.evidence_rows = {name: table.count() for name, table in evidence.items()}
     with report.stage("write"):
         released = released_after_writes(context.program, whole)
+        # On large trees a union is written branch by branch, which bounds memory (runtime.union_branches).
+        by_branch = sum(report.evidence_rows.values()) > WRITE_BY_BRANCH_ABOVE_ROWS
         for output in whole:
             write_output(context.resolver.location(output.name), context.session.table(output.name),
                          output.write_policy, inputs.commit_properties(), cluster_by=output.cluster_column,
-                         session=context.session)
+                         session=context.session if by_branch else None)
             report.output_modes[output.name] = "whole"
             for name in released[output.name]:
                 context.session.deregister_table(name)
