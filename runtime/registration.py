@@ -110,7 +110,8 @@ def _register_view(context: ExecutionContext, view: ViewSpec, stage_shared: bool
     df = view.builder(context.session)
     if view.cache is CachePolicy.MEMORY and stage_shared:
         location = context.resolver.location(view.name)
-        write_deltalake(str(location), stream_for_delta(df, context.session), mode="overwrite", schema_mode="overwrite")
+        write_deltalake(str(location), stream_for_delta(df, context.session), mode="overwrite",
+                        schema_mode="overwrite")
         # As a pyarrow dataset: a Delta provider scan cannot run inside a stream pulled from Python.
         context.session.register_dataset(view.name, DeltaTable(str(location)).to_pyarrow_dataset())
     elif view.cache is CachePolicy.MEMORY:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import reduce
 
 import pyarrow as pa
-
 from datafusion import DataFrame, SessionContext, col
 from datafusion import expr as plan_nodes
 from datafusion.plan import LogicalPlan
