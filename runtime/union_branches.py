@@ -9,11 +9,15 @@ plan, and the union's rows (as a bag) are the same.
 from __future__ import annotations
 
 from functools import reduce
+from typing import Callable
 
 import pyarrow as pa
 from datafusion import DataFrame, SessionContext, col
 from datafusion import expr as plan_nodes
 from datafusion.plan import LogicalPlan
+
+# A plan's head, planned on demand (see _split).
+Head = Callable[[], DataFrame]
 
 
 def union_branches(session: SessionContext, df: DataFrame) -> list[DataFrame]:
@@ -24,34 +28,35 @@ def union_branches(session: SessionContext, df: DataFrame) -> list[DataFrame]:
     return found if len(found) > 1 else [df]
 
 
-def _split(session: SessionContext, plan) -> tuple[list[DataFrame], DataFrame]:
+def _split(session: SessionContext, plan) -> tuple[list[DataFrame], Head]:
     """(the plan's branches, its head): the head is an empty relation with the plan's columns as DataFusion
-    types them once the plan is analysed, which is what a union above coerces."""
+    types them once the plan is analysed, which is what a union above coerces. It is planned only when a
+    union asks for it: a plan without a union costs no planning here."""
     plan = plan if isinstance(plan, LogicalPlan) else LogicalPlan(plan)
     node = plan.to_variant()
     if isinstance(node, plan_nodes.Projection):
         exprs = [plan_nodes.Expr(e) for e in node.projections()]
         branches, head = _split(session, node.input()[0])
-        return [branch.select(*exprs) for branch in branches], head.select(*exprs)
+        return [branch.select(*exprs) for branch in branches], lambda: head().select(*exprs)
     if isinstance(node, plan_nodes.SubqueryAlias):
         branches, head = _split(session, node.input()[0])
-        return [branch.alias(node.alias()) for branch in branches], head.alias(node.alias())
+        return [branch.alias(node.alias()) for branch in branches], lambda: head().alias(node.alias())
     if isinstance(node, plan_nodes.Union):
-        parts = [_split(session, i) for i in plan.inputs()]
+        parts = [(branches, head()) for branches, head in (_split(session, i) for i in plan.inputs())]
         if any(len(set(head.schema().names)) < len(head.schema().names) for _, head in parts):
             return _whole(session, plan)  # a column a branch could not be named by
         # Coerced across every input: a Float32 input of a union with a Float64 one is read as Float64.
-        head = _empty(session, reduce(DataFrame.union, [head for _, head in parts]))
-        columns = head.schema()
+        union_head = _empty(session, reduce(DataFrame.union, [head for _, head in parts]))
+        columns = union_head.schema()
         # A branch already named and typed as the union (every input, in most unions) is left as it is.
         return [branch if own.schema() == columns else _as_columns(branch, columns)
-                for branches, own in parts for branch in branches], head
+                for branches, own in parts for branch in branches], lambda: union_head
     return _whole(session, plan)
 
 
-def _whole(session: SessionContext, plan: LogicalPlan) -> tuple[list[DataFrame], DataFrame]:
+def _whole(session: SessionContext, plan: LogicalPlan) -> tuple[list[DataFrame], Head]:
     frame = session.create_dataframe_from_logical_plan(plan)
-    return [frame], _empty(session, frame)
+    return [frame], lambda: _empty(session, frame)
 
 
 def _empty(session: SessionContext, df: DataFrame) -> DataFrame:
