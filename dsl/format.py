@@ -286,7 +286,9 @@ class _Printer:
             forced = bool(leading) or any(chunk.first.start_pos <= p <= chunk.last.start_pos
                                           for p in self.break_before)
             current = out[-1]
-            if current.chunks and (forced or current.trailing or width + 1 + len(chunk.text) > WIDTH):
+            # A long chunk wraps only where the continuation column gives it more room.
+            too_long = width + 1 + len(chunk.text) > WIDTH and line.cont < width
+            if current.chunks and (forced or current.trailing or too_long):
                 current = _Physical(line.cont)
                 out.append(current)
                 width = line.cont

@@ -11,17 +11,17 @@ SPECS_DIR = "../specs"
 # sha256 of each spec file's bytes.
 SPEC_HASHES = MappingProxyType(
     {
-        "cpg.sem": "26485ecb41636f0b4e0b12a0e29f7f77e4e0706438eb948265571ebc286743df",
+        "cpg.sem": "9d7c56890d99dd2576dc36d05006d5d938bb42d7895a5fdb72a03fa4e76bebff",
         "evidence.sem": "2eb09ce7fa99384dc94381587d72cd353a78d87b9a359960871a68061d898b13",
         "names.sem": "3f0a2fe40f0dd3d005c78872496ddc80a4026b262cb10eb47c95fa69080e27af",
         "props.sem": "7b545adadc873c1dc654477296bafaa723dca64713bc3445885519f1ae4d1d72",
-        "resolve.sem": "838cf5e8fe4975b10dd6373a3bb107838bd6d93b1f52214e001156a488b25ca2",
+        "resolve.sem": "c972e93c8b2a11f9e5c1b95690fb3535446a34e3c14e0ed3cc35b1e55b0d558c",
         "udfs.sem": "2f3fbe602bba276b989ea4143ac2858c96e0b019ca321688c2de38a1a6b62f3f",
     }
 )
 
 
-SPEC_FINGERPRINT = "7ef5435c17d5a270c9d12d45e69de516be3dfe9ff5507d19e8f90d0e0575861b"
+SPEC_FINGERPRINT = "4faf22a24a8147271025442280c61ffa03cdad023319628f3c3024dd3580b40b"
 
 
 # What the program does (plans, schemas, policies); unchanged by comment or layout edits to the specs.

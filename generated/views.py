@@ -136,7 +136,7 @@ def build_attribute_contexts(ctx: SessionContext) -> DataFrame:
 
 
 def build_attribute_nodes(ctx: SessionContext) -> DataFrame:
-    """View `attribute_nodes` (cpg.sem:121)."""
+    """View `attribute_nodes` (cpg.sem:118)."""
     df = ctx.table("ast_attributes")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -202,7 +202,7 @@ def build_base_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_edges` (cpg.sem:240).
+    """View `block_edges` (cpg.sem:237).
 
     Control passes from one block to another: falling through, jumping, or raising to a handler."""
     df = ctx.table("bytecode_edges").alias("e")
@@ -229,7 +229,7 @@ def build_block_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_nodes(ctx: SessionContext) -> DataFrame:
-    """View `block_nodes` (cpg.sem:234)."""
+    """View `block_nodes` (cpg.sem:231)."""
     df = ctx.table("block_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -248,7 +248,7 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `block_owner_edges` (cpg.sem:248).
+    """View `block_owner_edges` (cpg.sem:245).
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
@@ -265,7 +265,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_block_rows(ctx: SessionContext) -> DataFrame:
-    """View `block_rows` (cpg.sem:228)."""
+    """View `block_rows` (cpg.sem:225)."""
     df = ctx.table("bytecode_blocks").alias("b")
     df = df.join_on(
         ctx.table("bytecode_code_objects").alias("c"),
@@ -382,7 +382,7 @@ def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_names(ctx: SessionContext) -> DataFrame:
-    """View `builtin_names` (cpg.sem:281)."""
+    """View `builtin_names` (cpg.sem:278)."""
     df = ctx.table("py_name_uses")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(f.concat(lit("<builtin>."), col("name")).alias("name"))
@@ -390,7 +390,7 @@ def build_builtin_names(ctx: SessionContext) -> DataFrame:
 
 
 def build_builtin_references(ctx: SessionContext) -> DataFrame:
-    """View `builtin_references` (cpg.sem:350)."""
+    """View `builtin_references` (cpg.sem:346)."""
     df = ctx.table("name_rows")
     df = df.filter((col("head_kind") == lit("builtin")))
     df = df.select(
@@ -420,7 +420,7 @@ def build_call_double_stars(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `call_edges` (cpg.sem:303).
+    """View `call_edges` (cpg.sem:300).
 
     A call site calls what it resolves to; a decorator is called with the function it decorates."""
     df = ctx.table("resolved_calls").alias("c")
@@ -449,7 +449,7 @@ def build_call_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_graph(ctx: SessionContext) -> DataFrame:
-    """Output `call_graph` (resolve.sem:568).
+    """Output `call_graph` (resolve.sem:567).
 
     The function-level call graph: callers and callees by dotted name; module-level code calls as the module.
     """
@@ -486,7 +486,7 @@ def build_call_keyword_counts(ctx: SessionContext) -> DataFrame:
 
 
 def build_call_nodes(ctx: SessionContext) -> DataFrame:
-    """View `call_nodes` (cpg.sem:105)."""
+    """View `call_nodes` (cpg.sem:102)."""
     df = ctx.table("ast_calls")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -860,7 +860,7 @@ def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
 
 
 def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `contained_detail_edges` (cpg.sem:140)."""
+    """View `contained_detail_edges` (cpg.sem:137)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter(
         f.in_list(col("node_kind"), [lit("CALL"), lit("IMPORT"), lit("ATTRIBUTE")], negated=False)
@@ -870,7 +870,7 @@ def build_contained_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_edges(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_edges` (cpg.sem:377).
+    """Output `cpg_edges` (cpg.sem:373).
 
     CPG edges with how each was resolved and how sure we are."""
     df = ctx.table("syntax_edges")
@@ -887,7 +887,7 @@ def build_cpg_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_cpg_nodes(ctx: SessionContext) -> DataFrame:
-    """Output `cpg_nodes` (cpg.sem:371).
+    """Output `cpg_nodes` (cpg.sem:367).
 
     CPG nodes, keyed by span."""
     df = ctx.table("file_nodes")
@@ -1015,7 +1015,7 @@ def build_decorator_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_edges(ctx: SessionContext) -> DataFrame:
-    """View `decorator_edges` (cpg.sem:144)."""
+    """View `decorator_edges` (cpg.sem:141)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DECORATOR")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DECORATES").alias("kind"))
@@ -1023,7 +1023,7 @@ def build_decorator_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_decorator_nodes(ctx: SessionContext) -> DataFrame:
-    """View `decorator_nodes` (cpg.sem:113)."""
+    """View `decorator_nodes` (cpg.sem:110)."""
     df = ctx.table("ast_decorators")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1079,7 +1079,7 @@ def build_decorator_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_containment(ctx: SessionContext) -> DataFrame:
-    """View `definition_containment` (cpg.sem:87).
+    """View `definition_containment` (cpg.sem:84).
 
     A definition is contained by the module, class or function it is defined in."""
     df = ctx.table("definition_ids").alias("child")
@@ -1101,7 +1101,7 @@ def build_definition_containment(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_ids(ctx: SessionContext) -> DataFrame:
-    """View `definition_ids` (cpg.sem:78).
+    """View `definition_ids` (cpg.sem:75).
 
     Modules, classes, functions and lambdas, named by their dotted path in the tree."""
     df = ctx.table("py_scopes")
@@ -1150,7 +1150,7 @@ def build_definition_method_kinds(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_nodes(ctx: SessionContext) -> DataFrame:
-    """View `definition_nodes` (cpg.sem:82)."""
+    """View `definition_nodes` (cpg.sem:79)."""
     df = ctx.table("definition_ids")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1169,14 +1169,14 @@ def build_definition_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_definition_targets(ctx: SessionContext) -> DataFrame:
-    """View `definition_targets` (cpg.sem:293)."""
+    """View `definition_targets` (cpg.sem:290)."""
     df = ctx.table("definition_ids")
     df = df.select(col("fqn").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_edges` (cpg.sem:264).
+    """View `diagnostic_edges` (cpg.sem:261).
 
     A file reports what went wrong with it."""
     df = ctx.table("diagnostic_rows").alias("d")
@@ -1190,7 +1190,7 @@ def build_diagnostic_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_nodes` (cpg.sem:258)."""
+    """View `diagnostic_nodes` (cpg.sem:255)."""
     df = ctx.table("diagnostic_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1209,7 +1209,7 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
-    """View `diagnostic_rows` (cpg.sem:255)."""
+    """View `diagnostic_rows` (cpg.sem:252)."""
     df = ctx.table("ast_errors")
     df = df.union_by_name(ctx.table("symtable_errors"))
     df = df.with_column("cpg_id", f.concat_ws(":", col("file_id"), lit("diagnostic"), col("code")))
@@ -1217,7 +1217,7 @@ def build_diagnostic_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_diagnostics(ctx: SessionContext) -> DataFrame:
-    """Output `diagnostics` (cpg.sem:269).
+    """Output `diagnostics` (cpg.sem:266).
 
     Files that could not be read, parsed or given a symbol table, with the reason."""
     df = ctx.table("diagnostic_rows")
@@ -1253,7 +1253,7 @@ def build_direct_calls(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_edges(ctx: SessionContext) -> DataFrame:
-    """View `docstring_edges` (cpg.sem:148)."""
+    """View `docstring_edges` (cpg.sem:145)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("DOCSTRING")))
     df = df.select(col("dst").alias("src"), col("src").alias("dst"), lit("DOCUMENTS").alias("kind"))
@@ -1261,7 +1261,7 @@ def build_docstring_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_docstring_nodes(ctx: SessionContext) -> DataFrame:
-    """View `docstring_nodes` (cpg.sem:117)."""
+    """View `docstring_nodes` (cpg.sem:114)."""
     df = ctx.table("ast_docstrings")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1320,7 +1320,7 @@ def build_exports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_callees(ctx: SessionContext) -> DataFrame:
-    """View `external_callees` (cpg.sem:274)."""
+    """View `external_callees` (cpg.sem:271)."""
     df = ctx.table("resolved_calls")
     df = df.filter(f.in_list(col("callee_kind"), [lit("external"), lit("builtin")], negated=False))
     df = df.select(col("callee").alias("name"))
@@ -1408,7 +1408,7 @@ def build_external_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `external_module_imports` (cpg.sem:332)."""
+    """View `external_module_imports` (cpg.sem:328)."""
     df = ctx.table("external_imports").alias("x")
     df = df.join_on(
         ctx.table("py_imports").alias("i"),
@@ -1429,14 +1429,14 @@ def build_external_module_imports(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_modules(ctx: SessionContext) -> DataFrame:
-    """View `external_modules` (cpg.sem:278)."""
+    """View `external_modules` (cpg.sem:275)."""
     df = ctx.table("external_imports")
     df = df.select(col("value").alias("name"))
     return df
 
 
 def build_external_nodes(ctx: SessionContext) -> DataFrame:
-    """View `external_nodes` (cpg.sem:286).
+    """View `external_nodes` (cpg.sem:283).
 
     Names and modules outside the tree: `<builtin>.len`, `os.path.join`."""
     df = ctx.table("external_callees")
@@ -1460,14 +1460,14 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_external_targets(ctx: SessionContext) -> DataFrame:
-    """View `external_targets` (cpg.sem:296)."""
+    """View `external_targets` (cpg.sem:293)."""
     df = ctx.table("external_nodes")
     df = df.select(col("name").alias("fqn"), col("cpg_id").alias("cpg_id"))
     return df
 
 
 def build_file_containment(ctx: SessionContext) -> DataFrame:
-    """View `file_containment` (cpg.sem:94).
+    """View `file_containment` (cpg.sem:91).
 
     A file contains the module parsed from it."""
     df = ctx.table("file_nodes").alias("file")
@@ -1501,7 +1501,7 @@ def build_file_lines(ctx: SessionContext) -> DataFrame:
 
 
 def build_file_nodes(ctx: SessionContext) -> DataFrame:
-    """View `file_nodes` (cpg.sem:73).
+    """View `file_nodes` (cpg.sem:70).
 
     Files are nodes too, so that a module can be traced to the file it came from."""
     df = ctx.table("file_rows")
@@ -1522,7 +1522,7 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_file_rows(ctx: SessionContext) -> DataFrame:
-    """View `file_rows` (cpg.sem:68).
+    """View `file_rows` (cpg.sem:65).
 
     Each file's evidence row with the id of its FILE node, for the node and its properties."""
     df = ctx.table("source_files")
@@ -1627,7 +1627,7 @@ def build_flows_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_function_call_edges(ctx: SessionContext) -> DataFrame:
-    """View `function_call_edges` (cpg.sem:311).
+    """View `function_call_edges` (cpg.sem:307).
 
     The function-level call graph, between definition nodes."""
     df = ctx.table("call_graph").alias("g")
@@ -1744,7 +1744,7 @@ def build_import_bindings(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_edges(ctx: SessionContext) -> DataFrame:
-    """View `import_edges` (cpg.sem:339).
+    """View `import_edges` (cpg.sem:335).
 
     A module imports the modules of its import statements, in the tree or outside it."""
     df = ctx.table("module_imports")
@@ -1796,7 +1796,7 @@ def build_import_levels(ctx: SessionContext) -> DataFrame:
 
 
 def build_import_nodes(ctx: SessionContext) -> DataFrame:
-    """View `import_nodes` (cpg.sem:109)."""
+    """View `import_nodes` (cpg.sem:106)."""
     df = ctx.table("ast_imports")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -1893,7 +1893,7 @@ def build_imported_modules(ctx: SessionContext) -> DataFrame:
 
 
 def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
-    """View `inheritance_edges` (cpg.sem:318).
+    """View `inheritance_edges` (cpg.sem:314).
 
     A class inherits from each base class it names."""
     df = ctx.table("class_bases").alias("b")
@@ -2112,7 +2112,7 @@ def build_members_2(ctx: SessionContext) -> DataFrame:
 
 
 def build_module_imports(ctx: SessionContext) -> DataFrame:
-    """View `module_imports` (cpg.sem:324)."""
+    """View `module_imports` (cpg.sem:320)."""
     df = ctx.table("py_imports").alias("i")
     df = df.join_on(
         ctx.table("definition_ids").alias("m"), (col("i.file_id") == col("m.file_id")), how="inner"
@@ -2213,7 +2213,7 @@ def build_name_contexts(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_nodes(ctx: SessionContext) -> DataFrame:
-    """View `name_nodes` (cpg.sem:160)."""
+    """View `name_nodes` (cpg.sem:157)."""
     df = ctx.table("name_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2232,7 +2232,7 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_references(ctx: SessionContext) -> DataFrame:
-    """View `name_references` (cpg.sem:344).
+    """View `name_references` (cpg.sem:340).
 
     A name refers to the modules, classes and functions its variable may hold, or to a builtin."""
     df = ctx.table("name_rows").alias("n")
@@ -2256,7 +2256,7 @@ def build_name_references(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_rows(ctx: SessionContext) -> DataFrame:
-    """View `name_rows` (cpg.sem:157).
+    """View `name_rows` (cpg.sem:154).
 
     Every name read, bound or deleted, with the namespace that binds it."""
     df = ctx.table("py_name_uses")
@@ -2280,7 +2280,7 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_name_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `name_symbol_edges` (cpg.sem:214).
+    """View `name_symbol_edges` (cpg.sem:211).
 
     A name binds (stores, deletes) or reads the symbol of the scope Python looks it up in."""
     df = ctx.table("name_rows").alias("n")
@@ -2358,7 +2358,7 @@ def build_parameter_defaults(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_edges(ctx: SessionContext) -> DataFrame:
-    """View `parameter_edges` (cpg.sem:136)."""
+    """View `parameter_edges` (cpg.sem:133)."""
     df = ctx.table("syntax_detail_edges")
     df = df.filter((col("node_kind") == lit("PARAMETER")))
     df = df.select(
@@ -2398,7 +2398,7 @@ def build_parameter_kinds(ctx: SessionContext) -> DataFrame:
 
 
 def build_parameter_nodes(ctx: SessionContext) -> DataFrame:
-    """View `parameter_nodes` (cpg.sem:101)."""
+    """View `parameter_nodes` (cpg.sem:98)."""
     df = ctx.table("ast_parameters")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2532,7 +2532,7 @@ def build_ref_variables(ctx: SessionContext) -> DataFrame:
 
 
 def build_reference_edges(ctx: SessionContext) -> DataFrame:
-    """View `reference_edges` (cpg.sem:354)."""
+    """View `reference_edges` (cpg.sem:350)."""
     df = ctx.table("name_references")
     df = df.union_by_name(ctx.table("builtin_references"))
     df = df.distinct()
@@ -2595,7 +2595,7 @@ def build_resolved_decorations(ctx: SessionContext) -> DataFrame:
 
 
 def build_resolved_edges(ctx: SessionContext) -> DataFrame:
-    """View `resolved_edges` (cpg.sem:361).
+    """View `resolved_edges` (cpg.sem:357).
 
     One edge per source, kind and target: where several resolutions find it (`b = a` in a class body binds `b` to
     `a` both by scope and by assignment), the most confident says how, so that an edge id names one edge.
@@ -2735,7 +2735,7 @@ def build_scope_nesting(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_nesting_edges` (cpg.sem:177).
+    """View `scope_nesting_edges` (cpg.sem:174).
 
     A scope nests in its parent scope."""
     df = ctx.table("scope_rows").alias("child")
@@ -2756,7 +2756,7 @@ def build_scope_nesting_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_nodes(ctx: SessionContext) -> DataFrame:
-    """View `scope_nodes` (cpg.sem:172)."""
+    """View `scope_nodes` (cpg.sem:169)."""
     df = ctx.table("scope_rows")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -2791,7 +2791,7 @@ def build_scope_optimized(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
-    """View `scope_owner_edges` (cpg.sem:183).
+    """View `scope_owner_edges` (cpg.sem:180).
 
     A module, class or function has the scope the compiler made for it."""
     df = ctx.table("scope_rows").alias("s")
@@ -2807,7 +2807,7 @@ def build_scope_owner_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_scope_rows(ctx: SessionContext) -> DataFrame:
-    """View `scope_rows` (cpg.sem:168).
+    """View `scope_rows` (cpg.sem:165).
 
     Scopes of the compiler's symbol table that match a definition, lambda or comprehension in the tree.
     """
@@ -2833,7 +2833,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_scoped_symbols(ctx: SessionContext) -> DataFrame:
-    """View `scoped_symbols` (cpg.sem:209).
+    """View `scoped_symbols` (cpg.sem:206).
 
     Symbols by the dotted name of their scope, where the scope is a module, class, function or lambda.
     """
@@ -3041,7 +3041,7 @@ def build_symbol_declared_global(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_definition_edges` (cpg.sem:220).
+    """View `symbol_definition_edges` (cpg.sem:217).
 
     A symbol is defined by the class or function its scope defines under that name."""
     df = ctx.table("py_flows").alias("f")
@@ -3066,7 +3066,7 @@ def build_symbol_definition_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_edges(ctx: SessionContext) -> DataFrame:
-    """View `symbol_edges` (cpg.sem:205).
+    """View `symbol_edges` (cpg.sem:202).
 
     A scope declares its symbols."""
     df = ctx.table("symbol_rows")
@@ -3159,7 +3159,7 @@ def build_symbol_namespace(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
-    """View `symbol_nodes` (cpg.sem:199).
+    """View `symbol_nodes` (cpg.sem:196).
 
     Symbols sit at the start of their scope, zero width; the id carries the name. A module's symbols, like its
     scope, leave the span out: besides changing with every edit, it would give a file that begins with `def` or
@@ -3230,7 +3230,7 @@ def build_symbol_referenced(ctx: SessionContext) -> DataFrame:
 
 
 def build_symbol_rows(ctx: SessionContext) -> DataFrame:
-    """View `symbol_rows` (cpg.sem:187)."""
+    """View `symbol_rows` (cpg.sem:184)."""
     df = ctx.table("symtable_symbols").alias("sym")
     df = df.join_on(
         ctx.table("scope_rows").alias("s"),
@@ -3273,7 +3273,7 @@ def build_symbol_rows(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_edges` (cpg.sem:132).
+    """View `syntax_detail_edges` (cpg.sem:129).
 
     A function has its parameters; a definition contains its calls, imports and attribute accesses; a decorator
     decorates its definition; a docstring documents its owner."""
@@ -3292,7 +3292,7 @@ def build_syntax_detail_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
-    """View `syntax_detail_nodes` (cpg.sem:152)."""
+    """View `syntax_detail_nodes` (cpg.sem:149)."""
     df = ctx.table("syntax_details")
     df = df.select(
         col("file_id").alias("file_id"),
@@ -3311,7 +3311,7 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_details(ctx: SessionContext) -> DataFrame:
-    """View `syntax_details` (cpg.sem:126).
+    """View `syntax_details` (cpg.sem:123).
 
     Syntax detail rows, each with the module, class or function it belongs to."""
     df = ctx.table("parameter_nodes")
@@ -3340,7 +3340,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
 
 
 def build_syntax_edges(ctx: SessionContext) -> DataFrame:
-    """View `syntax_edges` (cpg.sem:366)."""
+    """View `syntax_edges` (cpg.sem:362)."""
     df = ctx.table("definition_containment")
     df = df.union_by_name(ctx.table("file_containment"))
     df = df.union_by_name(ctx.table("parameter_edges"))
@@ -3361,7 +3361,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
 
 
 def build_target_ids(ctx: SessionContext) -> DataFrame:
-    """View `target_ids` (cpg.sem:300).
+    """View `target_ids` (cpg.sem:297).
 
     The CPG node of every name a resolution can reach."""
     df = ctx.table("definition_targets")

@@ -125,6 +125,18 @@ def test_a_doc_comment_never_moves_onto_a_documented_line():
     assert fmt(out) == out and comments(out) == comments(text)
 
 
+def test_a_step_too_long_to_fit_stays_beside_its_bar():
+    # Wrapping only helps where the continuation column lies left of the chunk; a single long `use` call, or
+    # one long derived column, would otherwise be pushed past its own start (a `use` to column 100 and more).
+    call = "use " + "a_long_template_name(" + ", ".join(f"argument_number_{i}" for i in range(8)) + ")"
+    text = f"template t(x) =\n  | derive y = x\n\nview v = d\n  | {call}\n"
+    out = fmt(text)
+    assert f"\n  | {call}\n" in out and fmt(out) == out
+    long_case = "case " + " ".join(f"when x == {i} then {i}" for i in range(12)) + " else 0 end"
+    out = fmt(f"view w = d\n  | derive y = {long_case}\n")
+    assert f"\n  | derive y = {long_case}\n" in out and fmt(out) == out
+
+
 def test_syntax_errors_are_diagnostics():
     with pytest.raises(SpecError) as info:
         fmt("view v = \n")
