@@ -8,7 +8,7 @@ codegen.pyexpr; the one construct the DataFrame API cannot express, recursion, b
 
 from __future__ import annotations
 
-from codegen.pyexpr import ExprWriter, TranslationError
+from codegen.pyexpr import ExprWriter, TranslationError, literal_expr
 from codegen.recursive_sql import recursive_query
 from dsl.ir import (
     Aggregate,
@@ -17,6 +17,7 @@ from dsl.ir import (
     Distinct,
     Filter,
     Join,
+    LiteralKind,
     Recurse,
     RelationRef,
     Rename,
@@ -87,7 +88,7 @@ class PipelineWriter(ExprWriter):
         order = ", ".join(self.sort_key(k) for k in step.order)
         return [
             f"df = df.with_column({RANK_COLUMN!r}, f.row_number(partition_by=[{per}], order_by=[{order}]))",
-            f"df = df.filter(col({RANK_COLUMN!r}) <= lit({step.count!r}))",
+            f"df = df.filter(col({RANK_COLUMN!r}) <= {literal_expr(LiteralKind.INT, step.count)})",
             f"df = df.drop({RANK_COLUMN!r})",
         ]
 

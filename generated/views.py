@@ -2,6 +2,7 @@
 # Regenerate with `semc gen`; `semc gen --check` fails when this file drifts from the specs.
 """View builders: one function per view, each building its DataFusion DataFrame from the tables in `ctx`."""
 
+import pyarrow as pa
 from datafusion import DataFrame, SessionContext, col, lit
 from datafusion import functions as f
 
@@ -48,7 +49,7 @@ def build_argument_flows(ctx: SessionContext) -> DataFrame:
         ((col("a.file_id") == col("h.file_id")) & (col("a.ref_id") == col("h.ref_id"))),
         how="inner",
     )
-    df = df.filter((col("r.step_count") == lit(0)))
+    df = df.filter((col("r.step_count") == lit(pa.scalar(0, pa.int64()))))
     df = df.select(
         col("a.function").alias("dst_ns"),
         col("a.param").alias("dst_name"),
@@ -90,7 +91,7 @@ def build_assigned_flows(ctx: SessionContext) -> DataFrame:
         ((col("f.file_id") == col("h.file_id")) & (col("f.src_ref_id") == col("h.ref_id"))),
         how="inner",
     )
-    df = df.filter((col("r.step_count") == lit(0)))
+    df = df.filter((col("r.step_count") == lit(pa.scalar(0, pa.int64()))))
     df = df.select(
         col("f.dst_ns").alias("dst_ns"),
         col("f.dst_name").alias("dst_name"),
@@ -110,7 +111,12 @@ def build_attribute_contexts(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             f.in_list(lit("ATTRIBUTE"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), lit("ATTRIBUTE"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                lit("ATTRIBUTE"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -118,7 +124,7 @@ def build_attribute_contexts(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 lit("ATTRIBUTE"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -129,8 +135,8 @@ def build_attribute_contexts(ctx: SessionContext) -> DataFrame:
         lit("context").alias("key"),
         lit("STRING").alias("value_type"),
         col("context").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -237,13 +243,13 @@ def build_block_nodes(ctx: SessionContext) -> DataFrame:
         col("bstart").alias("bstart"),
         col("bend").alias("bend"),
         col("line").alias("line"),
-        f.arrow_cast(lit(None), "Int64").alias("col"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("col"),
         f.arrow_cast(col("block_id"), "Utf8").alias("name"),
         col("qualname").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
-    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
-    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_line", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
     return df
 
 
@@ -252,7 +258,7 @@ def build_block_owner_edges(ctx: SessionContext) -> DataFrame:
 
     A definition's code starts at its first block."""
     df = ctx.table("block_rows").alias("b")
-    df = df.filter((col("b.block_id") == lit(0)))
+    df = df.filter((col("b.block_id") == lit(pa.scalar(0, pa.int64()))))
     df = df.join_on(
         ctx.table("definition_ids").alias("o"),
         ((col("b.file_id") == col("o.file_id")) & (col("b.qualname") == col("o.fqn"))),
@@ -304,9 +310,9 @@ def build_block_sizes(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("instruction_count").alias("key"),
         lit("INT").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
         col("instruction_count").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -323,7 +329,7 @@ def build_bound_arguments(ctx: SessionContext) -> DataFrame:
         ((col("a.function") == col("n.function")) & (col("a.param") == col("n.param"))),
         how="inner",
     )
-    df = df.filter((col("n.arguments") <= lit(24)))
+    df = df.filter((col("n.arguments") <= lit(pa.scalar(24, pa.int64()))))
     df = df.select(
         col("a.file_id").alias("file_id"),
         col("a.function").alias("function"),
@@ -347,7 +353,7 @@ def build_bounded_values_1(ctx: SessionContext) -> DataFrame:
         ((col("v.ns") == col("c.ns")) & (col("v.name") == col("c.name"))),
         how="inner",
     )
-    df = df.filter((col("c.held") <= lit(24)))
+    df = df.filter((col("c.held") <= lit(pa.scalar(24, pa.int64()))))
     df = df.select(
         col("v.ns").alias("ns"),
         col("v.name").alias("name"),
@@ -370,7 +376,7 @@ def build_bounded_values_2(ctx: SessionContext) -> DataFrame:
         ((col("v.ns") == col("c.ns")) & (col("v.name") == col("c.name"))),
         how="inner",
     )
-    df = df.filter((col("c.held") <= lit(24)))
+    df = df.filter((col("c.held") <= lit(pa.scalar(24, pa.int64()))))
     df = df.select(
         col("v.ns").alias("ns"),
         col("v.name").alias("name"),
@@ -412,8 +418,8 @@ def build_call_double_stars(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("has_double_star").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("has_double_star").alias("bool_value"),
     )
     return df
@@ -478,9 +484,9 @@ def build_call_keyword_counts(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("keyword_count").alias("key"),
         lit("INT").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
         col("keyword_count").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -510,9 +516,9 @@ def build_call_positional_counts(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("positional_count").alias("key"),
         lit("INT").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
         col("positional_count").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -524,7 +530,12 @@ def build_call_rows(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             f.in_list(lit("CALL"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), lit("CALL"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                lit("CALL"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -532,7 +543,7 @@ def build_call_rows(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 lit("CALL"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -550,8 +561,8 @@ def build_call_stars(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("has_star").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("has_star").alias("bool_value"),
     )
     return df
@@ -730,8 +741,10 @@ def build_class_steps_1(ctx: SessionContext) -> DataFrame:
         col("c.name").alias("step"),
         col("v.value").alias("result"),
         col("v.value_kind").alias("result_kind"),
-        lit(False).alias("bound"),
-        f.when((col("c.rank") == lit(1)), lit("scope")).otherwise(lit("mro")).alias("how"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
+        f.when((col("c.rank") == lit(pa.scalar(1, pa.int64()))), lit("scope"))
+        .otherwise(lit("mro"))
+        .alias("how"),
     )
     return df
 
@@ -752,8 +765,10 @@ def build_class_steps_2(ctx: SessionContext) -> DataFrame:
         col("c.name").alias("step"),
         col("v.value").alias("result"),
         col("v.value_kind").alias("result_kind"),
-        lit(False).alias("bound"),
-        f.when((col("c.rank") == lit(1)), lit("scope")).otherwise(lit("mro")).alias("how"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
+        f.when((col("c.rank") == lit(pa.scalar(1, pa.int64()))), lit("scope"))
+        .otherwise(lit("mro"))
+        .alias("how"),
     )
     return df
 
@@ -768,7 +783,7 @@ def build_complete_chains_1(ctx: SessionContext) -> DataFrame:
         ((col("c.file_id") == col("r.file_id")) & (col("c.ref_id") == col("r.ref_id"))),
         how="inner",
     )
-    df = df.filter((col("c.next") == (col("r.step_count") + lit(1))))
+    df = df.filter((col("c.next") == (col("r.step_count") + lit(pa.scalar(1, pa.int64())))))
     df = df.select(
         col("c.file_id").alias("file_id"),
         col("c.ref_id").alias("ref_id"),
@@ -790,7 +805,7 @@ def build_complete_chains_2(ctx: SessionContext) -> DataFrame:
         ((col("c.file_id") == col("r.file_id")) & (col("c.ref_id") == col("r.ref_id"))),
         how="inner",
     )
-    df = df.filter((col("c.next") == (col("r.step_count") + lit(1))))
+    df = df.filter((col("c.next") == (col("r.step_count") + lit(pa.scalar(1, pa.int64())))))
     df = df.select(
         col("c.file_id").alias("file_id"),
         col("c.ref_id").alias("ref_id"),
@@ -813,7 +828,7 @@ def build_construct_steps(ctx: SessionContext) -> DataFrame:
         lit("()").alias("step"),
         col("class").alias("result"),
         lit("instance").alias("result_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         lit("scope").alias("how"),
     )
     return df
@@ -854,7 +869,7 @@ def build_constructor_targets_1(ctx: SessionContext) -> DataFrame:
         col("t.file_id").alias("file_id"),
         col("t.call_id").alias("call_id"),
         col("s.result").alias("function"),
-        lit(1).alias("offset"),
+        lit(pa.scalar(1, pa.int64())).alias("offset"),
     )
     return df
 
@@ -1007,8 +1022,8 @@ def build_decorator_calls(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_call").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_call").alias("bool_value"),
     )
     return df
@@ -1049,9 +1064,9 @@ def build_decorator_positions(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("position").alias("key"),
         lit("INT").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
         col("position").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -1063,7 +1078,12 @@ def build_decorator_rows(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             f.in_list(lit("DECORATOR"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), lit("DECORATOR"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                lit("DECORATOR"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -1071,7 +1091,7 @@ def build_decorator_rows(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 lit("DECORATOR"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -1116,7 +1136,12 @@ def build_definition_ids(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             f.in_list(col("node_kind"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), col("node_kind"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                col("node_kind"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -1124,7 +1149,7 @@ def build_definition_ids(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 col("node_kind"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -1143,8 +1168,8 @@ def build_definition_method_kinds(ctx: SessionContext) -> DataFrame:
         lit("method_kind").alias("key"),
         lit("STRING").alias("value_type"),
         col("method_kind").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -1195,16 +1220,16 @@ def build_diagnostic_nodes(ctx: SessionContext) -> DataFrame:
     df = df.select(
         col("file_id").alias("file_id"),
         lit("DIAGNOSTIC").alias("node_kind"),
-        f.arrow_cast(lit(None), "Int64").alias("bstart"),
-        f.arrow_cast(lit(None), "Int64").alias("bend"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("bstart"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("bend"),
         col("line").alias("line"),
         col("col").alias("col"),
         col("code").alias("name"),
         col("message").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
-    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
-    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_line", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
     return df
 
 
@@ -1284,7 +1309,12 @@ def build_docstring_texts(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             f.in_list(lit("DOCSTRING"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), lit("DOCSTRING"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                lit("DOCSTRING"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -1292,7 +1322,7 @@ def build_docstring_texts(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 lit("DOCSTRING"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -1303,8 +1333,8 @@ def build_docstring_texts(ctx: SessionContext) -> DataFrame:
         lit("text").alias("key"),
         lit("STRING").alias("value_type"),
         col("text").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -1341,7 +1371,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
         (
             (
                 f.in_list(col("c.value_kind"), [lit("external"), lit("builtin")], negated=False)
-                & (col("r.step_count") > lit(0))
+                & (col("r.step_count") > lit(pa.scalar(0, pa.int64())))
             )
             & col("r.tail").is_not_null()
         )
@@ -1351,7 +1381,7 @@ def build_external_chains_1(ctx: SessionContext) -> DataFrame:
         col("c.ref_id").alias("ref_id"),
         f.concat(col("c.value"), f.coalesce(col("r.tail"), lit(""))).alias("value"),
         col("c.value_kind").alias("value_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         col("c.how").alias("how"),
     )
     return df
@@ -1371,7 +1401,7 @@ def build_external_chains_2(ctx: SessionContext) -> DataFrame:
         (
             (
                 f.in_list(col("c.value_kind"), [lit("external"), lit("builtin")], negated=False)
-                & (col("r.step_count") > lit(0))
+                & (col("r.step_count") > lit(pa.scalar(0, pa.int64())))
             )
             & col("r.tail").is_not_null()
         )
@@ -1381,7 +1411,7 @@ def build_external_chains_2(ctx: SessionContext) -> DataFrame:
         col("c.ref_id").alias("ref_id"),
         f.concat(col("c.value"), f.coalesce(col("r.tail"), lit(""))).alias("value"),
         col("c.value_kind").alias("value_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         col("c.how").alias("how"),
     )
     return df
@@ -1444,18 +1474,18 @@ def build_external_nodes(ctx: SessionContext) -> DataFrame:
     df = df.union_by_name(ctx.table("builtin_names"))
     df = df.distinct()
     df = df.select(
-        f.arrow_cast(lit(None), "Utf8").alias("file_id"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("file_id"),
         lit("EXTERNAL").alias("node_kind"),
-        f.arrow_cast(lit(None), "Int64").alias("bstart"),
-        f.arrow_cast(lit(None), "Int64").alias("bend"),
-        f.arrow_cast(lit(None), "Int64").alias("line"),
-        f.arrow_cast(lit(None), "Int64").alias("col"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("bstart"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("bend"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("line"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("col"),
         col("name").alias("name"),
         col("name").alias("qualname"),
         f.concat(lit("external:"), col("name")).alias("cpg_id"),
     )
-    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
-    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_line", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
     return df
 
 
@@ -1493,9 +1523,9 @@ def build_file_lines(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("line_count").alias("key"),
         lit("INT").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
         col("line_count").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -1510,10 +1540,10 @@ def build_file_nodes(ctx: SessionContext) -> DataFrame:
         lit("FILE").alias("node_kind"),
         col("bstart").alias("bstart"),
         col("bend").alias("bend"),
-        lit(1).alias("line"),
-        lit(0).alias("col"),
+        lit(pa.scalar(1, pa.int64())).alias("line"),
+        lit(pa.scalar(0, pa.int64())).alias("col"),
         col("line_count").alias("end_line"),
-        lit(0).alias("end_col"),
+        lit(pa.scalar(0, pa.int64())).alias("end_col"),
         col("file_id").alias("name"),
         col("file_id").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
@@ -1526,13 +1556,18 @@ def build_file_rows(ctx: SessionContext) -> DataFrame:
 
     Each file's evidence row with the id of its FILE node, for the node and its properties."""
     df = ctx.table("source_files")
-    df = df.with_column("bstart", lit(0))
+    df = df.with_column("bstart", lit(pa.scalar(0, pa.int64())))
     df = df.with_column("bend", col("size_bytes"))
     df = df.with_column(
         "cpg_id",
         f.when(
             f.in_list(lit("FILE"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), lit("FILE"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                lit("FILE"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -1540,7 +1575,7 @@ def build_file_rows(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 lit("FILE"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -1557,8 +1592,8 @@ def build_file_sha256(ctx: SessionContext) -> DataFrame:
         lit("sha256").alias("key"),
         lit("STRING").alias("value_type"),
         col("sha256").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -1571,9 +1606,9 @@ def build_file_size(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("size_bytes").alias("key"),
         lit("INT").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
         col("size_bytes").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -1589,7 +1624,7 @@ def build_fixed_starts(ctx: SessionContext) -> DataFrame:
     df = df.select(
         col("file_id").alias("file_id"),
         col("ref_id").alias("ref_id"),
-        lit(1).alias("next"),
+        lit(pa.scalar(1, pa.int64())).alias("next"),
         f.when((col("head_kind") == lit("builtin")), f.concat(lit("<builtin>."), col("head_name")))
         .otherwise(col("head_ns"))
         .alias("value"),
@@ -1597,7 +1632,7 @@ def build_fixed_starts(ctx: SessionContext) -> DataFrame:
         .when((col("head_kind") == lit("lambda")), lit("function"))
         .otherwise(lit("super"))
         .alias("value_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         f.when((col("head_kind") == lit("builtin")), lit("builtin"))
         .otherwise(lit("scope"))
         .alias("how"),
@@ -1655,7 +1690,9 @@ def build_function_targets_1(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file_id"),
         col("call_id").alias("call_id"),
         col("callee").alias("function"),
-        f.when(col("bound"), lit(1)).otherwise(lit(0)).alias("offset"),
+        f.when(col("bound"), lit(pa.scalar(1, pa.int64())))
+        .otherwise(lit(pa.scalar(0, pa.int64())))
+        .alias("offset"),
     )
     return df
 
@@ -1672,7 +1709,7 @@ def build_head_values(ctx: SessionContext) -> DataFrame:
     )
     df = df.filter(
         (
-            (col("r.step_count") == lit(0))
+            (col("r.step_count") == lit(pa.scalar(0, pa.int64())))
             & f.in_list(col("r.head_kind"), [lit("builtin"), lit("lambda")], negated=False)
         )
     )
@@ -1729,8 +1766,8 @@ def build_import_aliases(ctx: SessionContext) -> DataFrame:
         lit("alias").alias("key"),
         lit("STRING").alias("value_type"),
         col("alias").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -1755,7 +1792,7 @@ def build_import_edges(ctx: SessionContext) -> DataFrame:
         col("dst").alias("dst"),
         lit("IMPORTS").alias("kind"),
         lit("import").alias("resolution"),
-        lit(1.0).alias("confidence"),
+        lit(pa.scalar(1.0, pa.float64())).alias("confidence"),
     )
     return df
 
@@ -1771,8 +1808,8 @@ def build_import_froms(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_from").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_from").alias("bool_value"),
     )
     return df
@@ -1788,9 +1825,9 @@ def build_import_levels(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("level").alias("key"),
         lit("INT").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
         col("level").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -1819,7 +1856,12 @@ def build_import_rows(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             f.in_list(lit("IMPORT"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), lit("IMPORT"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                lit("IMPORT"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -1827,7 +1869,7 @@ def build_import_rows(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 lit("IMPORT"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -1843,8 +1885,8 @@ def build_import_stars(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_star").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_star").alias("bool_value"),
     )
     return df
@@ -1908,7 +1950,7 @@ def build_inheritance_edges(ctx: SessionContext) -> DataFrame:
         col("p.cpg_id").alias("dst"),
         lit("INHERITS").alias("kind"),
         lit("scope").alias("resolution"),
-        lit(1.0).alias("confidence"),
+        lit(pa.scalar(1.0, pa.float64())).alias("confidence"),
     )
     return df
 
@@ -1951,7 +1993,9 @@ def build_instance_steps_1(ctx: SessionContext) -> DataFrame:
         col("v.value").alias("result"),
         col("v.value_kind").alias("result_kind"),
         (col("v.value_kind") == lit("function")).alias("bound"),
-        f.when((col("c.rank") == lit(1)), lit("self")).otherwise(lit("mro")).alias("how"),
+        f.when((col("c.rank") == lit(pa.scalar(1, pa.int64()))), lit("self"))
+        .otherwise(lit("mro"))
+        .alias("how"),
     )
     return df
 
@@ -1973,7 +2017,9 @@ def build_instance_steps_2(ctx: SessionContext) -> DataFrame:
         col("v.value").alias("result"),
         col("v.value_kind").alias("result_kind"),
         (col("v.value_kind") == lit("function")).alias("bound"),
-        f.when((col("c.rank") == lit(1)), lit("self")).otherwise(lit("mro")).alias("how"),
+        f.when((col("c.rank") == lit(pa.scalar(1, pa.int64()))), lit("self"))
+        .otherwise(lit("mro"))
+        .alias("how"),
     )
     return df
 
@@ -2144,7 +2190,7 @@ def build_module_steps_1(ctx: SessionContext) -> DataFrame:
         col("v.name").alias("step"),
         col("v.value").alias("result"),
         col("v.value_kind").alias("result_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         lit("import").alias("how"),
     )
     return df
@@ -2165,7 +2211,7 @@ def build_module_steps_2(ctx: SessionContext) -> DataFrame:
         col("v.name").alias("step"),
         col("v.value").alias("result"),
         col("v.value_kind").alias("result_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         lit("import").alias("how"),
     )
     return df
@@ -2206,8 +2252,8 @@ def build_name_contexts(ctx: SessionContext) -> DataFrame:
         lit("context").alias("key"),
         lit("STRING").alias("value_type"),
         col("context").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -2226,8 +2272,8 @@ def build_name_nodes(ctx: SessionContext) -> DataFrame:
         f.concat(f.concat(col("ns"), lit(".")), col("name")).alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
-    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
-    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_line", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
     return df
 
 
@@ -2264,7 +2310,12 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             f.in_list(lit("NAME"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), lit("NAME"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                lit("NAME"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -2272,7 +2323,7 @@ def build_name_rows(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 lit("NAME"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -2308,7 +2359,9 @@ def build_own_class_order(ctx: SessionContext) -> DataFrame:
     In round 1 a class sees only its own attributes."""
     df = ctx.table("tree_classes")
     df = df.select(
-        col("class").alias("class"), col("class").alias("ancestor"), lit(1).alias("rank")
+        col("class").alias("class"),
+        col("class").alias("ancestor"),
+        lit(pa.scalar(1, pa.int64())).alias("rank"),
     )
     return df
 
@@ -2334,8 +2387,8 @@ def build_parameter_annotations(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("has_annotation").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("has_annotation").alias("bool_value"),
     )
     return df
@@ -2350,8 +2403,8 @@ def build_parameter_defaults(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("has_default").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("has_default").alias("bool_value"),
     )
     return df
@@ -2391,8 +2444,8 @@ def build_parameter_kinds(ctx: SessionContext) -> DataFrame:
         lit("parameter_kind").alias("key"),
         lit("STRING").alias("value_type"),
         col("kind").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -2424,9 +2477,9 @@ def build_parameter_positions(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("position").alias("key"),
         lit("INT").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
         col("position").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -2438,7 +2491,12 @@ def build_parameter_rows(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             f.in_list(lit("PARAMETER"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), lit("PARAMETER"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                lit("PARAMETER"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -2446,7 +2504,7 @@ def build_parameter_rows(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 lit("PARAMETER"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -2545,9 +2603,9 @@ def build_reference_edges(ctx: SessionContext) -> DataFrame:
             f.in_list(
                 col("resolution"), [lit("scope"), lit("builtin"), lit("import")], negated=False
             ),
-            lit(1.0),
+            lit(pa.scalar(1.0, pa.float64())),
         )
-        .otherwise(lit(0.8))
+        .otherwise(lit(pa.scalar(0.8, pa.float64())))
         .alias("confidence"),
     )
     return df
@@ -2564,15 +2622,15 @@ def build_resolved_calls(ctx: SessionContext) -> DataFrame:
         "confidence",
         f.when(
             f.in_list(col("how"), [lit("scope"), lit("builtin"), lit("import")], negated=False),
-            lit(1.0),
+            lit(pa.scalar(1.0, pa.float64())),
         )
         .when(
             f.in_list(col("how"), [lit("self"), lit("mro"), lit("constructor")], negated=False),
-            lit(0.9),
+            lit(pa.scalar(0.9, pa.float64())),
         )
-        .when((col("how") == lit("assignment")), lit(0.8))
-        .when((col("how") == lit("return")), lit(0.7))
-        .otherwise(lit(0.6)),
+        .when((col("how") == lit("assignment")), lit(pa.scalar(0.8, pa.float64())))
+        .when((col("how") == lit("return")), lit(pa.scalar(0.7, pa.float64())))
+        .otherwise(lit(pa.scalar(0.6, pa.float64()))),
     )
     return df
 
@@ -2633,7 +2691,7 @@ def build_return_steps_1(ctx: SessionContext) -> DataFrame:
         lit("()").alias("step"),
         col("value").alias("result"),
         col("value_kind").alias("result_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         lit("return").alias("how"),
     )
     return df
@@ -2651,7 +2709,7 @@ def build_return_steps_2(ctx: SessionContext) -> DataFrame:
         lit("()").alias("step"),
         col("value").alias("result"),
         col("value_kind").alias("result_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         lit("return").alias("how"),
     )
     return df
@@ -2712,8 +2770,8 @@ def build_scope_kinds(ctx: SessionContext) -> DataFrame:
         lit("scope_kind").alias("key"),
         lit("STRING").alias("value_type"),
         col("kind").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
-        f.arrow_cast(lit(None), "Boolean").alias("bool_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Boolean").alias("bool_value"),
     )
     return df
 
@@ -2727,8 +2785,8 @@ def build_scope_nesting(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_nested").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_nested").alias("bool_value"),
     )
     return df
@@ -2783,8 +2841,8 @@ def build_scope_optimized(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_optimized").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_optimized").alias("bool_value"),
     )
     return df
@@ -2817,7 +2875,12 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             (col("kind") == lit("module")),
-            f.concat_ws(":", col("file_id"), lit("SCOPE"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                lit("SCOPE"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -2825,7 +2888,7 @@ def build_scope_rows(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 lit("SCOPE"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -3001,8 +3064,8 @@ def build_symbol_annotated(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_annotated").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_annotated").alias("bool_value"),
     )
     return df
@@ -3017,8 +3080,8 @@ def build_symbol_assigned(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_assigned").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_assigned").alias("bool_value"),
     )
     return df
@@ -3033,8 +3096,8 @@ def build_symbol_declared_global(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_declared_global").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_declared_global").alias("bool_value"),
     )
     return df
@@ -3085,8 +3148,8 @@ def build_symbol_free(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_free").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_free").alias("bool_value"),
     )
     return df
@@ -3101,8 +3164,8 @@ def build_symbol_global(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_global").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_global").alias("bool_value"),
     )
     return df
@@ -3117,8 +3180,8 @@ def build_symbol_imported(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_imported").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_imported").alias("bool_value"),
     )
     return df
@@ -3133,8 +3196,8 @@ def build_symbol_local(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_local").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_local").alias("bool_value"),
     )
     return df
@@ -3151,8 +3214,8 @@ def build_symbol_namespace(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_namespace").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_namespace").alias("bool_value"),
     )
     return df
@@ -3176,8 +3239,8 @@ def build_symbol_nodes(ctx: SessionContext) -> DataFrame:
         col("scope_cpg_id").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
-    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
-    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_line", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
     return df
 
 
@@ -3190,8 +3253,8 @@ def build_symbol_nonlocal(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_nonlocal").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_nonlocal").alias("bool_value"),
     )
     return df
@@ -3206,8 +3269,8 @@ def build_symbol_parameter(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_parameter").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_parameter").alias("bool_value"),
     )
     return df
@@ -3222,8 +3285,8 @@ def build_symbol_referenced(ctx: SessionContext) -> DataFrame:
         col("file_id").alias("file"),
         lit("is_referenced").alias("key"),
         lit("BOOL").alias("value_type"),
-        f.arrow_cast(lit(None), "Utf8").alias("string_value"),
-        f.arrow_cast(lit(None), "Int64").alias("int_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8").alias("string_value"),
+        f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64").alias("int_value"),
         col("is_referenced").alias("bool_value"),
     )
     return df
@@ -3305,8 +3368,8 @@ def build_syntax_detail_nodes(ctx: SessionContext) -> DataFrame:
         col("qualname").alias("qualname"),
         col("cpg_id").alias("cpg_id"),
     )
-    df = df.with_column("end_line", f.arrow_cast(lit(None), "Int64"))
-    df = df.with_column("end_col", f.arrow_cast(lit(None), "Int64"))
+    df = df.with_column("end_line", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
+    df = df.with_column("end_col", f.arrow_cast(lit(pa.scalar(None, pa.null())), "Int64"))
     return df
 
 
@@ -3324,7 +3387,12 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
         "cpg_id",
         f.when(
             f.in_list(col("node_kind"), [lit("FILE"), lit("MODULE")], negated=False),
-            f.concat_ws(":", col("file_id"), col("node_kind"), f.arrow_cast(lit(None), "Utf8")),
+            f.concat_ws(
+                ":",
+                col("file_id"),
+                col("node_kind"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
+            ),
         ).otherwise(
             f.concat_ws(
                 ":",
@@ -3332,7 +3400,7 @@ def build_syntax_details(ctx: SessionContext) -> DataFrame:
                 col("bstart"),
                 col("bend"),
                 col("node_kind"),
-                f.arrow_cast(lit(None), "Utf8"),
+                f.arrow_cast(lit(pa.scalar(None, pa.null())), "Utf8"),
             )
         ),
     )
@@ -3356,7 +3424,7 @@ def build_syntax_edges(ctx: SessionContext) -> DataFrame:
     df = df.union_by_name(ctx.table("block_owner_edges"))
     df = df.union_by_name(ctx.table("diagnostic_edges"))
     df = df.with_column("resolution", lit("syntax"))
-    df = df.with_column("confidence", lit(1.0))
+    df = df.with_column("confidence", lit(pa.scalar(1.0, pa.float64())))
     return df
 
 
@@ -3458,10 +3526,10 @@ def build_var_starts_1(ctx: SessionContext) -> DataFrame:
     df = df.select(
         col("r.file_id").alias("file_id"),
         col("r.ref_id").alias("ref_id"),
-        lit(1).alias("next"),
+        lit(pa.scalar(1, pa.int64())).alias("next"),
         col("v.value").alias("value"),
         col("v.value_kind").alias("value_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         col("v.how").alias("how"),
     )
     return df
@@ -3480,10 +3548,10 @@ def build_var_starts_2(ctx: SessionContext) -> DataFrame:
     df = df.select(
         col("r.file_id").alias("file_id"),
         col("r.ref_id").alias("ref_id"),
-        lit(1).alias("next"),
+        lit(pa.scalar(1, pa.int64())).alias("next"),
         col("v.value").alias("value"),
         col("v.value_kind").alias("value_kind"),
-        lit(False).alias("bound"),
+        lit(pa.scalar(False, pa.bool_())).alias("bound"),
         col("v.how").alias("how"),
     )
     return df
