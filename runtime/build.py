@@ -90,12 +90,14 @@ def _evidence_fingerprint(program: CompiledProgram) -> str:
 
 
 def _extract(context: ExecutionContext, root: Path, options: BuildOptions, report: RunReport,
-             progress: Progress) -> None:
+             progress: Progress) -> dict[str, DeltaTable]:
+    """Bring the evidence up to date with the tree; returns the evidence tables it left open at their latest
+    versions."""
     program = context.program
     needed = {name: program.dataset(name) for binding in program.executors for name in binding.datasets}
     tables = {name: context.resolver.location(name) for name in sorted(needed)}
     if not tables:
-        return
+        return {}
     state = context.resolver.location(FILE_STATE_BINDING)
     store = EvidenceStore(state, tables, {n: d.schema for n, d in needed.items()}, _evidence_fingerprint(program))
     with report.stage("discover"):
@@ -109,7 +111,7 @@ def _extract(context: ExecutionContext, root: Path, options: BuildOptions, repor
     report.extracted_files, report.unchanged_files = len(plan.extract), len(plan.unchanged)
     report.removed_files = len(plan.removed)
     if not plan.full and not plan.extract and not plan.removed:
-        return
+        return {}
     with report.stage("extract"):
         store.begin(plan)
         folders = {name: str(location) for name, location in tables.items()}
@@ -129,9 +131,10 @@ def _extract(context: ExecutionContext, root: Path, options: BuildOptions, repor
     report.failures = sorted(collected.failures)
     with report.stage("commit evidence"):
         progress.start("commit", len(tables))
-        store.commit(plan, collected.parts)
+        opened = store.commit(plan, collected.parts)
         store.finish(plan, collected.states)
         progress.finish()
+    return opened
 
 
 def _register(context: ExecutionContext, report: RunReport, outputs: list[ViewSpec],
@@ -151,28 +154,32 @@ def _register(context: ExecutionContext, report: RunReport, outputs: list[ViewSp
         report.udfs, report.udf_extension = installation.implementations, installation.extension
 
 
+def _open_outputs(context: ExecutionContext) -> dict[str, DeltaTable]:
+    """The outputs' tables that exist, opened once per build (each open replays a log: runtime.delta_log)."""
+    locations = {o.name: str(context.resolver.location(o.name)) for o in context.program.outputs}
+    return {name: DeltaTable(path) for name, path in locations.items() if DeltaTable.is_deltatable(path)}
 
 
-def _plan_outputs(context: ExecutionContext, report: RunReport, inputs: Inputs
+def _plan_outputs(context: ExecutionContext, report: RunReport, inputs: Inputs, opened: dict[str, DeltaTable]
                   ) -> tuple[list[ViewSpec], dict[str, tuple[Inputs, list[ViewSpec]]]]:
     """Which outputs are recomputed whole, and which may be maintained from the files changed since when."""
     whole: list[ViewSpec] = []
     by_since: dict[str, tuple[Inputs, list[ViewSpec]]] = {}
     for output in context.program.outputs:
-        location = context.resolver.location(output.name)
-        since = recorded_inputs(location)
-        if inputs.same_rows_as(since) and _same_columns(location, output):
+        table = opened.get(output.name)
+        since = recorded_inputs(table)
+        if inputs.same_rows_as(since) and _same_columns(table, output):
             report.output_modes[output.name] = "unchanged"
         elif (since is not None and since.program == inputs.program
-              and not (output.write_policy and output.write_policy.merge_on) and _same_columns(location, output)):
+              and not (output.write_policy and output.write_policy.merge_on) and _same_columns(table, output)):
             by_since.setdefault(since.to_json(), (since, []))[1].append(output)
         else:
             whole.append(output)
     return whole, by_since
 
 
-def _same_columns(location: Path, output: ViewSpec) -> bool:
-    return [f.name for f in DeltaTable(str(location)).schema().fields] == output.schema.names
+def _same_columns(table: DeltaTable | None, output: ViewSpec) -> bool:
+    return table is not None and [f.name for f in table.schema().fields] == output.schema.names
 
 
 def _write_incremental(context: ExecutionContext, report: RunReport, inputs: Inputs, evidence: dict[str, DeltaTable],
@@ -190,13 +197,11 @@ def _write_incremental(context: ExecutionContext, report: RunReport, inputs: Inp
                 whole.extend(outputs)
                 continue
             with report.stage("register"):
-                reading = pairs.submit(evidence_of_files, context, changed, since.evidence, evidence)
-                after = evidence_of_files(context, changed, None, evidence)
-                try:
-                    before = reading.result()
-                except Exception:  # the recorded evidence versions are no longer readable (vacuumed): recompute whole
+                both = evidence_of_files(context, changed, since.evidence, evidence, pairs)
+                if both is None:  # the recorded evidence versions are no longer readable (vacuumed)
                     whole.extend(outputs)
                     continue
+                before, after = both
                 unkeyed = frozenset(
                     name for name in since.evidence
                     if FILE_ID_COLUMN not in context.program.dataset(name).schema.names
@@ -250,13 +255,14 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
     report = RunReport(str(source_root), str(context.resolver.root))
     report.extractors = tuple(binding.name for binding in context.program.executors)
     progress = Progress(enabled=options.progress)
-    _extract(context, Path(source_root), options, report, progress)
+    committed = _extract(context, Path(source_root), options, report, progress)
     outputs = context.program.outputs
     progress.start("write", len(outputs))
     with report.stage("write"):
-        evidence = open_evidence(context)
+        evidence = open_evidence(context, committed)
         inputs = current_inputs(context, evidence)
-        whole, by_since = _plan_outputs(context, report, inputs)
+        opened = _open_outputs(context)
+        whole, by_since = _plan_outputs(context, report, inputs, opened)
     _write_incremental(context, report, inputs, evidence, by_since, whole)
     if whole:
         _register(context, report, whole, evidence)
@@ -274,7 +280,11 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
             for name in released[output.name]:
                 context.session.deregister_table(name)
         for output in outputs:
-            table = DeltaTable(str(context.resolver.location(output.name)))
+            table = opened.get(output.name)
+            if table is None:
+                table = opened[output.name] = DeltaTable(str(context.resolver.location(output.name)))
+            else:
+                table.update_incremental()  # to what this build wrote: ~0.7 ms, against ~6 ms to open again
             report.output_rows[output.name] = table.count()
             report.output_versions[output.name] = table.version()
             progress.advance()
@@ -283,7 +293,7 @@ def run(context: ExecutionContext, source_root: Path, options: BuildOptions = Bu
         policies = {o.name: output_maintenance(o, options.maintenance) for o in outputs}
         policies.update({n: EVIDENCE_MAINTENANCE for b in context.program.executors for n in b.datasets})
         for name, policy in policies.items():
-            done = maintain(context.resolver.location(name), policy, evidence.get(name))
+            done = maintain(context.resolver.location(name), policy, evidence.get(name, opened.get(name)))
             if any(done.values()):
                 report.maintenance[name] = done
     report.write_json(context.resolver.root / REPORT_NAME)

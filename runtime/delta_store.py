@@ -10,12 +10,13 @@ from datafusion import DataFrame, SessionContext
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from runtime.chunk_sort import sorted_in_chunks
+from runtime.delta_log import LOG_CONFIGURATION, ensure_configuration
 from runtime.output_parts import write_whole
 from runtime.plan_stream import stream_for_delta
 from runtime.program import WritePolicy
 
 # Consumers of the CPG follow what changed between builds through the change data feed, on for every output.
-OUTPUT_CONFIGURATION = {"delta.enableChangeDataFeed": "true"}
+OUTPUT_CONFIGURATION = {"delta.enableChangeDataFeed": "true", **LOG_CONFIGURATION}
 # Partitioned outputs are written by delta-rs in small files, so that replacing the rows of a few source files
 # rewrites little (the others: runtime.output_parts.PART_BYTES); compaction keeps to the same size.
 OUTPUT_FILE_BYTES = 1024 * 1024
@@ -42,8 +43,7 @@ def write_output(location: Path, df: DataFrame, policy: WritePolicy | None = Non
     location.parent.mkdir(parents=True, exist_ok=True)
     if DeltaTable.is_deltatable(str(location)):
         table = DeltaTable(str(location))
-        if table.metadata().configuration.get("delta.enableChangeDataFeed") != "true":
-            table.alter.set_table_properties(OUTPUT_CONFIGURATION)
+        ensure_configuration(table, OUTPUT_CONFIGURATION)
         if policy.merge_on and _mergeable(table, df, policy):
             keys = " AND ".join(f'target."{k}" = source."{k}"' for k in policy.merge_on)
             (

@@ -18,6 +18,7 @@ import pyarrow as pa
 from deltalake import DeltaTable, Schema, write_deltalake
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
+from runtime.delta_log import LOG_CONFIGURATION, ensure_configuration
 from runtime.discovery import DiscoveredFile
 from runtime.extract_worker import FileState, Part
 
@@ -55,12 +56,16 @@ class EvidenceStore:
     def _load_state(self) -> dict[str, dict]:
         if not DeltaTable.is_deltatable(str(self.state_location)):
             return {}
-        return {row["file_id"]: row for row in DeltaTable(str(self.state_location)).to_pyarrow_table().to_pylist()}
+        state = DeltaTable(str(self.state_location))
+        ensure_configuration(state, LOG_CONFIGURATION)  # the state is rewritten twice by every changing build
+        return {row["file_id"]: row for row in state.to_pyarrow_table().to_pylist()}
 
     def _write_state(self, rows: list[dict]) -> None:
         self.state_location.parent.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pylist(sorted(rows, key=lambda r: r["file_id"]), schema=STATE_SCHEMA)
-        write_deltalake(str(self.state_location), table, mode="overwrite", schema_mode="overwrite")
+        # The configuration takes effect when the table is created; _load_state sets it on older ones.
+        write_deltalake(str(self.state_location), table, mode="overwrite", schema_mode="overwrite",
+                        configuration=LOG_CONFIGURATION)
 
     def plan(self, files: list[DiscoveredFile], incremental: bool) -> Plan:
         previous = self._previous = self._load_state()
@@ -94,31 +99,38 @@ class EvidenceStore:
         self._write_state(rows)
 
     # ---- evidence ----
-    def commit(self, plan: Plan, parts: list[Part]) -> None:
+    def commit(self, plan: Plan, parts: list[Part]) -> dict[str, DeltaTable]:
         """Each evidence table on its own: delete the rows of removed files, then add the new part files. The
         tables are independent (the state says `pending` until all are done), so two are committed at a time:
-        delta-rs works outside the GIL, and a one-file rebuild spends much of its time here."""
+        delta-rs works outside the GIL, and a one-file rebuild spends much of its time here. Returns the tables
+        an incremental commit opened, at their new versions (opening one again costs ~6 ms, see
+        runtime.delta_log)."""
         by_dataset: dict[str, list[Part]] = {name: [] for name in self.tables}
         for part in parts:
             by_dataset[part.dataset].append(part)
         with ThreadPoolExecutor(max_workers=2) as pool:
             # list(): the first failure is raised here, after every started commit has finished.
-            list(pool.map(lambda name: self._commit_table(name, plan, by_dataset[name]), sorted(self.tables)))
+            opened = list(pool.map(lambda name: self._commit_table(name, plan, by_dataset[name]),
+                                   sorted(self.tables)))
+        return {name: table for name, table in zip(sorted(self.tables), opened) if table is not None}
 
-    def _commit_table(self, name: str, plan: Plan, parts: list[Part]) -> None:
+    def _commit_table(self, name: str, plan: Plan, parts: list[Part]) -> DeltaTable | None:
         location = self.tables[name]
         adds = [AddAction(p.path, p.size, {}, _now_ms(), True, p.stats) for p in parts]
         schema = Schema.from_arrow(self.schemas[name])
         if plan.full:
             location.mkdir(parents=True, exist_ok=True)
-            create_table_with_add_actions(str(location), schema, adds, mode="overwrite")
-            return
+            create_table_with_add_actions(str(location), schema, adds, mode="overwrite",
+                                          configuration=LOG_CONFIGURATION)
+            return None
         table = DeltaTable(str(location))
         if plan.removed:
             for batch in _batches(plan.removed, 2000):
                 table.delete(f"file_id in ({_sql_strings(batch)})")
         if adds:
             table.create_write_transaction(adds, mode="append", schema=schema)
+            table.update_incremental()  # the transaction does not move the handle to the version it wrote
+        return table
 
     def finish(self, plan: Plan, states: list[FileState]) -> None:
         if not plan.full and not plan.removed:

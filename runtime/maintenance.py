@@ -1,4 +1,5 @@
-"""Table maintenance after a write: compaction, and vacuum with a retention floor.
+"""Table maintenance after a write: compaction, vacuum with a retention floor, and a log checkpointed often
+(runtime.delta_log).
 
 An output follows its write policy (`compact`, `vacuum retain N hours`); evidence tables, and outputs whose
 policy says nothing, get the defaults: compact once more than `compact_at` files pile up after the last whole
@@ -14,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from runtime.delta_log import LOG_CONFIGURATION, ensure_configuration
 from runtime.delta_store import OUTPUT_FILE_BYTES
 from runtime.program import ViewSpec, WritePolicy
 
@@ -71,6 +73,7 @@ def maintain(location: Path, policy: MaintenancePolicy = MaintenancePolicy(),
     """Returns what was done: files compacted away and files vacuumed. `table`: the table at location, if the
     caller has it open at its latest version already."""
     table = table if table is not None else DeltaTable(str(location))
+    ensure_configuration(table, LOG_CONFIGURATION)  # tables written by an earlier semc
     done = {"compacted": 0, "vacuumed": 0}
     # Counting all files is cheap and bounds the piecemeal ones: the history is read only when it could matter.
     if len(table.file_uris()) > policy.compact_at and piecemeal_files(table) > policy.compact_at:
