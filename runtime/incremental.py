@@ -29,6 +29,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, QueryBuilder, write_deltalake
 
 from runtime.context import ExecutionContext, view_session
+from runtime.delta_log import open_all
 from runtime.evidence import empty_table
 from runtime.program import FILE_ID_COLUMN, FILE_STATE_BINDING, ViewSpec
 
@@ -83,9 +84,10 @@ def open_evidence(context: ExecutionContext, opened: dict[str, DeltaTable] | Non
     state = context.resolver.location(FILE_STATE_BINDING) if context.program.executors else None
     if state is None or not DeltaTable.is_deltatable(str(state)):
         return {}
-    opened = opened or {}
-    return {name: opened.get(name) or DeltaTable(str(context.resolver.location(name)))
-            for name in extracted_datasets(context)}
+    opened = dict(opened or {})
+    missing = [name for name in extracted_datasets(context) if name not in opened]
+    opened.update(open_all({name: context.resolver.location(name) for name in missing}))
+    return {name: opened[name] for name in extracted_datasets(context)}
 
 
 def current_inputs(context: ExecutionContext, evidence_tables: dict[str, DeltaTable]) -> Inputs:
