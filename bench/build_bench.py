@@ -192,6 +192,21 @@ def bench_corpus(name: str, src: Path, runs: int, work: Path) -> dict:
     return result
 
 
+def rebuild_series(name: str, src: Path, count: int, work: Path) -> None:
+    """One-file rebuilds in a row, as while editing: each commits to every evidence table, so anything that
+    grows with a table's history (its Delta log, say) shows as the last rebuilds being slower than the first."""
+    out = work / f"{name}-series"
+    shutil.rmtree(out, ignore_errors=True)
+    semc_build(src, out)
+    walls = []
+    for _ in range(count):
+        touch_one(src)
+        walls.append(semc_build(src, out)[0])
+    first, last = statistics.median(walls[:5]), statistics.median(walls[-5:])
+    print(f"  (c'') {count} one-file rebuilds in a row: the first five {first:.2f} s, the last five {last:.2f} s"
+          f" (medians; last / first {last / first:.2f})")
+
+
 def _scip_documents(index: Path) -> set[str]:
     """The relative paths of the documents in a SCIP index (field 2 of scip.Index, whose field 1 is the path):
     a protobuf walk of those two fields, so that the benchmark needs no protobuf package."""
@@ -320,6 +335,7 @@ def main() -> None:
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "semc-bench-cache"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument("--series", type=int, default=30, help="one-file rebuilds in a row on Django (under 10: none)")
     args = parser.parse_args()
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -329,6 +345,8 @@ def main() -> None:
     stdlib = bench_corpus("stdlib", copy_stdlib(cache / "stdlib"), args.runs, work)
     django = django_source(cache)
     result = bench_corpus("django", django, args.runs, work)
+    if args.series >= 10:
+        rebuild_series("django", django, args.series, work)
     if not args.skip_peers:
         peers(django, cache, result["full"])
     del stdlib
