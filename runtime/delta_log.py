@@ -1,7 +1,7 @@
 """How long a Delta table's log may grow before it is checkpointed, for every table semc writes.
 
-Opening a table replays its log from the last checkpoint: each JSON commit after it costs ~0.5-0.7 ms, on top of
-~6 ms to open at all. Delta's default checkpoint interval is 100 commits, and a one-file rebuild adds two
+Opening a table replays its log from the last checkpoint: each JSON commit after it costs ~0.5 ms, on top of
+~2 ms to open at all. Delta's default checkpoint interval is 100 commits, and a one-file rebuild adds two
 commits to every evidence table, so Django's one-file rebuilds grew from 3.4 s to 5.4 s over 30 of them
 (medians of the first and last five; an evidence table took 35 ms to open at 60 commits, 9 ms just past a
 checkpoint). Every ten commits the writer itself checkpoints (delta-rs honours the table property): a
