@@ -73,11 +73,12 @@ _LITERAL_ARROW_TYPES = MappingProxyType(
 )
 
 
-def literal_expr(kind: LiteralKind, value: str | int | float | bool | None) -> str:
-    """Python source of a DataFusion literal; the same expression `lit(value)` gives, its type spelled out."""
+def literal_expr(kind: LiteralKind, value: str) -> str:
+    """Python source of a DataFusion literal from the Python source of its value (`python_literal`): the same
+    expression `lit(value)` gives, its type spelled out."""
     if kind is LiteralKind.STRING:
-        return f"lit({value!r})"
-    return f"lit(pa.scalar({value!r}, {_LITERAL_ARROW_TYPES[kind]}))"
+        return f"lit({value})"
+    return f"lit(pa.scalar({value}, {_LITERAL_ARROW_TYPES[kind]}))"
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,7 @@ class ExprWriter:
             name = f"{expr.qualifier}.{expr.name}" if expr.qualifier else expr.name
             return f"col({name!r})"
         if isinstance(expr, Literal):
-            python_literal(expr)  # refuses what Python source cannot spell
-            return literal_expr(expr.kind, expr.value)
+            return literal_expr(expr.kind, python_literal(expr))
         if isinstance(expr, EnumValue):
             return f"lit({expr.member!r})"  # enums are stored as their values' names
         if isinstance(expr, Binary):
@@ -133,7 +133,7 @@ class ExprWriter:
             return f"({self.expr(expr.left)} {_PYTHON_OPERATORS[expr.op]} {self.expr(expr.right)})"
         if isinstance(expr, Unary):
             operand = self.expr(expr.operand)
-            return f"(~{operand})" if expr.op == "not" else f"({literal_expr(LiteralKind.INT, 0)} - {operand})"
+            return f"(~{operand})" if expr.op == "not" else f"({literal_expr(LiteralKind.INT, '0')} - {operand})"
         if isinstance(expr, InList):
             items = ", ".join(self.expr(item) for item in expr.items)
             return f"f.in_list({self.expr(expr.operand)}, [{items}], negated={expr.negated!r})"

@@ -88,7 +88,7 @@ class PipelineWriter(ExprWriter):
         order = ", ".join(self.sort_key(k) for k in step.order)
         return [
             f"df = df.with_column({RANK_COLUMN!r}, f.row_number(partition_by=[{per}], order_by=[{order}]))",
-            f"df = df.filter(col({RANK_COLUMN!r}) <= {literal_expr(LiteralKind.INT, step.count)})",
+            f"df = df.filter(col({RANK_COLUMN!r}) <= {literal_expr(LiteralKind.INT, repr(step.count))})",
             f"df = df.drop({RANK_COLUMN!r})",
         ]
 
